@@ -1,0 +1,6 @@
+"""The engine: specs, layers, data, the training loop. Never imports Textual.
+
+Modules that need TensorFlow (``layers``, ``build``, ``data`` pipelines, ``trainer``) import it
+themselves; ``spec``, ``catalog``, ``events`` and ``presets`` stay pure Python so that the UI
+can validate forms and draw its first frame before TensorFlow has loaded.
+"""

@@ -1,0 +1,82 @@
+"""Commands to a running trainer from another thread: pause, resume, single step, stop.
+
+Thread-safe and free of TensorFlow. The trainer polls :meth:`TrainerControl.checkpoint`
+between batches, so a stop takes effect within one batch.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+
+class TrainerControl:
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._stop = False
+        self._paused = False
+        self._steps_allowed = 0
+
+    # -- called from the UI / signal handlers ------------------------------------------------
+    def stop(self) -> None:
+        with self._cond:
+            self._stop = True
+            self._cond.notify_all()
+
+    def pause(self) -> None:
+        with self._cond:
+            self._paused = True
+            self._cond.notify_all()
+
+    def resume(self) -> None:
+        with self._cond:
+            self._paused = False
+            self._steps_allowed = 0
+            self._cond.notify_all()
+
+    def step(self, n: int = 1) -> None:
+        """While paused, let ``n`` more batches run, then pause again."""
+        with self._cond:
+            self._paused = True
+            self._steps_allowed += n
+            self._cond.notify_all()
+
+    # -- read by the trainer -----------------------------------------------------------------
+    @property
+    def stop_requested(self) -> bool:
+        return self._stop
+
+    @property
+    def paused(self) -> bool:
+        return self._paused
+
+    def wait_turn(
+        self,
+        on_pause: Callable[[], None] | None = None,
+        on_resume: Callable[[], None] | None = None,
+    ) -> bool:
+        """Block while paused; return False when a stop was requested, True to run a batch.
+
+        ``on_pause`` runs once when the trainer starts waiting and ``on_resume`` when it goes
+        on (not for single steps), so the trainer can tell its listeners.
+        """
+        with self._cond:
+            if self._stop:
+                return False
+            if not self._paused:
+                return True
+            if self._steps_allowed > 0:
+                self._steps_allowed -= 1
+                return True
+            if on_pause:
+                on_pause()
+            while self._paused and self._steps_allowed == 0 and not self._stop:
+                self._cond.wait(timeout=0.5)
+            if self._stop:
+                return False
+            if self._paused:  # a single step was granted
+                self._steps_allowed -= 1
+                return True
+            if on_resume:
+                on_resume()
+            return True
