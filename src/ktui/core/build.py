@@ -1,0 +1,89 @@
+"""Spec -> ``keras.Model`` in the seeds' three styles: Sequential, functional, subclassed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import keras
+
+from ktui.core.catalog import infer_stack
+from ktui.core.events import LayerSummary
+from ktui.core.layers import LAYER_CLASSES, SEEDED
+from ktui.core.spec import ExperimentSpec, LayerSpec
+
+
+def make_layer(layer: LayerSpec, index: int, run_seed: int) -> keras.layers.Layer:
+    """One catalog layer; weight and mask seeds derive from the run seed and the position."""
+    params = layer.resolved()
+    if layer.kind in SEEDED:
+        own = params.get("seed", 0)
+        params["seed"] = own if own else run_seed * 1009 + index * 31 + 1
+    return LAYER_CLASSES[layer.kind](name=f"{layer.kind.lower()}_{index}", **params)
+
+
+@keras.saving.register_keras_serializable(package="ktui")
+class StackModel(keras.Model):
+    """Seed 003's style: a ``keras.Model`` subclass holding its layers and chaining them in
+    ``call``."""
+
+    def __init__(self, stack: list[keras.layers.Layer], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.stack = list(stack)
+
+    def call(self, inputs, training=None):
+        x = inputs
+        for layer in self.stack:
+            x = layer(x, training=training)
+        return x
+
+    def get_config(self) -> dict[str, Any]:
+        return {"name": self.name,
+                "stack": [keras.saving.serialize_keras_object(lay) for lay in self.stack]}
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> StackModel:
+        stack = [keras.saving.deserialize_keras_object(c) for c in config.pop("stack")]
+        return cls(stack, **config)
+
+
+def build_model(spec: ExperimentSpec) -> keras.Model:
+    """The model, built (weights created) for the dataset's input shape."""
+    seed = spec.train.seed
+    layers = [make_layer(lay, i, seed) for i, lay in enumerate(spec.layers)]
+    shape = spec.input_shape()
+    style = spec.train.model_style
+    name = spec.name.replace("-", "_") or "model"
+    if style == "sequential":
+        return keras.Sequential([keras.Input(shape=shape), *layers], name=name)
+    if style == "functional":
+        inputs = keras.Input(shape=shape)
+        x = inputs
+        for layer in layers:
+            x = layer(x)
+        return keras.Model(inputs, x, name=name)
+    model = StackModel(layers, name=name)
+    model(keras.ops.zeros((1, *shape)))  # creates every weight, as Keras does on first call
+    return model
+
+
+def model_layers(model: keras.Model) -> list[keras.layers.Layer]:
+    return list(model.stack) if isinstance(model, StackModel) else list(model.layers)
+
+
+def summarize(spec: ExperimentSpec, model: keras.Model) -> tuple[LayerSummary, ...]:
+    """``model.summary()`` as data: shapes from the catalog (tested equal to Keras'), counts
+    from the built layers."""
+    inferred = infer_stack(spec.input_shape(), [(lay.kind, lay.params) for lay in spec.layers])
+    rows = []
+    for layer, info in zip(model_layers(model), inferred, strict=True):
+        trainable = sum(int(_size(w.shape)) for w in layer.trainable_weights)
+        rows.append(LayerSummary(layer.name, type(layer).__name__, (None, *info.output_shape),
+                                 int(layer.count_params()), trainable))
+    return tuple(rows)
+
+
+def _size(shape) -> int:
+    total = 1
+    for d in shape:
+        total *= int(d)
+    return total

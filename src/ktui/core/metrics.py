@@ -1,0 +1,65 @@
+"""Metrics by name: the seed's ``SparseCategoricalAccuracy`` plus Keras' own where they fit."""
+
+from __future__ import annotations
+
+import keras
+import tensorflow as tf
+
+
+@keras.saving.register_keras_serializable(package="ktui")
+class SparseCategoricalAccuracy(keras.metrics.Metric):
+    """Seed 002's metric: integer counters of correct argmax predictions and of samples."""
+
+    def __init__(self, name: str = "accuracy", **kwargs) -> None:
+        super().__init__(name=name, **kwargs)
+        self.total = self.add_weight(name="total", shape=(), dtype="int32", initializer="zeros")
+        self.count = self.add_weight(name="count", shape=(), dtype="int32", initializer="zeros")
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        y_true = tf.cast(tf.reshape(y_true, [-1]), tf.int32)
+        values = tf.cast(tf.equal(y_true, tf.argmax(y_pred, axis=-1, output_type=tf.int32)),
+                         tf.int32)
+        self.total.assign_add(tf.shape(y_true)[0])
+        self.count.assign_add(tf.reduce_sum(values))
+
+    def result(self):
+        # The seed's count / total; float32 and safe before the first batch.
+        return tf.math.divide_no_nan(tf.cast(self.count, tf.float32),
+                                     tf.cast(self.total, tf.float32))
+
+
+class OneHotSoftmax(keras.metrics.Metric):
+    """Feeds a binary Keras metric (AUC, Precision, Recall) one-hot labels and softmax
+    probabilities, giving the micro-average over classes (seed 004 lists these metrics)."""
+
+    def __init__(self, inner: keras.metrics.Metric, name: str) -> None:
+        super().__init__(name=name)
+        self.inner = inner
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        labels = tf.one_hot(tf.cast(tf.reshape(y_true, [-1]), tf.int32), tf.shape(y_pred)[-1])
+        self.inner.update_state(labels, tf.nn.softmax(y_pred))
+
+    def result(self):
+        return self.inner.result()
+
+    def reset_state(self):
+        self.inner.reset_state()
+
+
+def make_metric(name: str) -> keras.metrics.Metric:
+    if name == "accuracy":
+        return SparseCategoricalAccuracy(name="accuracy")
+    if name == "auc":
+        return OneHotSoftmax(keras.metrics.AUC(name="auc_inner"), "auc")
+    if name == "precision":
+        return OneHotSoftmax(keras.metrics.Precision(name="precision_inner"), "precision")
+    if name == "recall":
+        return OneHotSoftmax(keras.metrics.Recall(name="recall_inner"), "recall")
+    if name == "mae":
+        return keras.metrics.MeanAbsoluteError(name="mae")
+    if name == "mse":
+        return keras.metrics.MeanSquaredError(name="mse")
+    if name == "rmse":
+        return keras.metrics.RootMeanSquaredError(name="rmse")
+    raise ValueError(f"unknown metric {name!r}")

@@ -1,0 +1,320 @@
+"""The training loop: a compiled ``tf.GradientTape`` step over a ``tf.data`` pipeline.
+
+:func:`train` is the one entry point for the CLI, the TUI and the benchmarks. It reports
+through ``sink`` (events of plain numbers) and obeys a :class:`TrainerControl` from any
+thread. It never raises for a training problem: it returns (and sends) ``RunFailed``.
+
+Design choices, each for speed or safety:
+- The step is a ``tf.function`` with a fixed input signature (a short last batch does not
+  retrace) and is built anew per run (a step traced for one model's variables refuses
+  another's).
+- The step only applies an update when the loss and every gradient are finite, so a NaN
+  never reaches the weights: "the last good weights" are simply the weights.
+- Losses are read back to the host every ``log_every`` steps, not every step, to keep the
+  device busy; loss and metrics accumulate on the device.
+- The pipeline shuffles indices and gathers whole batches, instead of shuffling images one
+  by one, and prefetches.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ktui.core.control import TrainerControl
+from ktui.core.events import (
+    EpochDone,
+    Event,
+    LayerWeights,
+    Paused,
+    Resumed,
+    RunFailed,
+    RunFinished,
+    RunStarted,
+    StepDone,
+    TensorStats,
+)
+from ktui.core.spec import ExperimentSpec, validate
+
+Sink = Callable[[Event], None]
+#: A weight tensor this small is reported value by value (W per feature of a linear model).
+SMALL_TENSOR = 16
+
+
+def train(spec: ExperimentSpec, sink: Sink, control: TrainerControl | None = None, *,
+          data_dir: str | None = None) -> RunFinished | RunFailed:
+    """Run the experiment to the end, a stop request or a failure; return the last event."""
+    control = control or TrainerControl()
+
+    def fail(kind: str, message: str, **details: Any) -> RunFailed:
+        event = RunFailed(kind=kind, message=message, **details)  # type: ignore[arg-type]
+        sink(event)
+        return event
+
+    errors = validate(spec)
+    if errors:
+        return fail("spec", "the experiment is not valid:\n" + "\n".join(errors),
+                    details={"errors": errors})
+    from ktui.core.data import DataError, load_splits
+
+    try:
+        splits = load_splits(spec, data_dir)
+    except DataError as err:
+        return fail("data", str(err))
+    if control.stop_requested:
+        return _finish(sink, "stopped", 0, {}, 0.0)
+
+    from ktui.core.tfenv import DeviceError, import_tf, pick_device
+
+    tf = import_tf()
+    try:
+        device, device_names = pick_device(tf, spec.train.device)
+    except DeviceError as err:
+        return fail("spec", str(err))
+    with tf.device(device):
+        run = _Run(spec, splits, sink, control, device_names)
+        return run.execute()
+
+
+def _finish(sink: Sink, status: str, epochs: int, test: dict[str, float], seconds: float
+            ) -> RunFinished:
+    event = RunFinished(status=status, epochs_done=epochs, test=test,  # type: ignore[arg-type]
+                        seconds=seconds)
+    sink(event)
+    return event
+
+
+def tensor_stats(array: np.ndarray) -> TensorStats:
+    flat = np.asarray(array, dtype=np.float64).ravel()
+    values = tuple(float(v) for v in flat) if flat.size <= SMALL_TENSOR else ()
+    return TensorStats(size=int(flat.size), mean=float(flat.mean()), std=float(flat.std()),
+                       norm=float(np.linalg.norm(flat)), min=float(flat.min()),
+                       max=float(flat.max()), values=values)
+
+
+@dataclass
+class _Steps:
+    train: Callable
+    evaluate: Callable
+
+
+class _Run:
+    """One run's state: model, optimizer, compiled steps, datasets, counters."""
+
+    def __init__(self, spec: ExperimentSpec, splits: Any, sink: Sink,
+                 control: TrainerControl, devices: tuple[str, ...]) -> None:
+        import keras
+        import tensorflow as tf
+
+        from ktui.core.build import build_model, model_layers, summarize
+        from ktui.core.losses import LOSS_FUNCTIONS
+        from ktui.core.metrics import make_metric
+
+        self.tf, self.keras = tf, keras
+        self.spec, self.splits, self.sink, self.control = spec, splits, sink, control
+        self.devices = devices
+        t = spec.train
+        keras.utils.set_random_seed(t.seed)  # Keras' global state is per thread: set it here
+        self.model = build_model(spec)
+        self.layers = model_layers(self.model)
+        self.summary = summarize(spec, self.model)
+        self.loss_fn = LOSS_FUNCTIONS[t.loss]
+        self.optimizer = _make_optimizer(keras, t.optimizer, t.learning_rate, t.momentum)
+        self.optimizer.build(self.model.trainable_variables)
+        self.metrics = [make_metric(name) for name in t.metrics]
+        self.val_metrics = [make_metric(name) for name in t.metrics]
+        self.train_loss = keras.metrics.Mean(name="loss")
+        self.val_loss = keras.metrics.Mean(name="val_loss")
+        self.bad_steps = tf.Variable(0, dtype=tf.int64, trainable=False)
+        n = len(splits.x_train)
+        self.batch_size = t.batch_size or n
+        self.steps_per_epoch = math.ceil(n / self.batch_size)
+        self.train_ds = self._dataset(splits.x_train, splits.y_train, shuffle=t.shuffle)
+        self.val_ds = (self._dataset(splits.x_val, splits.y_val, shuffle=False)
+                       if len(splits.x_val) else None)
+        self.test_ds = (self._dataset(splits.x_test, splits.y_test, shuffle=False)
+                        if len(splits.x_test) else None)
+        self.steps = self._compile()
+
+    # -- data ------------------------------------------------------------------------------
+    def _dataset(self, x: np.ndarray, y: np.ndarray, *, shuffle: bool):
+        """Index batches gathered from in-memory tensors: one gather per batch, prefetched."""
+        tf = self.tf
+        xs = tf.constant(x)
+        ys = tf.constant(y)
+        n = len(x)
+        ds = tf.data.Dataset.range(n)
+        if shuffle:
+            ds = ds.shuffle(n, seed=self.spec.train.seed, reshuffle_each_iteration=True)
+        ds = ds.batch(self.batch_size)
+        ds = ds.map(lambda idx: (tf.gather(xs, idx), tf.gather(ys, idx)),
+                    num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+        return ds.prefetch(tf.data.AUTOTUNE)
+
+    # -- compiled steps --------------------------------------------------------------------
+    def _compile(self) -> _Steps:
+        tf = self.tf
+        model, optimizer, loss_fn = self.model, self.optimizer, self.loss_fn
+        variables = model.trainable_variables
+        x_spec = tf.TensorSpec((None, *self.splits.x_train.shape[1:]), tf.float32)
+        y_spec = tf.TensorSpec((None, *self.splits.y_train.shape[1:]),
+                               tf.as_dtype(self.splits.y_train.dtype))
+        jit = self.spec.train.jit_compile
+
+        @tf.function(input_signature=[x_spec, y_spec], jit_compile=jit)
+        def train_step(x, y):
+            with tf.GradientTape() as tape:
+                pred = model(x, training=True)
+                loss = loss_fn(y, pred)
+                total = loss + tf.add_n(model.losses) if model.losses else loss
+            grads = tape.gradient(total, variables)
+            finite = tf.math.is_finite(total)
+            for g in grads:
+                if g is not None:
+                    finite = tf.logical_and(finite, tf.reduce_all(tf.math.is_finite(g)))
+
+            def apply():
+                optimizer.apply(grads, variables)
+                return tf.constant(0, tf.int64)
+
+            def skip():
+                self.bad_steps.assign_add(1)
+                return tf.constant(1, tf.int64)
+
+            tf.cond(finite, apply, skip)
+            self.train_loss.update_state(loss)
+            for metric in self.metrics:
+                metric.update_state(y, pred)
+            return loss
+
+        @tf.function(input_signature=[x_spec, y_spec], jit_compile=jit)
+        def eval_step(x, y):
+            pred = model(x, training=False)
+            self.val_loss.update_state(loss_fn(y, pred))
+            for metric in self.val_metrics:
+                metric.update_state(y, pred)
+
+        return _Steps(train_step, eval_step)
+
+    # -- the loop --------------------------------------------------------------------------
+    def execute(self) -> RunFinished | RunFailed:
+        spec, sink, control = self.spec, self.sink, self.control
+        t = spec.train
+        splits = self.splits
+        sink(RunStarted(
+            name=spec.name, devices=self.devices, layers=self.summary,
+            total_params=sum(r.params for r in self.summary),
+            trainable_params=sum(r.trainable_params for r in self.summary),
+            epochs=t.epochs, start_epoch=0, steps_per_epoch=self.steps_per_epoch,
+            batch_size=self.batch_size, train_samples=len(splits.x_train),
+            val_samples=len(splits.x_val), test_samples=len(splits.x_test), task=spec.task,
+            metric_names=tuple(t.metrics), true_weights=tuple(splits.true_w),
+            true_bias=splits.true_b,
+        ))
+        started = time.perf_counter()
+        global_step = 0
+        epochs_done = 0
+        for epoch in range(1, t.epochs + 1):
+            epoch_start = time.perf_counter()
+            self.train_loss.reset_state()
+            for metric in self.metrics:
+                metric.reset_state()
+            pending: list[Any] = []
+            window_start = time.perf_counter()
+            step = 0
+            stopped = False
+            for x, y in self.train_ds:
+                if not control.wait_turn(
+                    on_pause=lambda e=epoch, s=step: sink(Paused(e, s)),
+                    on_resume=lambda e=epoch, s=step: sink(Resumed(e, s)),
+                ):
+                    stopped = True
+                    break
+                pending.append(self.steps.train(x, y))
+                step += 1
+                global_step += 1
+                flush = (step % t.log_every == 0 or step == self.steps_per_epoch
+                         or control.paused)
+                if flush:
+                    losses = [float(v) for v in pending]  # one host sync per window
+                    now = time.perf_counter()
+                    rate = len(pending) / max(now - window_start, 1e-9)
+                    pending, window_start = [], now
+                    if not all(math.isfinite(v) for v in losses) or int(self.bad_steps) > 0:
+                        return self._nan_failure(epoch, step, losses)
+                    sink(StepDone(epoch=epoch, step=step, steps_per_epoch=self.steps_per_epoch,
+                                  global_step=global_step, loss=losses[-1], steps_per_s=rate))
+            if stopped:
+                break
+            if int(self.bad_steps) > 0:
+                return self._nan_failure(epoch, step, [])
+            val_loss, val_metrics = self._evaluate(self.val_ds)
+            seconds = time.perf_counter() - epoch_start
+            sink(EpochDone(
+                epoch=epoch, epochs=t.epochs, loss=float(self.train_loss.result()),
+                val_loss=val_loss, metrics=_results(self.metrics), val_metrics=val_metrics,
+                weights=self.weights(), seconds=seconds,
+                samples_per_s=len(splits.x_train) / max(seconds, 1e-9),
+            ))
+            epochs_done = epoch
+        test: dict[str, float] = {}
+        if self.test_ds is not None and epochs_done == t.epochs:
+            loss, metrics = self._evaluate(self.test_ds)
+            test = {"loss": loss, **metrics}
+        status = "finished" if epochs_done == t.epochs else "stopped"
+        return _finish(sink, status, epochs_done, test, time.perf_counter() - started)
+
+    def _evaluate(self, ds) -> tuple[float | None, dict[str, float]]:
+        if ds is None:
+            return None, {}
+        self.val_loss.reset_state()
+        for metric in self.val_metrics:
+            metric.reset_state()
+        for x, y in ds:
+            self.steps.evaluate(x, y)
+        return float(self.val_loss.result()), _results(self.val_metrics)
+
+    def _nan_failure(self, epoch: int, step: int, losses: list[float]) -> RunFailed:
+        event = RunFailed(
+            kind="nan",
+            message=(f"the loss became NaN or infinite at epoch {epoch}, step {step}; "
+                     "training stopped and the weights are those of the last finite step. "
+                     "Try a lower learning rate, standardised inputs or another initializer."),
+            epoch=epoch, step=step,
+            details={"last_losses": [v if math.isfinite(v) else str(v) for v in losses[-5:]]},
+        )
+        self.sink(event)
+        return event
+
+    def weights(self) -> tuple[LayerWeights, ...]:
+        """Kernel and bias of each layer that has trainable weights, as small statistics."""
+        out = []
+        for layer in self.layers:
+            tensors = {w.path.rsplit("/", 1)[-1]: w for w in layer.trainable_weights}
+            if not tensors:
+                continue
+            kernel = tensors.get("kernel", tensors.get("gamma"))
+            bias = tensors.get("bias", tensors.get("beta"))
+            out.append(LayerWeights(
+                layer=layer.name,
+                kernel=tensor_stats(kernel.numpy()) if kernel is not None else None,
+                bias=tensor_stats(bias.numpy()) if bias is not None else None,
+            ))
+        return tuple(out)
+
+
+def _results(metrics: list) -> dict[str, float]:
+    return {m.name: float(m.result()) for m in metrics}
+
+
+def _make_optimizer(keras, name: str, lr: float, momentum: float):
+    if name == "sgd":
+        return keras.optimizers.SGD(learning_rate=lr, momentum=momentum)
+    if name == "rmsprop":
+        return keras.optimizers.RMSprop(learning_rate=lr, momentum=momentum)
+    return keras.optimizers.Adam(learning_rate=lr)

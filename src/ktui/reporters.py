@@ -1,0 +1,157 @@
+"""How ``ktui train`` shows a run: JSON lines, plain lines, or a live bar on a terminal.
+
+Each reporter is a sink for the core's events. None touches TensorFlow.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import IO, Any
+
+from ktui.core.summary import summary_text
+from ktui.core.events import (
+    EpochDone,
+    Event,
+    Paused,
+    Resumed,
+    RunFailed,
+    RunFinished,
+    RunStarted,
+    StepDone,
+    to_dict,
+)
+
+
+def _finite(value: Any) -> Any:
+    """JSON has no NaN/Infinity: write them as null."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v) for v in value]
+    return value
+
+
+class JsonlReporter:
+    """One JSON object per event on ``out`` and nothing else (schema in the README)."""
+
+    def __init__(self, out: IO[str]) -> None:
+        self.out = out
+
+    def __call__(self, event: Event) -> None:
+        self.out.write(json.dumps(_finite(to_dict(event)), separators=(",", ":")) + "\n")
+        self.out.flush()
+
+
+def _fmt(value: float | None) -> str:
+    if value is None:
+        return "-"
+    return f"{value:.4f}" if abs(value) < 1000 else f"{value:.4g}"
+
+
+def epoch_line(event: EpochDone, started: RunStarted | None) -> str:
+    """``epoch  3/10  loss 0.6182  val_loss 0.5987  accuracy 0.7711 ...  W=3.27 b=1.81  0.4s``"""
+    width = len(str(event.epochs))
+    parts = [f"epoch {event.epoch:>{width}}/{event.epochs}", f"loss {_fmt(event.loss)}"]
+    if event.val_loss is not None:
+        parts.append(f"val_loss {_fmt(event.val_loss)}")
+    parts += [f"{k} {_fmt(v)}" for k, v in event.metrics.items()]
+    parts += [f"val_{k} {_fmt(v)}" for k, v in event.val_metrics.items()]
+    if started is not None and started.task == "regression" and len(event.weights) == 1:
+        layer = event.weights[0]
+        if layer.kernel is not None and layer.kernel.values:
+            ws = ",".join(f"{w:.3f}" for w in layer.kernel.values)
+            parts.append(f"W={ws}")
+        if layer.bias is not None and layer.bias.values:
+            parts.append(f"b={layer.bias.values[0]:.3f}")
+    parts.append(f"{event.seconds:.2f}s")
+    return "  ".join(parts)
+
+
+class PlainReporter:
+    """Lines only, no control characters: logs on clusters stay readable."""
+
+    def __init__(self, out: IO[str], err: IO[str]) -> None:
+        self.out, self.err = out, err
+        self.started: RunStarted | None = None
+
+    def __call__(self, event: Event) -> None:
+        if isinstance(event, RunStarted):
+            self.started = event
+            self._line(self.run_header(event))
+        elif isinstance(event, EpochDone):
+            self._line(epoch_line(event, self.started))
+        elif isinstance(event, Paused):
+            self._line(f"paused at epoch {event.epoch}, step {event.step}")
+        elif isinstance(event, Resumed):
+            self._line("resumed")
+        elif isinstance(event, RunFinished):
+            self._line(self.finish_line(event))
+        elif isinstance(event, RunFailed):
+            self.err.write(f"ktui: training failed: {event.message}\n")
+            self.err.flush()
+
+    def _line(self, text: str) -> None:
+        self.out.write(text + "\n")
+        self.out.flush()
+
+    @staticmethod
+    def run_header(e: RunStarted) -> str:
+        data = f"{e.train_samples} train / {e.val_samples} validation / {e.test_samples} test"
+        return (f"{e.name}: {data} samples, batch {e.batch_size}, {e.steps_per_epoch} "
+                f"steps/epoch, {e.epochs} epochs on {', '.join(e.devices)}\n"
+                + summary_text(e.layers))
+
+    @staticmethod
+    def finish_line(e: RunFinished) -> str:
+        test = "  ".join(f"test_{k} {_fmt(v)}" for k, v in e.test.items())
+        word = "done" if e.status == "finished" else "stopped"
+        return f"{word}: {e.epochs_done} epochs in {e.seconds:.1f}s" + (f"  {test}" if test
+                                                                           else "")
+
+
+class ProgressReporter(PlainReporter):
+    """On a terminal: a Rich progress bar per epoch (steps/s, ETA), then the epoch line."""
+
+    def __init__(self, out: IO[str], err: IO[str]) -> None:
+        super().__init__(out, err)
+        from rich.console import Console
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeRemainingColumn,
+        )
+
+        self.console = Console(file=out)
+        self.progress = Progress(
+            TextColumn("epoch {task.fields[epoch]}"), BarColumn(), MofNCompleteColumn(),
+            TextColumn("{task.fields[rate]:.1f} steps/s  loss {task.fields[loss]}"),
+            TimeRemainingColumn(), console=self.console, transient=True,
+        )
+        self.task: Any = None
+
+    def __call__(self, event: Event) -> None:
+        if isinstance(event, StepDone):
+            if self.task is None:
+                self.progress.start()
+                self.task = self.progress.add_task("", total=event.steps_per_epoch,
+                                                   epoch=event.epoch, rate=0.0, loss="-")
+            self.progress.update(self.task, completed=event.step, epoch=event.epoch,
+                                 rate=event.steps_per_s, loss=_fmt(event.loss))
+            return
+        if isinstance(event, (EpochDone, RunFinished, RunFailed)) and self.task is not None:
+            self.progress.remove_task(self.task)
+            self.progress.stop()
+            self.task = None
+        super().__call__(event)
+
+    def _line(self, text: str) -> None:
+        self.console.print(text, markup=False, highlight=False)
+
+    def close(self) -> None:
+        if self.task is not None:
+            self.progress.stop()

@@ -1,0 +1,47 @@
+"""Messages that carry the trainer's stream (and TensorFlow's warm-up) into the UI thread.
+
+Workers never touch widgets: they ``post_message`` one of these (thread-safe, non-blocking) and
+the screen updates itself in its handler.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.message import Message
+
+from ktui.core.events import Event, StepDone
+
+
+@dataclass
+class TrainerEvent(Message):
+    """Any trainer event other than a step (those come as :class:`StepProgress`)."""
+
+    event: Event
+
+
+@dataclass
+class StepProgress(Message):
+    """A step's loss and rate. Frequent, so a newer one may replace one still queued."""
+
+    event: StepDone
+
+    def can_replace(self, message: Message) -> bool:
+        # Only merges while the UI is behind; the charts lose a point, never the epoch totals.
+        return isinstance(message, StepProgress)
+
+
+@dataclass
+class TrainingCrashed(Message):
+    """The train function raised (or ended without a final event): shown, never fatal."""
+
+    error: str
+    details: str = ""
+
+
+@dataclass
+class TensorFlowStatus(Message):
+    """Result of the background ``import tensorflow`` started at mount."""
+
+    text: str
+    ok: bool

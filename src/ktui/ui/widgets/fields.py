@@ -1,0 +1,205 @@
+"""One labelled form field (Input, Select or Switch) that parses and checks as the user types.
+
+Used by the layer form (fields generated from the catalog's ``ParamSpec``) and by the setup
+view's dataset and training settings, so both flag a bad value the same way: the reason under
+the field and a red border, updated on every keystroke.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.message import Message
+from textual.widgets import Input, Label, Select, Static, Switch
+
+FieldType = Literal["int", "float", "floats", "str", "bool", "choice", "shape", "int_pair"]
+
+_INT = re.compile(r"[+-]?\d+")
+_SPLIT = re.compile(r"[\s,x×]+")
+
+
+class ParseError(ValueError):
+    """The text cannot be read as the field's type; the message says what is expected."""
+
+
+def parse(kind: FieldType, text: str) -> Any:
+    """Text typed into an Input -> the value for the spec; raise :class:`ParseError`."""
+    text = text.strip()
+    if kind == "str":
+        return text
+    if not text:
+        raise ParseError("required")
+    if kind == "int":
+        if not _INT.fullmatch(text):
+            raise ParseError(f"must be an integer, got {text!r}")
+        return int(text)
+    if kind == "float":
+        try:
+            value = float(text)
+        except ValueError:
+            raise ParseError(f"must be a number, got {text!r}") from None
+        if not math.isfinite(value):
+            raise ParseError(f"must be a finite number, got {text!r}")
+        return value
+    parts = [p for p in _SPLIT.split(text) if p]
+    if kind == "floats":
+        try:
+            return [float(p) for p in parts]
+        except ValueError:
+            raise ParseError(f"must be numbers separated by commas, got {text!r}") from None
+    if kind in ("shape", "int_pair"):
+        if not all(_INT.fullmatch(p) for p in parts):
+            example = "3, 3" if kind == "int_pair" else "28, 28, 1"
+            raise ParseError(f"must be integers separated by commas, e.g. {example}")
+        return [int(p) for p in parts]
+    raise ParseError(f"cannot type {kind} values")
+
+
+def format_value(kind: FieldType, value: Any) -> str:
+    """The spec's value as the Input shows it (the inverse of :func:`parse`)."""
+    if kind in ("shape", "int_pair", "floats"):
+        return ", ".join(_num(v) for v in value)
+    if kind == "float":
+        return _num(value)
+    return str(value)
+
+
+def _num(v: Any) -> str:
+    if isinstance(v, float):
+        return f"{v:g}" if abs(v) < 1e-3 or abs(v) >= 1e6 else repr(v)
+    return str(v)
+
+
+@dataclass(frozen=True)
+class FieldDef:
+    """What a field edits: a spec path (``train.epochs``) or a layer parameter name."""
+
+    key: str
+    label: str
+    type: FieldType
+    help: str = ""
+    choices: tuple[str, ...] = ()
+
+
+class FieldRow(Vertical):
+    """Label + control + the reason it is invalid. Posts :class:`FieldRow.Changed`."""
+
+    @dataclass
+    class Changed(Message):
+        row: FieldRow
+        value: Any
+
+        @property
+        def control(self) -> FieldRow:
+            return self.row
+
+    def __init__(self, field: FieldDef, value: Any,
+                 check: Callable[[Any], str | None] | None = None, *, blink: bool = True,
+                 id: str | None = None) -> None:  # noqa: A002 - Textual's own name
+        super().__init__(id=id, classes="field")
+        self.field = field
+        self._check = check
+        self._value = value
+        self._blink = blink
+        self._own_error: str | None = None
+        self._external_error: str | None = None
+
+    # ---- compose --------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        f = self.field
+        label = f"[b]{f.label}[/]" + (f"  [dim]{f.help}[/]" if f.help else "")
+        yield Label(label, classes="field-label", markup=True)
+        if f.type == "bool":
+            yield Switch(value=bool(self._value), classes="field-control")
+        elif f.type == "choice":
+            yield Select([(c, c) for c in f.choices], value=self._value, allow_blank=False,
+                         compact=True, classes="field-control")
+        else:
+            restrict = {"int": r"[-+0-9]*", "shape": r"[0-9, x]*",
+                        "int_pair": r"[0-9, x]*"}.get(f.type)
+            inp = Input(format_value(f.type, self._value), compact=True, restrict=restrict,
+                        classes="field-control", select_on_focus=False)
+            inp.cursor_blink = self._blink
+            yield inp
+        yield Static("", classes="field-error")
+
+    # ---- reading and writing ----------------------------------------------------------------
+    @property
+    def value(self) -> Any:
+        return self._value
+
+    @property
+    def valid(self) -> bool:
+        return self._own_error is None
+
+    @property
+    def error(self) -> str | None:
+        return self._own_error or self._external_error
+
+    def set_value(self, value: Any) -> None:
+        """Show ``value`` without posting :class:`Changed` (used when a preset loads)."""
+        self._value = value
+        self._own_error = None
+        control = self.query_one(".field-control")
+        with self.prevent(Input.Changed, Select.Changed, Switch.Changed):
+            if isinstance(control, Switch):
+                control.value = bool(value)
+            elif isinstance(control, Select):
+                control.value = value
+            elif isinstance(control, Input):
+                control.value = format_value(self.field.type, value)
+        self._show_error()
+
+    def set_external_error(self, error: str | None) -> None:
+        """A problem found by validating the whole spec (e.g. a loss that does not fit)."""
+        self._external_error = error
+        self._show_error()
+
+    def _show_error(self) -> None:
+        error = self.error
+        self.set_class(error is not None, "-invalid")
+        self.query_one(".field-control").set_class(error is not None, "-invalid")
+        label = self.query_one(".field-error", Static)
+        label.update(f"⚠ {error}" if error else "")
+        label.display = error is not None
+
+    def on_mount(self) -> None:
+        self._show_error()
+
+    # ---- events -----------------------------------------------------------------------------
+    def _accept(self, raw: Any) -> None:
+        error = None
+        try:
+            value = parse(self.field.type, raw) if isinstance(raw, str) and \
+                self.field.type not in ("choice",) else raw
+        except ParseError as err:
+            error, value = str(err), None
+        if error is None and self._check is not None:
+            error = self._check(value)
+        self._own_error = error
+        if error is None:
+            self._value = value
+            self._show_error()
+            self.post_message(self.Changed(self, value))
+        else:
+            self._show_error()
+            self.post_message(self.Changed(self, None))
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        self._accept(event.value)
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        event.stop()
+        if event.value is not Select.NULL:
+            self._accept(event.value)
+
+    def on_switch_changed(self, event: Switch.Changed) -> None:
+        event.stop()
+        self._accept(event.value)

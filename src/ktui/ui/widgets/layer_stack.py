@@ -1,0 +1,66 @@
+"""The layer stack: one line per layer, in order, with keys to add/edit/remove/move/duplicate.
+
+The list only shows; the setup screen owns the spec and does the edits (its actions are bound
+here so the keys work while the list has focus and show in the footer).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual.binding import Binding
+from textual.widgets import OptionList
+from textual.widgets.option_list import Option
+
+from ktui.core.catalog import LAYER_KINDS
+from ktui.core.spec import LayerSpec
+from ktui.ui.widgets.fields import format_value
+
+
+def layer_label(index: int, layer: LayerSpec) -> Text:
+    """``2 Dense  units=200 relu``: the first parameter always, others when not default."""
+    kind = LAYER_KINDS.get(layer.kind)
+    text = Text(f"{index + 1:>2} ", style="dim")
+    text.append(layer.kind, style="bold")
+    if kind is None:
+        return text.append("  (unknown kind)", style="red")
+    parts = []
+    for i, p in enumerate(kind.params):
+        value: Any = layer.params.get(p.name, p.default)
+        if i > 0 and value == p.default:
+            continue
+        if p.type == "choice" and p.name == "activation":
+            parts.append(str(value))
+        elif p.type == "bool":
+            parts.append(p.name if value else f"no {p.name}")
+        else:
+            shown = format_value(p.type, value) if p.type != "choice" else value
+            if p.type in ("shape", "int_pair"):
+                shown = f"[{shown}]"
+            parts.append(f"{p.name}={shown}")
+    if parts:
+        text.append("  " + " ".join(parts), style="")
+    return text
+
+
+class LayerStack(OptionList):
+    """The layers in order; ``highlighted`` is the selected layer."""
+
+    BINDINGS = [
+        Binding("a", "screen.add_layer", "Add", id="add_layer"),
+        Binding("e", "screen.edit_layer", "Edit", id="edit_layer"),
+        Binding("delete,x", "screen.remove_layer", "Remove", id="remove_layer"),
+        Binding("shift+up,K", "screen.move_layer(-1)", "Up", id="move_up"),
+        Binding("shift+down,J", "screen.move_layer(1)", "Down", id="move_down"),
+        Binding("d", "screen.duplicate_layer", "Duplicate", id="duplicate_layer"),
+    ]
+
+    def show_layers(self, layers: list[LayerSpec], highlight: int | None = None) -> None:
+        """Replace the options, keeping (or moving) the highlight."""
+        keep = self.highlighted if highlight is None else highlight
+        self.clear_options()
+        self.add_options([Option(layer_label(i, lay), id=f"layer-{i}")
+                          for i, lay in enumerate(layers)])
+        if layers:
+            self.highlighted = min(max(keep or 0, 0), len(layers) - 1)
