@@ -9,7 +9,6 @@ import json
 import math
 from typing import IO, Any
 
-from ktui.core.summary import summary_text
 from ktui.core.events import (
     EpochDone,
     Event,
@@ -21,6 +20,7 @@ from ktui.core.events import (
     StepDone,
     to_dict,
 )
+from ktui.core.summary import summary_text
 
 
 def _finite(value: Any) -> Any:

@@ -67,7 +67,10 @@ def build_model(spec: ExperimentSpec) -> keras.Model:
 
 
 def model_layers(model: keras.Model) -> list[keras.layers.Layer]:
-    return list(model.stack) if isinstance(model, StackModel) else list(model.layers)
+    """The stack's layers in order, without the functional API's InputLayer."""
+    if isinstance(model, StackModel):
+        return list(model.stack)
+    return [lay for lay in model.layers if not isinstance(lay, keras.layers.InputLayer)]
 
 
 def summarize(spec: ExperimentSpec, model: keras.Model) -> tuple[LayerSummary, ...]:

@@ -81,8 +81,8 @@ class ParamSpec:
 
     def range_text(self) -> str:
         """The allowed range in words, e.g. ``a positive integer`` or ``in [0, 1)``."""
-        if self.type == "int" and self.min == 1 and self.max is None:
-            return "a positive integer"
+        if self.type == "int" and self.min == 1:
+            return "a positive integer" + (f" <= {_num(self.max)}" if self.max else "")
         if self.min is not None and self.max is not None:
             left = "[" if self.min_inclusive else "("
             right = "]" if self.max_inclusive else ")"

@@ -76,9 +76,11 @@ def train(spec: ExperimentSpec, sink: Sink, control: TrainerControl | None = Non
         device, device_names = pick_device(tf, spec.train.device)
     except DeviceError as err:
         return fail("spec", str(err))
-    with tf.device(device):
-        run = _Run(spec, splits, sink, control, device_names)
-        return run.execute()
+    try:
+        with tf.device(device):
+            return _Run(spec, splits, sink, control, device_names).execute()
+    except Exception as err:  # noqa: BLE001 - a bug or a TF error must end as an event
+        return fail("error", f"{type(err).__name__}: {err}")
 
 
 def _finish(sink: Sink, status: str, epochs: int, test: dict[str, float], seconds: float

@@ -1,0 +1,34 @@
+"""The core never imports Textual; cheap modules never import TensorFlow."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+
+def _modules_after(code: str) -> set[str]:
+    out = subprocess.run(
+        [sys.executable, "-c", code + "\nimport sys; print('\\n'.join(sys.modules))"],
+        capture_output=True, text=True, check=True,
+    ).stdout
+    return set(out.split())
+
+
+def test_core_never_imports_textual() -> None:
+    mods = _modules_after(
+        "import ktui.core.spec, ktui.core.catalog, ktui.core.presets, ktui.core.data, "
+        "ktui.core.events, ktui.core.control, ktui.core.trainer, ktui.core.layers, "
+        "ktui.core.build, ktui.core.losses, ktui.core.metrics, ktui.core.summary"
+    )
+    assert "tensorflow" in mods  # the imports above really ran
+    assert not any(m == "textual" or m.startswith("textual.") for m in mods)
+
+
+@pytest.mark.parametrize("module", [
+    "ktui.cli", "ktui.core.spec", "ktui.core.catalog", "ktui.core.presets", "ktui.core.data",
+    "ktui.core.trainer", "ktui.reporters",
+])
+def test_light_modules_do_not_import_tensorflow(module: str) -> None:
+    assert "tensorflow" not in _modules_after(f"import {module}")
