@@ -42,7 +42,6 @@ data:
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
 
 snapshots: $(STAMP)  ## re-record the TUI snapshot SVGs after an intended change
 	$(BIN)/python -m pytest tests/tui --snapshot-update -q

@@ -22,3 +22,11 @@ def fashion_available() -> bool:
 def needs_fashion() -> None:
     if not fashion_available():
         pytest.skip("Fashion-MNIST not installed (sudo apt-get install dataset-fashion-mnist)")
+
+
+@pytest.fixture(autouse=True)
+def runs_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Runs recorded by tests (CLI subprocesses included) go to a temporary folder."""
+    path = tmp_path_factory.mktemp("runs")
+    monkeypatch.setenv("KTUI_RUNS_DIR", str(path))
+    return path

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 import threading
 from collections.abc import Sequence
@@ -61,12 +62,38 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--headless", action="store_true",
                        help="accepted for clarity; `ktui train` is always headless")
     train.add_argument("--verbose", action="store_true", help="show TensorFlow's own logs")
+    train.add_argument("--resume", metavar="RUN",
+                       help="continue a run from its last checkpoint (name or path)")
+    _add_runs_dir(train)
+
+    runs = sub.add_parser("runs", help="list recorded runs",
+                          description="Runs live under --runs-dir, $KTUI_RUNS_DIR or ./ktui-runs.")
+    _add_runs_dir(runs)
+    runs_sub = runs.add_subparsers(dest="runs_command", metavar="show")
+    runs_show = runs_sub.add_parser("show", help="print one run's summary")
+    runs_show.add_argument("run", metavar="RUN")
+    _add_runs_dir(runs_show)
+
+    export = sub.add_parser("export", help="write a run as a standalone Python script",
+                            description="Write a script (TensorFlow/Keras and numpy only) that "
+                            "defines the custom layers, builds the model and trains it with a "
+                            "GradientTape loop, reproducing the run's loss curve.")
+    export.add_argument("run", metavar="RUN", help="a run name (see `ktui runs`) or path")
+    export.add_argument("--python", metavar="FILE", required=True, help="the script to write")
+    export.add_argument("--style", choices=specmod.MODEL_STYLES,
+                        help="how the model is built (default: the run's)")
+    _add_runs_dir(export)
 
     presets = sub.add_parser("presets", help="list the built-in experiments")
     presets_sub = presets.add_subparsers(dest="presets_command", metavar="show")
     show = presets_sub.add_parser("show", help="print a preset as a TOML spec for --spec")
     show.add_argument("name", metavar="NAME")
     return parser
+
+
+def _add_runs_dir(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--runs-dir", metavar="DIR", default=argparse.SUPPRESS,
+                        help="where runs are recorded (default $KTUI_RUNS_DIR or ./ktui-runs)")
 
 
 def load_spec(args: argparse.Namespace) -> specmod.ExperimentSpec:
@@ -107,13 +134,29 @@ def cmd_presets(args: argparse.Namespace) -> int:
 def cmd_train(args: argparse.Namespace) -> int:
     from ktui.core.control import TrainerControl
     from ktui.core.events import RunFailed
+    from ktui.core.runs import RunDir, RunError, runs_root
     from ktui.core.tfenv import set_verbose
     from ktui.reporters import JsonlReporter, PlainReporter, ProgressReporter
 
-    spec = load_spec(args)
+    root = runs_root(getattr(args, "runs_dir", None))
+    if args.resume:
+        if args.preset or args.spec:
+            raise UsageError("--resume continues a run with its own spec; drop --preset/--spec")
+        try:
+            run_dir = RunDir.find(args.resume, root)
+        except RunError as err:
+            raise UsageError(str(err)) from None
+        args.spec = str(run_dir.spec_file)
+        spec = load_spec(args)
+        if args.epochs is not None:  # the new total is part of the run's spec from now on
+            specmod.save(spec, run_dir.spec_file)
+    else:
+        spec = load_spec(args)
     errors = specmod.validate(spec)
     if errors:
         raise UsageError("the experiment is not valid:\n  " + "\n  ".join(errors))
+    if not args.resume:
+        run_dir = RunDir.create(root, spec)
     set_verbose(args.verbose)
     if args.jsonl:
         sink = JsonlReporter(sys.stdout)
@@ -125,40 +168,115 @@ def cmd_train(args: argparse.Namespace) -> int:
     control = TrainerControl()
     result: list = []
     crash: list[BaseException] = []
+    done = threading.Event()
 
     def work() -> None:
         from ktui.core.trainer import train
 
         try:
-            result.append(train(spec, sink, control, data_dir=args.data_dir))
+            result.append(train(spec, sink, control, data_dir=args.data_dir, run_dir=run_dir,
+                                resume=bool(args.resume)))
         except BaseException as err:  # noqa: BLE001 - reported below, never a raw traceback
             crash.append(err)
+        finally:
+            done.set()
 
-    # Training runs in a worker so the main thread stays free to catch Ctrl+C at once.
+    # Training runs in a worker; the main thread only waits. Ctrl+C is caught by a signal
+    # handler (not as KeyboardInterrupt inside Thread.join, which on CPython 3.11 can mark a
+    # still-running thread as finished) and asks the trainer to stop after the current batch.
+    interrupted = threading.Event()
+
+    def on_sigint(signum: int, frame: object) -> None:
+        if interrupted.is_set():  # a second Ctrl+C: leave now
+            os._exit(EXIT_INTERRUPTED)
+        interrupted.set()
+        control.stop()
+
+    previous = signal.signal(signal.SIGINT, on_sigint)
     worker = threading.Thread(target=work, name="ktui-train", daemon=True)
     worker.start()
     try:
-        while worker.is_alive():
-            worker.join(0.1)
-    except KeyboardInterrupt:
-        control.stop()
-        worker.join(1.0)
-        if hasattr(sink, "close"):
-            sink.close()
-        sys.stderr.write("\nktui: interrupted; stopped training.\n")
-        sys.stderr.flush()
-        if worker.is_alive():  # stuck inside an import or a long op: do not wait for it
+        while not done.wait(0.05) and not interrupted.is_set():
+            pass
+        if interrupted.is_set():
+            done.wait(1.0)  # the trainer checks the stop request between batches
+            if hasattr(sink, "close"):
+                sink.close()
+            sys.stderr.write("\nktui: interrupted; training stopped"
+                             + (f" (run recorded in {run_dir.path})\n" if done.is_set() else "\n"))
             sys.stdout.flush()
+            sys.stderr.flush()
+            # Files are closed by now; skip TensorFlow's slow interpreter teardown.
             os._exit(EXIT_INTERRUPTED)
-        return EXIT_INTERRUPTED
+    finally:
+        signal.signal(signal.SIGINT, previous)
     if crash:
         err = crash[0]
         sys.stderr.write(f"ktui: training crashed: {type(err).__name__}: {err}\n"
                          "Please report this with the spec (ktui presets show / your file).\n")
         return EXIT_FAILED
     final = result[0]
+    if not args.jsonl:
+        sys.stderr.write(f"ktui: run recorded in {run_dir.path}\n")
     if isinstance(final, RunFailed):
         return EXIT_USAGE if final.kind == "spec" else EXIT_FAILED
+    return EXIT_OK
+
+
+def cmd_runs(args: argparse.Namespace) -> int:
+    import json
+
+    from ktui.core.runs import RunDir, RunError, format_age, list_runs, runs_root
+
+    root = runs_root(getattr(args, "runs_dir", None))
+    if args.runs_command == "show":
+        try:
+            run = RunDir.find(args.run, root)
+            summary = run.summary()
+            summary["status"] = run.status()
+        except RunError as err:
+            raise UsageError(str(err)) from None
+        print(f"run: {run.path}")
+        print(json.dumps(summary, indent=2))
+        rows = run.epochs_logged()
+        if rows:
+            keys = list(rows[0])
+            print("  ".join(f"{k:>10}" for k in keys))
+            for row in rows:
+                print("  ".join(f"{row[k]:>10.4g}" for k in keys))
+        return EXIT_OK
+    runs, problems = list_runs(root)
+    for problem in problems:
+        sys.stderr.write(f"ktui: {problem}\n")
+    if not runs:
+        print(f"no runs under {root}")
+        return EXIT_OK
+    width = max(len(r.name) for r in runs)
+    print(f"{'RUN':<{width}}  {'DATASET':<13} {'EPOCHS':>7}  {'BEST':<20} {'STATUS':<11} AGE")
+    for r in runs:
+        epochs = f"{r.epochs_done}/{r.epochs}"
+        print(f"{r.name:<{width}}  {r.dataset:<13} {epochs:>7}  {r.best:<20} {r.status:<11} "
+              f"{format_age(r.age_s)}")
+    return EXIT_OK
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from ktui.core.export import export_script
+    from ktui.core.runs import RunDir, RunError, runs_root
+
+    try:
+        run = RunDir.find(args.run, runs_root(getattr(args, "runs_dir", None)))
+        script = export_script(run.spec(), args.style, run_name=run.name)
+    except RunError as err:
+        raise UsageError(str(err)) from None
+    target = Path(args.python)
+    try:
+        target.write_text(script, encoding="utf-8")
+    except OSError as err:
+        raise UsageError(f"cannot write {target}: {err.strerror or err}") from None
+    print(f"wrote {target} (python3 {target} trains it with TensorFlow only)")
     return EXIT_OK
 
 
@@ -179,6 +297,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_train(args)
         if args.command == "presets":
             return cmd_presets(args)
+        if args.command == "runs":
+            return cmd_runs(args)
+        if args.command == "export":
+            return cmd_export(args)
         return cmd_tui(args)
     except (UsageError, specmod.SpecError) as err:
         sys.stderr.write(f"ktui: {err}\n")

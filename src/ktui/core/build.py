@@ -6,16 +6,16 @@ from typing import Any
 
 import keras
 
-from ktui.core.catalog import infer_stack
+from ktui.core.catalog import SEEDED_KINDS, infer_stack
 from ktui.core.events import LayerSummary
-from ktui.core.layers import LAYER_CLASSES, SEEDED
+from ktui.core.layers import LAYER_CLASSES
 from ktui.core.spec import ExperimentSpec, LayerSpec
 
 
 def make_layer(layer: LayerSpec, index: int, run_seed: int) -> keras.layers.Layer:
     """One catalog layer; weight and mask seeds derive from the run seed and the position."""
     params = layer.resolved()
-    if layer.kind in SEEDED:
+    if layer.kind in SEEDED_KINDS:
         own = params.get("seed", 0)
         params["seed"] = own if own else run_seed * 1009 + index * 31 + 1
     return LAYER_CLASSES[layer.kind](name=f"{layer.kind.lower()}_{index}", **params)

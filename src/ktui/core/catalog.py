@@ -25,6 +25,11 @@ LAMBDA_OPS = (
 )
 
 
+#: Kinds whose layer takes a ``seed`` (initial weights or dropout masks), derived from the
+#: run seed and the layer's position so runs are reproducible.
+SEEDED_KINDS = frozenset({"Dense", "Linear", "Dropout", "Conv2D"})
+
+
 class StackError(ValueError):
     """A layer cannot take the shape its predecessor gives it."""
 

@@ -15,7 +15,7 @@ from typing import Any
 import keras
 from keras import ops
 
-from ktui.core.catalog import LAMBDA_OPS
+from ktui.core.catalog import LAMBDA_OPS, SEEDED_KINDS
 
 _register = keras.saving.register_keras_serializable(package="ktui")
 
@@ -303,5 +303,4 @@ LAYER_CLASSES: dict[str, type[keras.layers.Layer]] = {
     "Flatten": Flatten, "Reshape": Reshape, "Activation": Activation,
     "BatchNormalization": BatchNormalization, "Conv2D": Conv2D, "MaxPooling2D": MaxPooling2D,
 }
-#: Kinds whose constructor takes a ``seed`` (for reproducible initial weights or masks).
-SEEDED = {"Dense", "Linear", "Dropout", "Conv2D"}
+assert SEEDED_KINDS <= set(LAYER_CLASSES)

@@ -39,6 +39,7 @@ from ktui.core.events import (
     StepDone,
     TensorStats,
 )
+from ktui.core.runs import RunDir, RunRecorder
 from ktui.core.spec import ExperimentSpec, validate
 
 Sink = Callable[[Event], None]
@@ -47,9 +48,25 @@ SMALL_TENSOR = 16
 
 
 def train(spec: ExperimentSpec, sink: Sink, control: TrainerControl | None = None, *,
-          data_dir: str | None = None) -> RunFinished | RunFailed:
-    """Run the experiment to the end, a stop request or a failure; return the last event."""
+          data_dir: str | None = None, run_dir: RunDir | None = None,
+          resume: bool = False) -> RunFinished | RunFailed:
+    """Run the experiment to the end, a stop request or a failure; return the last event.
+
+    With ``run_dir``, the run is recorded there (logs, TensorBoard, checkpoints each epoch,
+    ``model.keras`` at the end); with ``resume`` too, training continues from its last
+    checkpoint and the logs and curves continue from that epoch.
+    """
     control = control or TrainerControl()
+    if run_dir is not None:
+        start_epoch = _checkpoint_epoch(run_dir) if resume else 0
+        if resume:
+            run_dir.truncate_logs(start_epoch)
+        recorder = RunRecorder(run_dir)
+        user_sink = sink
+
+        def sink(event: Event) -> None:  # record first: a crash must not lose a shown epoch
+            recorder(event)
+            user_sink(event)
 
     def fail(kind: str, message: str, **details: Any) -> RunFailed:
         event = RunFailed(kind=kind, message=message, **details)  # type: ignore[arg-type]
@@ -78,9 +95,44 @@ def train(spec: ExperimentSpec, sink: Sink, control: TrainerControl | None = Non
         return fail("spec", str(err))
     try:
         with tf.device(device):
-            return _Run(spec, splits, sink, control, device_names).execute()
+            run = _Run(spec, splits, sink, control, device_names)
+            if run_dir is not None:
+                run.attach(run_dir, recorder, resume)
+            return run.execute()
     except Exception as err:  # noqa: BLE001 - a bug or a TF error must end as an event
         return fail("error", f"{type(err).__name__}: {err}")
+    finally:
+        if run_dir is not None:
+            recorder.close()
+
+
+def make_checkpoint(model, optimizer=None, epoch=None):
+    """A ``tf.train.Checkpoint`` of the model's variables (trainable, moving statistics and
+    dropout seed state), the optimizer's slots and the epoch.
+
+    Variables are listed explicitly, in the model's deterministic order: TensorFlow's object
+    graph does not see layers that a Keras 3 subclassed model keeps in a list, so
+    ``Checkpoint(model=model)`` would silently save nothing for them.
+    """
+    import tensorflow as tf
+
+    parts = {"model_variables": list(model.variables)}
+    if optimizer is not None:
+        parts["optimizer_variables"] = list(optimizer.variables)
+    if epoch is not None:
+        parts["epoch"] = epoch
+    return tf.train.Checkpoint(**parts)
+
+
+def _checkpoint_epoch(run_dir: RunDir) -> int:
+    """The epoch of the run's last checkpoint, read from the index file TF writes last."""
+    index = run_dir.last_dir / "checkpoint"
+    if not index.exists():
+        return 0
+    import re
+
+    match = re.search(r'model_checkpoint_path: "ckpt-(\d+)"', index.read_text())
+    return int(match.group(1)) if match else 0
 
 
 def _finish(sink: Sink, status: str, epochs: int, test: dict[str, float], seconds: float
@@ -136,27 +188,52 @@ class _Run:
         n = len(splits.x_train)
         self.batch_size = t.batch_size or n
         self.steps_per_epoch = math.ceil(n / self.batch_size)
-        self.train_ds = self._dataset(splits.x_train, splits.y_train, shuffle=t.shuffle)
-        self.val_ds = (self._dataset(splits.x_val, splits.y_val, shuffle=False)
+        self.train_xy = (tf.constant(splits.x_train), tf.constant(splits.y_train))
+        self.val_ds = (self._dataset(splits.x_val, splits.y_val)
                        if len(splits.x_val) else None)
-        self.test_ds = (self._dataset(splits.x_test, splits.y_test, shuffle=False)
+        self.test_ds = (self._dataset(splits.x_test, splits.y_test)
                         if len(splits.x_test) else None)
         self.steps = self._compile()
+        self.start_epoch = 0
+        self.run_dir: RunDir | None = None
+        self.recorder: RunRecorder | None = None
+
+    def attach(self, run_dir: RunDir, recorder: RunRecorder, resume: bool) -> None:
+        """Record into ``run_dir``: checkpoints (last and best) and TensorBoard summaries."""
+        tf = self.tf
+        self.run_dir, self.recorder = run_dir, recorder
+        self.epoch_var = tf.Variable(0, dtype=tf.int64, trainable=False)
+        self.checkpoint = make_checkpoint(self.model, self.optimizer, self.epoch_var)
+        self.last_ckpt = tf.train.CheckpointManager(self.checkpoint, str(run_dir.last_dir), 1,
+                                                    checkpoint_name="ckpt")
+        self.best_ckpt = tf.train.CheckpointManager(self.checkpoint, str(run_dir.best_dir), 1,
+                                                    checkpoint_name="ckpt")
+        if resume and self.last_ckpt.latest_checkpoint:
+            self.checkpoint.restore(self.last_ckpt.latest_checkpoint).expect_partial()
+            self.start_epoch = int(self.epoch_var.numpy())
+        self.tb = tf.summary.create_file_writer(str(run_dir.tensorboard_dir))
 
     # -- data ------------------------------------------------------------------------------
-    def _dataset(self, x: np.ndarray, y: np.ndarray, *, shuffle: bool):
-        """Index batches gathered from in-memory tensors: one gather per batch, prefetched."""
+    def _dataset(self, x, y, *, epoch: int | None = None):
+        """Index batches gathered from in-memory tensors: one gather per batch, prefetched.
+
+        With ``epoch``, the order is a stateless shuffle seeded by (run seed, epoch): every
+        epoch differs, and a resumed run sees exactly the order it would have seen.
+        """
         tf = self.tf
-        xs = tf.constant(x)
-        ys = tf.constant(y)
-        n = len(x)
-        ds = tf.data.Dataset.range(n)
-        if shuffle:
-            ds = ds.shuffle(n, seed=self.spec.train.seed, reshuffle_each_iteration=True)
-        ds = ds.batch(self.batch_size)
+        xs = x if isinstance(x, tf.Tensor) else tf.constant(x)
+        ys = y if isinstance(y, tf.Tensor) else tf.constant(y)
+        indices = tf.range(tf.shape(xs, out_type=tf.int64)[0])
+        if epoch is not None:
+            indices = tf.random.experimental.stateless_shuffle(
+                indices, seed=[self.spec.train.seed, epoch])
+        ds = tf.data.Dataset.from_tensor_slices(indices).batch(self.batch_size)
         ds = ds.map(lambda idx: (tf.gather(xs, idx), tf.gather(ys, idx)),
                     num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
         return ds.prefetch(tf.data.AUTOTUNE)
+
+    def _train_dataset(self, epoch: int):
+        return self._dataset(*self.train_xy, epoch=epoch if self.spec.train.shuffle else None)
 
     # -- compiled steps --------------------------------------------------------------------
     def _compile(self) -> _Steps:
@@ -212,16 +289,16 @@ class _Run:
             name=spec.name, devices=self.devices, layers=self.summary,
             total_params=sum(r.params for r in self.summary),
             trainable_params=sum(r.trainable_params for r in self.summary),
-            epochs=t.epochs, start_epoch=0, steps_per_epoch=self.steps_per_epoch,
+            epochs=t.epochs, start_epoch=self.start_epoch, steps_per_epoch=self.steps_per_epoch,
             batch_size=self.batch_size, train_samples=len(splits.x_train),
             val_samples=len(splits.x_val), test_samples=len(splits.x_test), task=spec.task,
             metric_names=tuple(t.metrics), true_weights=tuple(splits.true_w),
             true_bias=splits.true_b,
         ))
         started = time.perf_counter()
-        global_step = 0
-        epochs_done = 0
-        for epoch in range(1, t.epochs + 1):
+        global_step = self.start_epoch * self.steps_per_epoch
+        epochs_done = self.start_epoch
+        for epoch in range(self.start_epoch + 1, t.epochs + 1):
             epoch_start = time.perf_counter()
             self.train_loss.reset_state()
             for metric in self.metrics:
@@ -230,7 +307,7 @@ class _Run:
             window_start = time.perf_counter()
             step = 0
             stopped = False
-            for x, y in self.train_ds:
+            for x, y in self._train_dataset(epoch):
                 if not control.wait_turn(
                     on_pause=lambda e=epoch, s=step: sink(Paused(e, s)),
                     on_resume=lambda e=epoch, s=step: sink(Resumed(e, s)),
@@ -248,28 +325,80 @@ class _Run:
                     rate = len(pending) / max(now - window_start, 1e-9)
                     pending, window_start = [], now
                     if not all(math.isfinite(v) for v in losses) or int(self.bad_steps) > 0:
+                        self._save_model()  # the weights are still the last finite ones
                         return self._nan_failure(epoch, step, losses)
                     sink(StepDone(epoch=epoch, step=step, steps_per_epoch=self.steps_per_epoch,
                                   global_step=global_step, loss=losses[-1], steps_per_s=rate))
             if stopped:
                 break
             if int(self.bad_steps) > 0:
+                self._save_model()
                 return self._nan_failure(epoch, step, [])
             val_loss, val_metrics = self._evaluate(self.val_ds)
             seconds = time.perf_counter() - epoch_start
-            sink(EpochDone(
+            done = EpochDone(
                 epoch=epoch, epochs=t.epochs, loss=float(self.train_loss.result()),
                 val_loss=val_loss, metrics=_results(self.metrics), val_metrics=val_metrics,
                 weights=self.weights(), seconds=seconds,
                 samples_per_s=len(splits.x_train) / max(seconds, 1e-9),
-            ))
+            )
+            sink(done)
+            self._save_epoch(done)
             epochs_done = epoch
         test: dict[str, float] = {}
         if self.test_ds is not None and epochs_done == t.epochs:
             loss, metrics = self._evaluate(self.test_ds)
             test = {"loss": loss, **metrics}
         status = "finished" if epochs_done == t.epochs else "stopped"
+        self._save_model()
         return _finish(sink, status, epochs_done, test, time.perf_counter() - started)
+
+    def _save_epoch(self, event: EpochDone) -> None:
+        """After the epoch's log lines: checkpoint (last, and best), TensorBoard scalars.
+
+        Logs are written before the checkpoint, so a crash in between makes a resume redo
+        that epoch rather than leave a hole in the curves.
+        """
+        if self.run_dir is None:
+            return
+        self.epoch_var.assign(event.epoch)
+        self.last_ckpt.save(checkpoint_number=event.epoch)
+        if self.recorder is not None and self.recorder.is_best(event):
+            self.best_ckpt.save(checkpoint_number=event.epoch)
+        tf = self.tf
+        with self.tb.as_default(step=event.epoch):
+            tf.summary.scalar("loss/train", event.loss)
+            if event.val_loss is not None:
+                tf.summary.scalar("loss/validation", event.val_loss)
+            for name, value in event.metrics.items():
+                tf.summary.scalar(f"{name}/train", value)
+            for name, value in event.val_metrics.items():
+                tf.summary.scalar(f"{name}/validation", value)
+            for layer in event.weights:
+                for part, stats in (("kernel", layer.kernel), ("bias", layer.bias)):
+                    if stats is None:
+                        continue
+                    if stats.size == 1:
+                        tf.summary.scalar(f"weights/{layer.layer}/{part}", stats.values[0])
+                    else:
+                        for stat in ("mean", "std", "norm"):
+                            tf.summary.scalar(f"weights/{layer.layer}/{part}_{stat}",
+                                              getattr(stats, stat))
+            for layer in self.layers:
+                for w in layer.trainable_weights:
+                    tf.summary.histogram(f"histograms/{w.path}", w.value)
+        self.tb.flush()
+
+    def _save_model(self) -> None:
+        """``model.keras`` via write-then-rename, loadable with Keras' default safe_mode."""
+        if self.run_dir is None:
+            return
+        import os
+
+        target = self.run_dir.model_file
+        tmp = target.with_name(".model-partial.keras")
+        self.model.save(tmp)
+        os.replace(tmp, target)
 
     def _evaluate(self, ds) -> tuple[float | None, dict[str, float]]:
         if ds is None:
