@@ -103,10 +103,10 @@ class LossChart(Chart):
             xs, ys = downsample(self.step_x, self.step_y)
             plt.plot(xs, ys, label="step", color=STEP, marker="braille")
         if self.train:
-            plt.plot(self.epoch_x, self.train, label="train", color=TRAIN, marker="hd")
+            plt.plot(self.epoch_x, self.train, label="train", color=TRAIN, marker="braille")
         if self.val:
             plt.plot([x for x, _ in self.val], [v for _, v in self.val], label="val",
-                     color=VAL, marker="hd")
+                     color=VAL, marker="braille")
         if not (self.step_x or self.train):
             plt.title("loss: waiting for the first step")
 
@@ -163,16 +163,18 @@ class WeightsChart(Chart):
         colors = ["cyan+", "green+", "magenta+", "yellow", "blue+", "red+"]
         for i, (label, ys) in enumerate(self.series.items()):
             xs = self.x[-len(ys):]
-            plt.plot(xs, ys, label=label, color=colors[i % len(colors)], marker="hd")
+            plt.plot(xs, ys, label=label, color=colors[i % len(colors)], marker="braille")
         if self.linear:
-            lo, hi = self.x[0], self.x[-1] if len(self.x) > 1 else self.x[0] + 1
-            refs = [(f"true W{'' if len(self.true_w) == 1 else i + 1}", w)
-                    for i, w in enumerate(self.true_w)]
-            if self.true_b is not None:
-                refs.append(("true b", self.true_b))
-            for label, value in refs:
-                plt.plot([lo, hi], [value, value], label=f"{label}={value:g}", color=TRUE,
-                         marker="-")
+            # The true values as flat reference lines (plotext has no dashes; grey reads as
+            # "target" beside the coloured trajectories, and the title names the values).
+            for value in (*self.true_w, *(() if self.true_b is None else (self.true_b,))):
+                plt.hline(value, TRUE)
+            truth = ", ".join(
+                [f"W{'' if len(self.true_w) == 1 else i + 1}={w:g}"
+                 for i, w in enumerate(self.true_w)]
+                + ([] if self.true_b is None else [f"b={self.true_b:g}"]))
+            if truth:
+                plt.title(f"W and b (grey: true {truth})")
 
 
 class MetricChart(Chart):
@@ -213,11 +215,11 @@ class MetricChart(Chart):
         for i, (name, ys) in enumerate(self.train.items()):
             label = "train" if single else name
             plt.plot(self.x[-len(ys):], ys, label=label, color=[TRAIN, "green+", "magenta+"][i % 3],
-                     marker="hd")
+                     marker="braille")
         for i, (name, pts) in enumerate(self.val.items()):
             label = "val" if single else f"val {name}"
             plt.plot([x for x, _ in pts], [v for _, v in pts], label=label,
-                     color=[VAL, "yellow", "red+"][i % 3], marker="hd")
+                     color=[VAL, "yellow", "red+"][i % 3], marker="braille")
 
 
 def step_position(event: StepDone) -> float:

@@ -14,11 +14,14 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from textual.app import ComposeResult
-from textual.containers import Vertical
+from textual.containers import Horizontal, Vertical
 from textual.message import Message
+from textual.widget import Widget
 from textual.widgets import Input, Label, Select, Static, Switch
 
-FieldType = Literal["int", "float", "floats", "str", "bool", "choice", "shape", "int_pair"]
+FieldType = Literal[
+    "int", "float", "floats", "names", "str", "bool", "choice", "shape", "int_pair"
+]
 
 _INT = re.compile(r"[+-]?\d+")
 _SPLIT = re.compile(r"[\s,x×]+")
@@ -47,6 +50,8 @@ def parse(kind: FieldType, text: str) -> Any:
         if not math.isfinite(value):
             raise ParseError(f"must be a finite number, got {text!r}")
         return value
+    if kind == "names":
+        return [p for p in re.split(r"[\s,]+", text) if p]
     parts = [p for p in _SPLIT.split(text) if p]
     if kind == "floats":
         try:
@@ -63,6 +68,8 @@ def parse(kind: FieldType, text: str) -> Any:
 
 def format_value(kind: FieldType, value: Any) -> str:
     """The spec's value as the Input shows it (the inverse of :func:`parse`)."""
+    if kind == "names":
+        return ", ".join(value)
     if kind in ("shape", "int_pair", "floats"):
         return ", ".join(_num(v) for v in value)
     if kind == "float":
@@ -101,33 +108,50 @@ class FieldRow(Vertical):
 
     def __init__(self, field: FieldDef, value: Any,
                  check: Callable[[Any], str | None] | None = None, *, blink: bool = True,
+                 inline: bool = False,
                  id: str | None = None) -> None:  # noqa: A002 - Textual's own name
-        super().__init__(id=id, classes="field")
+        super().__init__(id=id, classes="field -inline" if inline else "field")
+        self.inline = inline
         self.field = field
         self._check = check
         self._value = value
         self._blink = blink
         self._own_error: str | None = None
         self._external_error: str | None = None
+        self._shown_error: str | None = None
 
     # ---- compose --------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
         f = self.field
-        label = f"[b]{f.label}[/]" + (f"  [dim]{f.help}[/]" if f.help else "")
-        yield Label(label, classes="field-label", markup=True)
+        if self.inline:
+            label = Label(f.label, classes="field-label")
+            label.tooltip = f.help or None
+            with Horizontal(classes="field-line"):
+                yield label
+                yield self._control()
+        else:
+            text = f"[b]{f.label}[/]" + (f"  [dim]{f.help}[/]" if f.help else "")
+            yield Label(text, classes="field-label", markup=True)
+            yield self._control()
+        yield Static("", classes="field-error")
+
+    def _control(self) -> Widget:
+        f = self.field
+        control: Widget
         if f.type == "bool":
-            yield Switch(value=bool(self._value), classes="field-control")
+            control = Switch(value=bool(self._value), classes="field-control")
         elif f.type == "choice":
-            yield Select([(c, c) for c in f.choices], value=self._value, allow_blank=False,
-                         compact=True, classes="field-control")
+            control = Select([(c, c) for c in f.choices], value=self._value, allow_blank=False,
+                             compact=True, classes="field-control")
         else:
             restrict = {"int": r"[-+0-9]*", "shape": r"[0-9, x]*",
                         "int_pair": r"[0-9, x]*"}.get(f.type)
-            inp = Input(format_value(f.type, self._value), compact=True, restrict=restrict,
-                        classes="field-control", select_on_focus=False)
-            inp.cursor_blink = self._blink
-            yield inp
-        yield Static("", classes="field-error")
+            control = Input(format_value(f.type, self._value), compact=True, restrict=restrict,
+                            classes="field-control", select_on_focus=False)
+            control.cursor_blink = self._blink
+        if self.inline and f.help:
+            control.tooltip = f.help
+        return control
 
     # ---- reading and writing ----------------------------------------------------------------
     @property
@@ -163,14 +187,12 @@ class FieldRow(Vertical):
 
     def _show_error(self) -> None:
         error = self.error
+        if error == self._shown_error:
+            return  # re-styling ~20 rows on every keystroke is what makes a form feel slow
+        self._shown_error = error
+        # One class on the row; the stylesheet shows the reason and reddens the control.
         self.set_class(error is not None, "-invalid")
-        self.query_one(".field-control").set_class(error is not None, "-invalid")
-        label = self.query_one(".field-error", Static)
-        label.update(f"⚠ {error}" if error else "")
-        label.display = error is not None
-
-    def on_mount(self) -> None:
-        self._show_error()
+        self.query_one(".field-error", Static).update(f"⚠ {error}" if error else "")
 
     # ---- events -----------------------------------------------------------------------------
     def _accept(self, raw: Any) -> None:

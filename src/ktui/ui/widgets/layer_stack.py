@@ -26,8 +26,19 @@ def layer_label(index: int, layer: LayerSpec) -> Text:
     if kind is None:
         return text.append("  (unknown kind)", style="red")
     parts = []
+    values = {**kind.defaults(), **layer.params}
     for i, p in enumerate(kind.params):
-        value: Any = layer.params.get(p.name, p.default)
+        value: Any = values[p.name]
+        if p.name.endswith("_value"):
+            continue  # shown with its initializer
+        if p.name.endswith("_initializer"):
+            if value == p.default:
+                continue
+            what = p.name.removesuffix("_initializer")
+            if value == "constant":
+                value = f"{values[what + '_value']:g}"
+            parts.append(f"{what}={value}")
+            continue
         if i > 0 and value == p.default:
             continue
         if p.type == "choice" and p.name == "activation":
@@ -51,9 +62,10 @@ class LayerStack(OptionList):
         Binding("a", "screen.add_layer", "Add", id="add_layer"),
         Binding("e", "screen.edit_layer", "Edit", id="edit_layer"),
         Binding("delete,x", "screen.remove_layer", "Remove", id="remove_layer"),
-        Binding("shift+up,K", "screen.move_layer(-1)", "Up", id="move_up"),
-        Binding("shift+down,J", "screen.move_layer(1)", "Down", id="move_down"),
-        Binding("d", "screen.duplicate_layer", "Duplicate", id="duplicate_layer"),
+        Binding("enter", "screen.edit_layer", "Edit", id="edit_layer_enter", show=False),
+        Binding("shift+up,K", "screen.move_layer(-1)", "Up", id="move_up", show=False),
+        Binding("shift+down,J", "screen.move_layer(1)", "Down", id="move_down", show=False),
+        Binding("d", "screen.duplicate_layer", "Duplicate", id="duplicate_layer", show=False),
     ]
 
     def show_layers(self, layers: list[LayerSpec], highlight: int | None = None) -> None:

@@ -49,8 +49,17 @@ def _problem(message: str) -> RenderableType:
 class ModelSummary(Static):
     """Re-rendered by the setup screen whenever the stack or the dataset changes."""
 
+    problem: str | None = None
+
+    _shown: object = None
+
     def show(self, spec: ExperimentSpec) -> str | None:
+        key = (spec.input_shape(), spec.task, repr(spec.layers))
+        if key == self._shown:
+            return self.problem
+        self._shown = key
         renderable, problem = summary_renderable(spec)
+        self.problem = problem
         self.update(renderable)
         self.set_class(problem is not None, "-invalid")
         return problem

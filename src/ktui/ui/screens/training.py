@@ -1,0 +1,329 @@
+"""The training view: live charts, progress, and the controls of one run.
+
+Training runs in a Textual thread worker that calls the app's train function with a
+:class:`TrainerControl`; events come back as messages. The worker runs the train function in a
+daemon thread and only waits for it, polling for cancellation: on quit it asks the trainer to
+stop and gives it a moment, but never keeps the process (and the terminal) waiting on a long
+TensorFlow call.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import traceback
+from typing import TYPE_CHECKING, Any
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Grid
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+from textual.worker import Worker, WorkerState, get_current_worker
+
+from ktui.core.control import TrainerControl
+from ktui.core.events import (
+    EpochDone,
+    Event,
+    Paused,
+    Resumed,
+    RunFailed,
+    RunFinished,
+    RunStarted,
+    StepDone,
+)
+from ktui.core.spec import ExperimentSpec
+from ktui.ui.messages import StepProgress, TrainerEvent, TrainingCrashed
+from ktui.ui.widgets.charts import LossChart, MetricChart, WeightsChart, step_position
+from ktui.ui.widgets.progress import RunProgress, RunView
+
+if TYPE_CHECKING:
+    from ktui.ui.app import KtuiApp
+
+#: How long a stopping trainer gets to finish its batch before the worker lets go of it.
+STOP_GRACE_S = 0.8
+
+FAIL_TITLES = {
+    "nan": "The loss became NaN or infinite",
+    "data": "The dataset could not be loaded",
+    "spec": "The experiment cannot be built",
+    "error": "Training failed",
+}
+
+
+class TrainingScreen(Screen[None]):
+    """One run of ``spec``; ``r`` runs it again from scratch."""
+
+    BINDINGS = [
+        Binding("r", "run", "Run", id="run"),
+        Binding("space", "pause", "Pause/Resume", id="pause"),
+        Binding("n", "step", "Step", id="step"),
+        Binding("s", "stop", "Stop", id="stop"),
+        Binding("escape,b", "back", "Setup", id="back"),
+    ]
+
+    def __init__(self, spec: ExperimentSpec) -> None:
+        super().__init__()
+        self.spec = spec
+        self.view = RunView(epochs=spec.train.epochs)
+        self.control: TrainerControl | None = None
+        self.result: RunFinished | RunFailed | None = None
+        self._progress_dirty = True
+
+    @property
+    def ktui(self) -> KtuiApp:
+        return self.app  # type: ignore[return-value]
+
+    # ---- layout ---------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        title = Text()
+        title.append(f" {self.spec.name} ", style="bold reverse")
+        title.append(f" {self.spec.description}", style="dim")
+        yield Static(title, id="run-title")
+        yield RunProgress(clocks=not self.ktui.test_mode, id="progress")
+        with Grid(id="charts"):
+            yield LossChart(id="loss-chart")
+            yield WeightsChart(id="weights-chart")
+            yield MetricChart(id="metric-chart")
+        yield Static("", id="result")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#result").display = False
+        self.set_interval(1 / self.ktui.fps, self.flush)
+        self.watch(self.app, "tf_status", lambda _: self._touch(), init=False)
+        self.flush()
+
+    # ---- drawing (on a timer, only what changed) ----------------------------------------
+    def _touch(self) -> None:
+        self._progress_dirty = True
+
+    def flush(self) -> None:
+        """Redraw charts with new data and the progress text; called ``fps`` times a second."""
+        for chart in self.query(".chart"):
+            chart.flush()  # type: ignore[attr-defined]
+        if self._progress_dirty or (self.view.state == "running" and not self.ktui.test_mode):
+            self._progress_dirty = False
+            self.query_one(RunProgress).show(self.view, self.ktui.tf_status)
+
+    # ---- the worker -----------------------------------------------------------------------
+    def start_run(self) -> None:
+        if self.view.state in ("starting", "running", "paused", "stopping"):
+            return
+        for chart in self.query(".chart"):
+            chart.reset()  # type: ignore[attr-defined]
+        self.view = RunView(state="starting", epochs=self.spec.train.epochs)
+        self.result = None
+        self.query_one("#result").display = False
+        self.control = TrainerControl()
+        self._set_state("starting")
+        self._train(self.spec.copy(), self.control)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="training")
+    def _train(self, spec: ExperimentSpec, control: TrainerControl) -> None:
+        worker = get_current_worker()
+        train_fn = self.ktui.train_fn
+        data_dir = self.ktui.data_dir
+        final: list[Event] = []
+        box: dict[str, Any] = {}
+        mergeable = not self.ktui.test_mode
+
+        def sink(event: Event) -> None:
+            if isinstance(event, StepDone):
+                self.post_message(StepProgress(event, mergeable))
+            else:
+                if isinstance(event, (RunFinished, RunFailed)):
+                    final.append(event)
+                self.post_message(TrainerEvent(event))
+
+        def target() -> None:
+            try:
+                fn = train_fn
+                if fn is None:
+                    from ktui.core.trainer import train as fn
+                box["result"] = fn(spec, sink, control, data_dir=data_dir)
+            except BaseException as err:  # shown on screen, never fatal
+                box["error"] = err
+                box["trace"] = traceback.format_exc()
+
+        thread = threading.Thread(target=target, name="ktui-train", daemon=True)
+        thread.start()
+        while thread.is_alive():
+            thread.join(0.05)
+            if worker.is_cancelled:
+                control.stop()
+                thread.join(STOP_GRACE_S)
+                return
+        if "error" in box:
+            err = box["error"]
+            self.post_message(TrainingCrashed(f"{type(err).__name__}: {err}", box["trace"]))
+        elif not final:
+            result = box.get("result")
+            if isinstance(result, (RunFinished, RunFailed)):
+                self.post_message(TrainerEvent(result))
+            else:
+                self.post_message(TrainingCrashed(
+                    f"the trainer ended without a final event (returned {result!r})"))
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        # The worker catches everything itself; this is the belt to those braces.
+        if event.worker.group == "training" and event.state == WorkerState.ERROR:
+            self._crashed(str(event.worker.error), "")
+
+    # ---- events from the worker -----------------------------------------------------------
+    def on_step_progress(self, message: StepProgress) -> None:
+        ev = message.event
+        v = self.view
+        v.step, v.steps_per_epoch, v.global_step = ev.step, ev.steps_per_epoch, ev.global_step
+        v.step_loss, v.steps_per_s = ev.loss, ev.steps_per_s
+        if v.state == "starting":
+            self._set_state("running")
+        self.query_one(LossChart).add_step(step_position(ev), ev.loss)
+        self._progress_dirty = True
+
+    def on_trainer_event(self, message: TrainerEvent) -> None:
+        self.handle_event(message.event)
+
+    def handle_event(self, ev: Event) -> None:
+        """Apply one event (also used by tests to drive the screen from a script)."""
+        if isinstance(ev, StepDone):
+            self.on_step_progress(StepProgress(ev))
+            return
+        v = self.view
+        if isinstance(ev, RunStarted):
+            v.epochs, v.epochs_done = ev.epochs, ev.start_epoch
+            v.steps_per_epoch = ev.steps_per_epoch
+            v.global_step = v.start_step = ev.start_epoch * ev.steps_per_epoch
+            v.started_at = time.monotonic()
+            self.query_one(WeightsChart).start(ev)
+            self.query_one(MetricChart).start(ev)
+            self._set_state("paused" if self.control and self.control.paused else "running")
+        elif isinstance(ev, EpochDone):
+            v.epochs_done += 1
+            v.loss, v.val_loss = ev.loss, ev.val_loss
+            v.metrics, v.val_metrics = dict(ev.metrics), dict(ev.val_metrics)
+            v.global_step = max(v.global_step, v.epochs_done * v.steps_per_epoch)
+            v.step = v.steps_per_epoch
+            x = float(v.epochs_done)
+            self.query_one(LossChart).add_epoch(x, ev.loss, ev.val_loss)
+            self.query_one(WeightsChart).add_epoch(x, ev)
+            self.query_one(MetricChart).add_epoch(x, ev)
+        elif isinstance(ev, Paused):
+            self._set_state("paused")
+        elif isinstance(ev, Resumed):
+            self._set_state("running")
+        elif isinstance(ev, RunFinished):
+            self._finish(ev)
+        elif isinstance(ev, RunFailed):
+            self._fail(ev)
+        self._progress_dirty = True
+
+    def on_training_crashed(self, message: TrainingCrashed) -> None:
+        self._crashed(message.error, message.details)
+
+    def _finish(self, ev: RunFinished) -> None:
+        self.result = ev
+        self.view.ended_at = time.monotonic()
+        self._set_state(ev.status)
+        text = Text()
+        word = "Finished" if ev.status == "finished" else "Stopped"
+        text.append(f"{word} after {ev.epochs_done} epoch{'s' * (ev.epochs_done != 1)}",
+                    style="bold green" if ev.status == "finished" else "bold yellow")
+        if not self.ktui.test_mode:
+            text.append(f" in {ev.seconds:.1f} s", style="dim")
+        if ev.test:
+            text.append("   test: ", style="bold")
+            text.append("  ".join(f"{k} {v:.4g}" for k, v in ev.test.items()))
+        else:
+            text.append("   (no test set)", style="dim")
+        text.append("\nr run again · b back to setup · q quit", style="dim")
+        self._show_result(text, "-ok")
+
+    def _fail(self, ev: RunFailed) -> None:
+        self.result = ev
+        self.view.ended_at = time.monotonic()
+        self._set_state("failed")
+        text = Text()
+        text.append(f"✘ {FAIL_TITLES.get(ev.kind, 'Training failed')}", style="bold red")
+        where = f" (epoch {ev.epoch}, step {ev.step})" if ev.epoch or ev.step else ""
+        text.append(f"{where}: {ev.message}")
+        text.append("\nb back to setup to change the experiment · r run again · q quit",
+                    style="dim")
+        self._show_result(text, "-failed")
+
+    def _crashed(self, error: str, details: str) -> None:
+        self._fail(RunFailed("error", error, details={"traceback": details}))
+        if details:
+            self.log.error(details)
+
+    def _show_result(self, text: Text, cls: str) -> None:
+        result = self.query_one("#result", Static)
+        result.update(text)
+        result.set_classes(cls)
+        result.display = True
+        self._progress_dirty = True
+        self.flush()
+
+    def _set_state(self, state: str) -> None:
+        self.view.state = state
+        self._progress_dirty = True
+        self.refresh_bindings()
+
+    # ---- actions --------------------------------------------------------------------------
+    @property
+    def running(self) -> bool:
+        return self.view.state in ("starting", "running", "paused", "stopping")
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "run":
+            return None if self.running else True
+        if action in ("pause", "step", "stop"):
+            return True if self.running and self.view.state != "stopping" else None
+        return True
+
+    def action_run(self) -> None:
+        self.start_run()
+
+    def action_pause(self) -> None:
+        if not self.control or not self.running:
+            return
+        if self.control.paused:
+            self.control.resume()
+        else:
+            self.control.pause()
+
+    def action_step(self) -> None:
+        if self.control and self.running:
+            self.control.step(1)
+
+    def action_stop(self) -> None:
+        if self.control and self.running:
+            self.control.stop()
+            self._set_state("stopping")
+
+    def stop_run(self) -> None:
+        """Ask the trainer to stop and let the worker go (used on back and quit)."""
+        if self.control:
+            self.control.stop()
+        self.workers.cancel_group(self, "training")
+
+    def action_back(self) -> None:
+        self.stop_run()
+        stack = self.app.screen_stack
+        if len(stack) >= 2 and type(stack[-2]).__name__ == "SetupScreen":
+            self.app.pop_screen()
+        else:  # started straight into training: the setup view is built only now
+            from ktui.ui.screens.setup import SetupScreen
+
+            self.app.switch_screen(SetupScreen())
+
+    def palette_commands(self) -> list[tuple[str, str, str]]:
+        return [
+            ("Run", "Start training (again, from scratch)", "run"),
+            ("Pause / resume", "Pause the run, or go on", "pause"),
+            ("Single step", "While paused, run one batch", "step"),
+            ("Stop", "Stop the run after this batch", "stop"),
+            ("Back to setup", "Edit the experiment (the stack is kept)", "back"),
+        ]

@@ -1,0 +1,154 @@
+"""Scripted stand-ins for ``ktui.core.trainer.train``: deterministic events, no TensorFlow.
+
+Each fake has the trainer's signature, sends events to ``sink`` from the calling (worker)
+thread, honours the :class:`TrainerControl` (pause, single step, stop) between steps, and
+returns its final event, as the real trainer does.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Iterator
+
+from ktui.core.control import TrainerControl
+from ktui.core.events import (
+    EpochDone,
+    Event,
+    LayerSummary,
+    LayerWeights,
+    Paused,
+    Resumed,
+    RunFailed,
+    RunFinished,
+    RunStarted,
+    StepDone,
+    TensorStats,
+)
+from ktui.core.spec import ExperimentSpec
+
+Sink = Callable[[Event], None]
+
+
+def _stats(values: tuple[float, ...], *, std: float | None = None) -> TensorStats:
+    n = len(values)
+    mean = sum(values) / n
+    s = std if std is not None else math.sqrt(sum((v - mean) ** 2 for v in values) / n)
+    return TensorStats(size=n, mean=mean, std=s, norm=math.sqrt(sum(v * v for v in values)),
+                       min=min(values), max=max(values), values=values if n <= 16 else ())
+
+
+def linear_events(epochs: int = 10, steps: int = 4) -> Iterator[Event]:
+    """A 1-unit linear model converging from W=5, b=0 to the true W=3, b=2 (as seed 000)."""
+    yield RunStarted(
+        name="linear-gd", devices=("CPU:0",),
+        layers=(LayerSummary("dense", "Dense", (None, 1), 2, 2),),
+        total_params=2, trainable_params=2, epochs=epochs, start_epoch=0,
+        steps_per_epoch=steps, batch_size=200, train_samples=800, val_samples=200,
+        test_samples=200, task="regression", metric_names=("mae",),
+        true_weights=(3.0,), true_bias=2.0)
+    g = 0
+    for e in range(1, epochs + 1):
+        for s in range(1, steps + 1):
+            g += 1
+            t = g / steps
+            w, b = 3 + 2 * 0.7 ** t, 2 - 2 * 0.7 ** t
+            yield StepDone(e, s, steps, g, 1 + (w - 3) ** 2 + (b - 2) ** 2 + 0.1 * (s % 2),
+                           steps_per_s=100.0)
+        w, b = 3 + 2 * 0.7 ** e, 2 - 2 * 0.7 ** e
+        loss = 1 + (w - 3) ** 2 + (b - 2) ** 2
+        yield EpochDone(
+            epoch=e, epochs=epochs, loss=loss, val_loss=loss * 1.05,
+            metrics={"mae": 0.8 + 0.5 * 0.7 ** e}, val_metrics={"mae": 0.82 + 0.5 * 0.7 ** e},
+            weights=(LayerWeights("dense", _stats((w,)), _stats((b,))),),
+            seconds=0.1, samples_per_s=8000.0)
+
+
+def classifier_events(epochs: int = 8, steps: int = 20) -> Iterator[Event]:
+    """A 3-layer MLP on Fashion-MNIST: loss falls, accuracy rises, kernel stds drift."""
+    layers = (("dense", 784 * 200), ("dense_1", 200 * 100), ("dense_2", 100 * 10))
+    yield RunStarted(
+        name="fashion-mlp", devices=("CPU:0",),
+        layers=tuple(LayerSummary(n, "Dense", (None, 10), p, p) for n, p in layers),
+        total_params=178_110, trainable_params=178_110, epochs=epochs, start_epoch=0,
+        steps_per_epoch=steps, batch_size=256, train_samples=9000, val_samples=1000,
+        test_samples=10_000, task="classification", metric_names=("accuracy",))
+    g = 0
+    for e in range(1, epochs + 1):
+        for s in range(1, steps + 1):
+            g += 1
+            t = g / steps
+            yield StepDone(e, s, steps, g, 0.3 + 2.0 * 0.55 ** t + 0.05 * ((s * 7) % 5) / 5,
+                           steps_per_s=40.0)
+        loss = 0.3 + 2.0 * 0.55 ** e
+        weights = tuple(
+            LayerWeights(name, _stats((0.0, 0.1), std=0.05 + 0.01 * i + 0.004 * e * (i + 1)),
+                         _stats((0.0, 0.01)))
+            for i, (name, _) in enumerate(layers))
+        yield EpochDone(
+            epoch=e, epochs=epochs, loss=loss, val_loss=loss + 0.04 + 0.01 * e,
+            metrics={"accuracy": 0.9 - 0.5 * 0.6 ** e},
+            val_metrics={"accuracy": 0.88 - 0.5 * 0.6 ** e},
+            weights=weights, seconds=1.0, samples_per_s=9000.0)
+
+
+def scripted(events: Callable[[], Iterator[Event]], *, test: dict[str, float] | None = None,
+             step_delay: float = 0.0, stop_after: int | None = None) -> Callable[..., Event]:
+    """A train function replaying ``events()``; pauses, steps and stops like the trainer.
+
+    ``stop_after``: leave the run unfinished after that many events (for "mid-run" views,
+    returns a RunFinished with status ``stopped`` that is *not* sent to the sink).
+    """
+
+    def train(spec: ExperimentSpec, sink: Sink, control: TrainerControl | None = None, *,
+              data_dir: str | None = None) -> RunFinished | RunFailed:
+        control = control or TrainerControl()
+        epochs_done = 0
+        state = {"epoch": 0, "step": 0}
+        for i, ev in enumerate(events()):
+            if stop_after is not None and i >= stop_after:
+                return RunFinished("stopped", epochs_done, {}, 0.0)
+            if isinstance(ev, StepDone):
+                state.update(epoch=ev.epoch, step=ev.step)
+                go = control.wait_turn(
+                    on_pause=lambda: sink(Paused(state["epoch"], state["step"])),
+                    on_resume=lambda: sink(Resumed(state["epoch"], state["step"])))
+                if not go:
+                    final = RunFinished("stopped", epochs_done, {}, 1.0)
+                    sink(final)
+                    return final
+                if step_delay:
+                    time.sleep(step_delay)
+            if isinstance(ev, EpochDone):
+                epochs_done += 1
+            sink(ev)
+        final = RunFinished("finished", epochs_done, test or {}, 1.0)
+        sink(final)
+        return final
+
+    return train
+
+
+def failing(kind: str = "nan", message: str = "loss is nan at epoch 2, step 3; the "
+            "learning rate may be too high (weights kept from the last good step)"
+            ) -> Callable[..., Event]:
+    """A run that starts, does one epoch, then reports a RunFailed (as for a NaN loss)."""
+
+    def train(spec: ExperimentSpec, sink: Sink, control: TrainerControl | None = None, *,
+              data_dir: str | None = None) -> RunFailed:
+        for ev in linear_events(epochs=10, steps=4):
+            sink(ev)
+            if isinstance(ev, EpochDone):
+                break
+        final = RunFailed(kind, message, epoch=2, step=3)  # type: ignore[arg-type]
+        sink(final)
+        return final
+
+    return train
+
+
+def raising(spec: ExperimentSpec, sink: Sink, control: TrainerControl | None = None, *,
+            data_dir: str | None = None) -> RunFinished:
+    """A train function with a bug: it raises after the run started."""
+    sink(next(linear_events()))
+    raise RuntimeError("boom: the fake trainer fell over")

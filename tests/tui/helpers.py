@@ -1,0 +1,52 @@
+"""Small helpers shared by the Pilot and snapshot tests."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Iterable
+
+from textual.pilot import Pilot
+
+from ktui.core.events import Event
+from ktui.ui.app import KtuiApp
+from ktui.ui.screens.training import TrainingScreen
+
+
+async def until(pilot: Pilot, condition: Callable[[], bool], timeout: float = 5.0) -> None:
+    """Let the app run until ``condition()`` holds (fails the test after ``timeout``)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        await pilot.pause(0.01)
+        await asyncio.sleep(0)
+
+
+def training(app: KtuiApp) -> TrainingScreen:
+    screen = app.screen
+    assert isinstance(screen, TrainingScreen), f"on {type(screen).__name__}"
+    return screen
+
+
+async def feed(pilot: Pilot, events: Iterable[Event]) -> TrainingScreen:
+    """Open the training view without a worker and apply a scripted event stream to it."""
+    app = pilot.app
+    assert isinstance(app, KtuiApp)
+    screen = app.open_training(start=False)
+    await pilot.pause()
+    for event in events:
+        screen.handle_event(event)
+    screen.flush()
+    await pilot.pause()
+    return screen
+
+
+async def settle(pilot: Pilot) -> None:
+    """Wait for workers and queued messages, then redraw (for run_before of snapshots)."""
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+    screen = pilot.app.screen
+    if isinstance(screen, TrainingScreen):
+        screen.flush()
+    await pilot.pause()

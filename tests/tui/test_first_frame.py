@@ -1,0 +1,29 @@
+"""The first frame must not wait for TensorFlow: nothing in ktui.ui imports it up front."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+
+SCRIPT = textwrap.dedent("""
+    import asyncio, sys
+    from ktui.ui.app import make_app
+    from ktui.ui.screens.setup import SetupScreen
+
+    async def main():
+        app = make_app(test_mode=True)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.pause()
+            assert isinstance(app.screen, SetupScreen)
+            assert app.screen.query_one("#summary").problem is None
+    asyncio.run(main())
+    print("tensorflow" in sys.modules, "keras" in sys.modules)
+""")
+
+
+def test_first_frame_without_tensorflow() -> None:
+    out = subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True,
+                         timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["False", "False"]
