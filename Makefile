@@ -11,7 +11,7 @@ run: $(STAMP)  ## set up .venv and launch the TUI
 	$(BIN)/ktui $(ARGS)
 
 test: $(STAMP) data  ## set up .venv, fetch Fashion-MNIST if possible, run the whole suite
-	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
 
 install: $(STAMP)
@@ -41,7 +41,7 @@ data:
 	fi
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff check .
 
 snapshots: $(STAMP)  ## re-record the TUI snapshot SVGs after an intended change
 	$(BIN)/python -m pytest tests/tui --snapshot-update -q

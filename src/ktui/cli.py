@@ -44,6 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--start", action="store_true", help="start training at once")
     parser.add_argument("--fps", type=float, default=4.0,
                         help="chart redraws per second at most (default 4)")
+    _add_runs_dir(parser)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     train = sub.add_parser("train", help="train headless, printing progress",
@@ -286,7 +287,8 @@ def cmd_tui(args: argparse.Namespace) -> int:
         from ktui.ui.app import run_app
     except ImportError as err:  # pragma: no cover - the UI ships with the package
         raise UsageError(f"the TUI is not available ({err}); use `ktui train`") from None
-    return run_app(spec, start=args.start, fps=args.fps, data_dir=args.data_dir)
+    return run_app(spec, start=args.start, fps=args.fps, data_dir=args.data_dir,
+                   runs_dir=getattr(args, "runs_dir", None))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -7,9 +7,12 @@ warm-up, no clocks, no cursor blink, no animation) so screenshots are byte-for-b
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 from textual import work
 from textual.app import App
@@ -47,8 +50,10 @@ class KtuiApp(App[int]):
 
     def __init__(self, spec: ExperimentSpec, *, start: bool = False, fps: float = 4.0,
                  data_dir: str | None = None, train_fn: TrainFn | None = None,
-                 test_mode: bool = False) -> None:
+                 test_mode: bool = False, runs_dir: str | None = None) -> None:
         super().__init__()
+        #: Where real runs are recorded (None: $KTUI_RUNS_DIR or ./ktui-runs).
+        self.runs_dir = runs_dir
         self.spec = spec
         self.start = start
         self.fps = max(float(fps), 0.5)
@@ -86,11 +91,10 @@ class KtuiApp(App[int]):
         worker = get_current_worker()
 
         def target() -> None:
-            os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
             try:
-                import tensorflow as tf
+                from ktui.core.tfenv import import_tf
 
-                tf.get_logger().setLevel("ERROR")
+                tf = import_tf()
                 self.post_message(TensorFlowStatus(f"TensorFlow {tf.__version__} ready", True))
             except Exception as err:  # shown, the setup view still works
                 self.post_message(TensorFlowStatus(f"TensorFlow unavailable: {err}", False))
@@ -117,19 +121,55 @@ class KtuiApp(App[int]):
 
 def make_app(spec: ExperimentSpec | None = None, *, start: bool = False, fps: float = 4.0,
              data_dir: str | None = None, train_fn: TrainFn | None = None,
-             test_mode: bool = False) -> KtuiApp:
+             test_mode: bool = False, runs_dir: str | None = None) -> KtuiApp:
     """The app for the CLI and the tests; ``spec`` defaults to the default preset."""
     return KtuiApp(spec if spec is not None else get_preset(DEFAULT_PRESET), start=start,
-                   fps=fps, data_dir=data_dir, train_fn=train_fn, test_mode=test_mode)
+                   fps=fps, data_dir=data_dir, train_fn=train_fn, test_mode=test_mode,
+                   runs_dir=runs_dir)
 
 
 def run_app(spec: ExperimentSpec | None, *, start: bool, fps: float,
-            data_dir: str | None) -> int:
+            data_dir: str | None, runs_dir: str | None = None) -> int:
     """Run the TUI until the user quits; the CLI's exit code."""
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    app = make_app(spec, start=start, fps=fps, data_dir=data_dir)
-    app.run()
+    with native_stderr_to_log():
+        app = make_app(spec, start=start, fps=fps, data_dir=data_dir, runs_dir=runs_dir)
+        app.run()
     return app.return_code or 0
+
+
+@contextlib.contextmanager
+def native_stderr_to_log() -> Iterator[None]:
+    """Let Textual draw on a private copy of the terminal's stderr, and point file
+    descriptor 2 at a log file while the app runs.
+
+    TensorFlow's C++ runtime writes warnings straight to fd 2, whatever Python's
+    ``sys.stderr`` is; on the terminal Textual draws on (stderr), they would tear the
+    screen. Textual takes ``sys.__stderr__`` when the app is created, so it must be swapped
+    before. The log is ``$XDG_CACHE_HOME/ktui/native-stderr.log`` (or ~/.cache/...).
+    """
+    if not sys.__stderr__ or not sys.__stderr__.isatty():
+        yield
+        return
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "ktui"
+    try:
+        cache.mkdir(parents=True, exist_ok=True)
+        log_fd = os.open(cache / "native-stderr.log",
+                         os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    except OSError:
+        log_fd = os.open(os.devnull, os.O_WRONLY)
+    original = sys.__stderr__
+    tty_fd = os.dup(2)
+    tty = os.fdopen(tty_fd, "w", encoding=original.encoding, errors=original.errors)
+    os.dup2(log_fd, 2)
+    os.close(log_fd)
+    sys.__stderr__ = sys.stderr = tty
+    try:
+        yield
+    finally:
+        tty.flush()
+        os.dup2(tty_fd, 2)
+        sys.__stderr__ = sys.stderr = original
+        tty.close()
 
 
 __all__ = ["KtuiApp", "TrainFn", "make_app", "run_app"]

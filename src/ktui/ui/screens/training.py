@@ -140,10 +140,16 @@ class TrainingScreen(Screen[None]):
 
         def target() -> None:
             try:
-                fn = train_fn
-                if fn is None:
-                    from ktui.core.trainer import train as fn
-                box["result"] = fn(spec, sink, control, data_dir=data_dir)
+                if train_fn is not None:
+                    box["result"] = train_fn(spec, sink, control, data_dir=data_dir)
+                    return
+                from ktui.core.runs import RunDir, runs_root
+                from ktui.core.trainer import train
+
+                run_dir = RunDir.create(runs_root(self.ktui.runs_dir), spec)
+                self.app.call_from_thread(self.app.notify, f"recording in {run_dir.path}",
+                                          title="Run started", timeout=4)
+                box["result"] = train(spec, sink, control, data_dir=data_dir, run_dir=run_dir)
             except BaseException as err:  # shown on screen, never fatal
                 box["error"] = err
                 box["trace"] = traceback.format_exc()
