@@ -5,8 +5,6 @@ Each reporter is a sink for the core's events. None touches TensorFlow.
 
 from __future__ import annotations
 
-import json
-import math
 from typing import IO, Any
 
 from ktui.core.events import (
@@ -18,20 +16,9 @@ from ktui.core.events import (
     RunFinished,
     RunStarted,
     StepDone,
-    to_dict,
+    to_json,
 )
 from ktui.core.summary import summary_text
-
-
-def _finite(value: Any) -> Any:
-    """JSON has no NaN/Infinity: write them as null."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_finite(v) for v in value]
-    return value
 
 
 class JsonlReporter:
@@ -41,7 +28,7 @@ class JsonlReporter:
         self.out = out
 
     def __call__(self, event: Event) -> None:
-        self.out.write(json.dumps(_finite(to_dict(event)), separators=(",", ":")) + "\n")
+        self.out.write(to_json(event) + "\n")
         self.out.flush()
 
 

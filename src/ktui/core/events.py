@@ -7,6 +7,8 @@ touching TensorFlow. ``to_dict`` gives the JSON shape documented in the README (
 from __future__ import annotations
 
 import dataclasses
+import json
+import math
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -135,3 +137,19 @@ def to_dict(event: Event) -> dict[str, Any]:
     data = dataclasses.asdict(event)
     kind = data.pop("event")
     return {"event": kind, **data}
+
+
+def json_safe(value: Any) -> Any:
+    """JSON has no NaN or Infinity: replace them (at any depth) with None."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_safe(v) for v in value]
+    return value
+
+
+def to_json(event: Event) -> str:
+    """One event as a compact JSON line: the ``--jsonl`` and ``events.jsonl`` format."""
+    return json.dumps(json_safe(to_dict(event)), separators=(",", ":"))

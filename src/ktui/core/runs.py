@@ -30,7 +30,15 @@ from pathlib import Path
 from typing import Any
 
 from ktui.core import spec as specmod
-from ktui.core.events import EpochDone, Event, RunFailed, RunFinished, RunStarted, to_dict
+from ktui.core.events import (
+    EpochDone,
+    Event,
+    RunFailed,
+    RunFinished,
+    RunStarted,
+    json_safe,
+    to_json,
+)
 
 RUNS_ENV = "KTUI_RUNS_DIR"
 DEFAULT_RUNS_DIR = "ktui-runs"
@@ -54,21 +62,6 @@ def atomic_write(path: Path, text: str) -> None:
         f.flush()
         os.fsync(f.fileno())
     os.replace(tmp, path)
-
-
-def _json_safe(value: Any) -> Any:
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {k: _json_safe(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_json_safe(v) for v in value]
-    return value
-
-
-def event_json(event: Event) -> str:
-    """One event as a JSON line (non-finite numbers as null), as ``--jsonl`` prints it."""
-    return json.dumps(_json_safe(to_dict(event)), separators=(",", ":"))
 
 
 @dataclass(frozen=True)
@@ -135,7 +128,7 @@ class RunDir:
         current.update(fields)
         current.update({"summary_version": SUMMARY_VERSION, "updated": time.time(),
                         "pid": os.getpid(), "host": socket.gethostname()})
-        atomic_write(self.summary_file, json.dumps(_json_safe(current), indent=2) + "\n")
+        atomic_write(self.summary_file, json.dumps(json_safe(current), indent=2) + "\n")
 
     def status(self) -> str:
         """``running``, ``finished``, ``stopped``, ``failed`` or ``interrupted`` (the process
@@ -237,7 +230,7 @@ class RunRecorder:
                 self.last_epoch = int(row["epoch"])
 
     def __call__(self, event: Event) -> None:
-        self._events.write(event_json(event) + "\n")
+        self._events.write(to_json(event) + "\n")
         self._events.flush()
         if isinstance(event, RunStarted):
             self.monitor = "val_loss" if event.val_samples else "loss"
