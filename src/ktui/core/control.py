@@ -16,6 +16,8 @@ class TrainerControl:
         self._stop = False
         self._paused = False
         self._steps_allowed = 0
+        #: Whether listeners were told "paused" and not yet "resumed".
+        self._announced_pause = False
 
     # -- called from the UI / signal handlers ------------------------------------------------
     def stop(self) -> None:
@@ -64,12 +66,14 @@ class TrainerControl:
             if self._stop:
                 return False
             if not self._paused:
+                self._announce_resume(on_resume)
                 return True
             if self._steps_allowed > 0:
                 self._steps_allowed -= 1
                 return True
-            if on_pause:
+            if on_pause and not self._announced_pause:
                 on_pause()
+            self._announced_pause = True
             while self._paused and self._steps_allowed == 0 and not self._stop:
                 self._cond.wait(timeout=0.5)
             if self._stop:
@@ -77,6 +81,13 @@ class TrainerControl:
             if self._paused:  # a single step was granted
                 self._steps_allowed -= 1
                 return True
+            self._announce_resume(on_resume)
+            return True
+
+    def _announce_resume(self, on_resume: Callable[[], None] | None) -> None:
+        """Tell listeners once that a pause is over, even when ``resume`` came while a
+        single step was running (so every "paused" gets its "resumed")."""
+        if self._announced_pause:
+            self._announced_pause = False
             if on_resume:
                 on_resume()
-            return True

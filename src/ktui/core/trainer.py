@@ -18,6 +18,7 @@ Design choices, each for speed or safety:
 
 from __future__ import annotations
 
+import itertools
 import math
 import time
 from collections.abc import Callable
@@ -232,8 +233,32 @@ class _Run:
                     num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
         return ds.prefetch(tf.data.AUTOTUNE)
 
-    def _train_dataset(self, epoch: int):
-        return self._dataset(*self.train_xy, epoch=epoch if self.spec.train.shuffle else None)
+    def _train_batches(self):
+        """Every epoch's training batches, from ``start_epoch + 1`` on, as one iterator.
+
+        Built and iterated once per run (measured: making a new dataset and iterator each
+        epoch cost 0.15-0.45 s, re-tracing the gather and re-optimising the pipeline, i.e.
+        5-15% of a 3 s fashion-mlp epoch on 60 000 images). Each epoch's order is the same
+        stateless (seed, epoch) shuffle as :meth:`_dataset`'s, computed inside the pipeline,
+        so prefetching across an epoch boundary is safe and resumed runs see the same batches.
+        """
+        tf = self.tf
+        xs, ys = self.train_xy
+        n = len(self.splits.x_train)
+        seed, shuffle = self.spec.train.seed, self.spec.train.shuffle
+
+        def epoch_batches(epoch):
+            indices = tf.range(n, dtype=tf.int64)
+            if shuffle:
+                indices = tf.random.experimental.stateless_shuffle(
+                    indices, seed=tf.stack([tf.constant(seed, tf.int64), epoch]))
+            return tf.data.Dataset.from_tensor_slices(indices).batch(self.batch_size)
+
+        ds = tf.data.Dataset.range(self.start_epoch + 1, self.spec.train.epochs + 1)
+        ds = ds.flat_map(epoch_batches)
+        ds = ds.map(lambda idx: (tf.gather(xs, idx), tf.gather(ys, idx)),
+                    num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+        return iter(ds.prefetch(tf.data.AUTOTUNE))
 
     # -- compiled steps --------------------------------------------------------------------
     def _compile(self) -> _Steps:
@@ -252,10 +277,12 @@ class _Run:
                 loss = loss_fn(y, pred)
                 total = loss + tf.add_n(model.losses) if model.losses else loss
             grads = tape.gradient(total, variables)
-            finite = tf.math.is_finite(total)
-            for g in grads:
-                if g is not None:
-                    finite = tf.logical_and(finite, tf.reduce_all(tf.math.is_finite(g)))
+            # One reduction instead of an is_finite + reduce_all per gradient (measured:
+            # 0.6 ms of a 6.4 ms fashion-mlp step): a sum is NaN/Inf when any element is
+            # (NaN propagates, +Inf + -Inf is NaN); it can also overflow for gradients near
+            # 1e38, which is divergence anyway.
+            sums = [tf.cast(tf.reduce_sum(g), total.dtype) for g in grads if g is not None]
+            finite = tf.math.is_finite(total + tf.add_n(sums) if sums else total)
 
             def apply():
                 optimizer.apply(grads, variables)
@@ -296,6 +323,7 @@ class _Run:
             true_bias=splits.true_b,
         ))
         started = time.perf_counter()
+        batches = self._train_batches()
         global_step = self.start_epoch * self.steps_per_epoch
         epochs_done = self.start_epoch
         for epoch in range(self.start_epoch + 1, t.epochs + 1):
@@ -307,7 +335,7 @@ class _Run:
             window_start = time.perf_counter()
             step = 0
             stopped = False
-            for x, y in self._train_dataset(epoch):
+            for x, y in itertools.islice(batches, self.steps_per_epoch):
                 if not control.wait_turn(
                     on_pause=lambda e=epoch, s=step: sink(Paused(e, s)),
                     on_resume=lambda e=epoch, s=step: sink(Resumed(e, s)),

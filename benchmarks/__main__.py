@@ -1,0 +1,305 @@
+"""``python -m benchmarks --quick | --full``: measure, print a table, write results.json.
+
+Benchmarks report; they never fail the build on a slow machine. A missed target is printed as
+MISSED and the exit code is 0 (2 only for bad arguments).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+
+HERE = Path(__file__).resolve().parent
+
+
+@dataclass(frozen=True)
+class Mode:
+    name: str
+    #: In-process throughput: training images, epochs, and how many ktui/fit pairs.
+    samples: int
+    epochs: int
+    pairs: int
+    #: Seed loop: images and epochs (it is ~6x slower; quick mode keeps it short).
+    seed_samples: int
+    seed_epochs: int
+    #: Subprocess runs: epochs of the fashion-mlp spec, headless/TUI pairs, repeats of the
+    #: start-up timings, TUI frame rates to compare, and whether to measure XLA.
+    app_epochs: int
+    app_pairs: int
+    startup_repeats: int
+    fps_scan: tuple[float, ...]
+    jit: bool
+
+
+QUICK = Mode("quick", samples=15_000, epochs=3, pairs=2, seed_samples=10_000, seed_epochs=2,
+             app_epochs=3, app_pairs=1, startup_repeats=1, fps_scan=(), jit=False)
+FULL = Mode("full", samples=0, epochs=5, pairs=2, seed_samples=0, seed_epochs=2,
+            app_epochs=8, app_pairs=2, startup_repeats=3, fps_scan=(1.0, 10.0), jit=True)
+
+#: name -> (target, higher is better, what it is)
+TARGETS: dict[str, tuple[float | None, bool, str]] = {
+    "tape_vs_fit": (1.0, True, "ktui trainer ÷ model.fit, samples/s"),
+    "vs_seed_script": (None, True, "ktui trainer ÷ seed 001's eager loop"),
+    "tui_vs_headless": (0.95, True, "training samples/s in the TUI ÷ headless"),
+    "first_frame_s": (1.0, False, "launch → first frame of `ktui` in a pty (s)"),
+    "tf_import_s": (None, False, "`python -c 'import tensorflow'` (s)"),
+    "tty_bytes_per_s": (20_000, False, "bytes/s to the terminal while training (120×40)"),
+    "peak_rss_ratio": (1.25, False, "peak RSS of ktui train ÷ seed 001 script"),
+    "matmul_fraction": (None, True, "MLP epoch FLOP/s ÷ 2048² matmul FLOP/s"),
+}
+
+
+class Bench:
+    def __init__(self, mode: Mode) -> None:
+        self.mode = mode
+        self.results: dict[str, float] = {}
+        self.extra: dict[str, float | str | list] = {}
+        self.notes: dict[str, str] = {}
+
+    def attempt(self, names: list[str], fn: Callable[[], None]) -> None:
+        """Run one benchmark; on any failure its figures become n/a with the reason."""
+        t0 = time.perf_counter()
+        label = ", ".join(names)
+        print(f"… {label}", file=sys.stderr, flush=True)
+        try:
+            fn()
+        except Exception as err:  # noqa: BLE001 - a benchmark reports, never crashes
+            from benchmarks.apps import Unavailable
+
+            reason = str(err) if isinstance(err, Unavailable) else \
+                f"{type(err).__name__}: {err}"
+            if not isinstance(err, Unavailable):
+                traceback.print_exc()
+            for name in names:
+                if name not in self.results:
+                    self.notes[name] = f"n/a: {reason}"
+        print(f"  done in {time.perf_counter() - t0:.1f} s", file=sys.stderr, flush=True)
+
+    # -- in-process ------------------------------------------------------------------------
+    def throughput(self) -> None:
+        from benchmarks import throughput as tp
+
+        m = self.mode
+        spec = tp.bench_spec(m.samples, m.epochs)
+        splits = tp.load(spec)
+        n = len(splits.x_train)
+        ktui, fit = [], []
+        for _ in range(m.pairs):  # interleaved, so a busy neighbour hits both alike
+            ktui += tp.ktui_rates(spec).steady
+            fit += tp.fit_rates(spec, splits).steady
+        k, f = max(ktui), max(fit)
+        self.results["tape_vs_fit"] = k / f
+        self.extra.update(ktui_samples_per_s=k, fit_samples_per_s=f,
+                          ktui_epoch_rates=_r(ktui), fit_epoch_rates=_r(fit),
+                          ktui_median_samples_per_s=statistics.median(ktui),
+                          fit_median_samples_per_s=statistics.median(fit),
+                          throughput_images=n)
+        self.notes["tape_vs_fit"] = (f"{k:,.0f} vs {f:,.0f} samples/s (best steady epoch of "
+                                     f"{len(ktui)} each, {n} images)")
+
+        flops = tp.mlp_flops_per_sample(spec)
+        peak = tp.matmul_flops()
+        self.results["matmul_fraction"] = k * flops / peak
+        self.extra.update(mlp_gflop_per_s=k * flops / 1e9, matmul_gflop_per_s=peak / 1e9,
+                          mlp_flops_per_sample=flops)
+        self.notes["matmul_fraction"] = f"{k * flops / 1e9:.1f} of {peak / 1e9:.1f} GFLOP/s"
+
+        seed_spec = tp.bench_spec(m.seed_samples, m.seed_epochs)
+        seed_splits = splits if m.seed_samples == m.samples else tp.load(seed_spec)
+        s = max(tp.seed_rates(seed_spec, seed_splits).steady)
+        self.results["vs_seed_script"] = k / s
+        self.extra["seed_samples_per_s"] = s
+        self.notes["vs_seed_script"] = (f"seed loop {s:,.0f} samples/s on "
+                                        f"{len(seed_splits.x_train)} images")
+
+        if m.jit:
+            jit = []
+            for _ in range(m.pairs):
+                jit += tp.ktui_rates(tp.bench_spec(m.samples, m.epochs, jit=True)).steady
+            j = max(jit)
+            self.extra.update(jit_samples_per_s=j, jit_vs_nojit=j / k,
+                              jit_epoch_rates=_r(jit))
+            self.notes["jit"] = f"--jit: {j:,.0f} samples/s = {j / k:.2f}× the default"
+
+    # -- subprocesses ----------------------------------------------------------------------
+    def startup(self) -> None:
+        from benchmarks import apps
+
+        frames, imports = [], []
+        for _ in range(self.mode.startup_repeats):  # alternate, so both see the same load
+            frames.append(apps.first_frame_s())
+            imports.append(apps.tf_import_s())
+        ff, tfi = statistics.median(frames), statistics.median(imports)
+        self.results["first_frame_s"] = ff
+        self.results["tf_import_s"] = tfi
+        self.extra.update(first_frame_samples=_r(frames, 3), tf_import_samples=_r(imports, 3),
+                          first_frame_vs_tf_import=ff / tfi)
+        self.notes["first_frame_s"] = (f"{ff / tfi:.2f}× the TF import (target < 0.5); "
+                                       f"median of {len(frames)}")
+
+    def apps(self, tmp: Path) -> None:
+        from benchmarks import apps
+
+        m = self.mode
+        spec_file = apps.write_spec(tmp / "fashion-mlp.toml", m.app_epochs)
+        heads, tuis = [], []
+        for _ in range(m.app_pairs):
+            heads.append(apps.run_headless(spec_file, tmp / "runs"))
+            tuis.append(apps.run_tui(spec_file))
+        h = max(max(_steady_rates(r)) for r in heads)
+        t = max(max(_steady_rates(r)) for r in tuis)
+        self.results["tui_vs_headless"] = t / h
+        bps = statistics.median(r.tty_bytes_per_s or 0.0 for r in tuis)
+        self.results["tty_bytes_per_s"] = bps
+        self.extra.update(headless_samples_per_s=h, tui_samples_per_s=t,
+                          tui_rates_source=tuis[0].source,
+                          headless_peak_rss_mb=max(r.maxrss_mb for r in heads),
+                          tui_peak_rss_mb=max(r.maxrss_mb for r in tuis))
+        self.notes["tui_vs_headless"] = (f"{t:,.0f} vs {h:,.0f} samples/s, fashion-mlp "
+                                         f"{m.app_epochs} epochs; TUI rates from "
+                                         f"{tuis[0].source}")
+        self.notes["tty_bytes_per_s"] = "at the default --fps 4"
+        scan = {}
+        for fps in m.fps_scan:
+            r = apps.run_tui(spec_file, fps=fps)
+            scan[fps] = r
+            self.extra[f"tty_bytes_per_s_fps{fps:g}"] = r.tty_bytes_per_s or 0.0
+            self.extra[f"tui_vs_headless_fps{fps:g}"] = max(_steady_rates(r)) / h
+        if scan:
+            scan[4.0] = tuis[0]
+            self.extra["tty_bytes_per_s_fps4"] = bps
+            self.extra["tui_vs_headless_fps4"] = t / h
+            self.notes["tty_bytes_per_s"] = "fps 1/4/10: " + ", ".join(
+                f"{self.extra[f'tty_bytes_per_s_fps{f:g}']:,.0f} B/s "
+                f"({self.extra[f'tui_vs_headless_fps{f:g}']:.2f}× speed)"
+                for f in sorted(scan))
+
+        # Peak memory: ktui train (measured above, through wait4) vs the seed script.
+        seed = apps.measure_rss([sys.executable, "-m", "benchmarks.seed001", "--quiet",
+                                 "--epochs", str(m.app_epochs)])
+        k = max(r.maxrss_mb for r in heads)
+        self.results["peak_rss_ratio"] = k / seed
+        self.extra.update(ktui_peak_rss_mb=k, seed_peak_rss_mb=seed)
+        self.notes["peak_rss_ratio"] = f"{k:,.0f} MB vs {seed:,.0f} MB"
+
+
+def _steady_rates(run) -> list[float]:
+    return run.rates[1:] or run.rates
+
+
+def _r(values, digits: int = 1) -> list[float]:
+    return [round(v, digits) for v in values]
+
+
+def verdict(name: str, value: float) -> str:
+    target, higher, _ = TARGETS[name]
+    if target is None:
+        return "report"
+    ok = value >= target if higher else value <= target
+    return "ok" if ok else "MISSED"
+
+
+def machine() -> str:
+    model = platform.processor() or ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{os.cpu_count()} CPUs, {model or 'unknown CPU'}, {platform.system()} " \
+           f"{platform.release()}, Python {platform.python_version()}"
+
+
+def table(bench: Bench) -> str:
+    rows = [("figure", "value", "target", "status", "note")]
+    for name, (target, higher, _what) in TARGETS.items():
+        if name in bench.results:
+            value = bench.results[name]
+            shown = f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3g}"
+            status = verdict(name, value)
+            if name == "first_frame_s" and "tf_import_s" in bench.results:
+                half = value < 0.5 * bench.results["tf_import_s"]
+                if status == "ok" and not half:
+                    status = "MISSED"
+        else:
+            shown, status = "n/a", "n/a"
+        want = "-" if target is None else f"{'≥' if higher else '≤'} {target:g}"
+        if name == "first_frame_s":
+            want = "< 1, < ½ import"
+        rows.append((name, shown, want, status, bench.notes.get(name, "")))
+    if "jit" in bench.notes:
+        rows.append(("jit (extra)", f"{bench.extra['jit_vs_nojit']:.3g}", "-", "report",
+                     bench.notes["jit"]))
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    lines = []
+    for i, row in enumerate(rows):
+        lines.append("  ".join(c.ljust(w) for c, w in zip(row[:4], widths, strict=True))
+                     + "  " + row[4])
+        if i == 0:
+            lines.append("  ".join("-" * w for w in widths) + "  ----")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("--quick", action="store_true", help="CI-sized run (default)")
+    group.add_argument("--full", action="store_true", help="all 60 000 images, repeats, "
+                       "--fps scan and XLA (a few minutes)")
+    parser.add_argument("--out", default=str(HERE / "results.json"), help="results file")
+    args = parser.parse_args(argv)
+    mode = FULL if args.full else QUICK
+    started = time.perf_counter()
+    bench = Bench(mode)
+    with tempfile.TemporaryDirectory(prefix="ktui-bench-") as tmp:
+        # Start-up first, while nothing of ours is warm; then the subprocess runs; the
+        # in-process throughput last, so TensorFlow in this process cannot slow the children.
+        bench.attempt(["first_frame_s", "tf_import_s"], bench.startup)
+        bench.attempt(["tui_vs_headless", "tty_bytes_per_s", "peak_rss_ratio"],
+                      lambda: bench.apps(Path(tmp)))
+        bench.attempt(["tape_vs_fit", "matmul_fraction", "vs_seed_script"], bench.throughput)
+    elapsed = time.perf_counter() - started
+    meta = {"machine": machine(), "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
+            "mode": mode.name, "seconds": round(elapsed, 1),
+            "tensorflow": _version("tensorflow"), "textual": _version("textual")}
+    out = {**{k: round(v, 4) for k, v in bench.results.items()},
+           "extra": {k: (round(v, 4) if isinstance(v, float) else v)
+                     for k, v in bench.extra.items()},
+           "notes": bench.notes, "meta": meta}
+    try:
+        Path(args.out).write_text(json.dumps(out, indent=2) + "\n", encoding="utf-8")
+    except OSError as err:
+        print(f"cannot write {args.out}: {err}", file=sys.stderr)
+    print(f"\nktui benchmarks ({mode.name}, {elapsed:.0f} s) on {meta['machine']}, "
+          f"{meta['date']}\n")
+    print(table(bench))
+    print(f"\nwrote {args.out}")
+    return 0
+
+
+def _version(dist: str) -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(dist)
+    except PackageNotFoundError:
+        return "?"
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,160 @@
+"""In-process training throughput: ktui's trainer vs ``model.fit`` vs the seed's eager loop,
+and the achieved FLOP/s against a large matmul. Everything here runs in one process, one
+measurement after another, so the ratios share the machine's state.
+
+Only steady-state epochs count: epoch 1 (tracing, pipeline warm-up) is always dropped.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import statistics
+import time
+from dataclasses import dataclass, field
+
+from ktui.core.events import EpochDone, RunFailed
+from ktui.core.presets import get_preset
+from ktui.core.spec import ExperimentSpec
+
+BATCH = 256
+
+
+def bench_spec(samples: int = 0, epochs: int = 3, jit: bool = False) -> ExperimentSpec:
+    """fashion-mlp on ``samples`` training images (0 = all 60 000), no validation split, so
+    ktui and ``fit`` do exactly the same work per epoch."""
+    spec = get_preset("fashion-mlp")
+    spec.dataset.samples = samples  # type: ignore[union-attr]
+    t = spec.train
+    t.validation_split = 0.0
+    t.epochs = epochs
+    t.batch_size = BATCH
+    t.jit_compile = jit
+    t.device = "cpu"
+    return spec
+
+
+def mlp_flops_per_sample(spec: ExperimentSpec) -> float:
+    """Dense layers' FLOPs per training sample: forward 2·in·out each, backward ≈ 2× forward."""
+    fan_in = 784
+    forward = 0
+    for layer in spec.layers:
+        if layer.kind == "Dense":
+            units = int(layer.params["units"])
+            forward += 2 * fan_in * units
+            fan_in = units
+    return 3.0 * forward
+
+
+@dataclass
+class Rates:
+    """Per-epoch samples/s; ``steady`` drops the first epoch."""
+
+    per_epoch: list[float] = field(default_factory=list)
+
+    @property
+    def steady(self) -> list[float]:
+        return self.per_epoch[1:] or self.per_epoch
+
+    @property
+    def value(self) -> float:
+        """The median steady-state rate (robust to one epoch disturbed by a neighbour)."""
+        return statistics.median(self.steady) if self.steady else float("nan")
+
+
+def ktui_rates(spec: ExperimentSpec, splits=None) -> Rates:
+    """ktui's trainer, headless and unrecorded: ``EpochDone.samples_per_s`` per epoch."""
+    from ktui.core.trainer import train
+
+    rates = Rates()
+
+    def sink(event) -> None:
+        if isinstance(event, EpochDone):
+            rates.per_epoch.append(event.samples_per_s)
+
+    final = train(spec, sink)
+    if isinstance(final, RunFailed):
+        raise RuntimeError(f"ktui's trainer failed: {final.message}")
+    return rates
+
+
+def fit_rates(spec: ExperimentSpec, splits) -> Rates:
+    """``compile`` + ``fit`` on the same ``build_model``, the same arrays, batch size and the
+    same index-gather ``tf.data`` pipeline (shuffled each epoch), timed by a callback."""
+    import keras
+    import tensorflow as tf
+
+    from ktui.core.build import build_model
+
+    keras.utils.set_random_seed(spec.train.seed)
+    model = build_model(spec)
+    model.compile(optimizer=keras.optimizers.Adam(spec.train.learning_rate),
+                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+                  metrics=["accuracy"], jit_compile=spec.train.jit_compile)
+    xs, ys = tf.constant(splits.x_train), tf.constant(splits.y_train)
+    n = len(splits.x_train)
+    ds = (tf.data.Dataset.range(n).shuffle(n, seed=spec.train.seed, reshuffle_each_iteration=True)
+          .batch(spec.train.batch_size)
+          .map(lambda i: (tf.gather(xs, i), tf.gather(ys, i)),
+               num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+          .prefetch(tf.data.AUTOTUNE))
+    rates = Rates()
+
+    class Timer(keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            self.t0 = time.perf_counter()
+
+        def on_epoch_end(self, epoch, logs=None):
+            rates.per_epoch.append(n / (time.perf_counter() - self.t0))
+
+    model.fit(ds, epochs=spec.train.epochs, verbose=0, callbacks=[Timer()])
+    return rates
+
+
+def seed_rates(spec: ExperimentSpec, splits) -> Rates:
+    """Seed 001's loop as written (eager tape, ``apply_gradients``, ``loss.numpy()`` printed
+    every step, here into a discarded buffer) on the same arrays and batch size."""
+    import keras
+
+    from benchmarks import seed001
+
+    keras.utils.set_random_seed(spec.train.seed)
+    n = len(splits.x_train)
+    data = seed001.make_dataset(splits.x_train, splits.y_train, take=n,
+                                batch=spec.train.batch_size)
+    model = seed001.make_model()
+    optimizer = keras.optimizers.Adam(learning_rate=spec.train.learning_rate)
+    rates = Rates()
+    sink = io.StringIO()
+    with contextlib.redirect_stdout(sink):
+        for _ in range(spec.train.epochs):
+            t0 = time.perf_counter()
+            for _, (x, y) in enumerate(data):
+                loss = seed001.train_per_step(model, x, y, optimizer)
+                print(loss.numpy())
+            rates.per_epoch.append(n / (time.perf_counter() - t0))
+            sink.seek(0)
+            sink.truncate()
+    return rates
+
+
+def matmul_flops(n: int = 2048, repeats: int = 5) -> float:
+    """FLOP/s of float32 ``tf.matmul`` on n×n (the best of ``repeats``, after a warm-up)."""
+    import tensorflow as tf
+
+    with tf.device("/CPU:0"):
+        a = tf.random.uniform((n, n), dtype=tf.float32, seed=1)
+        b = tf.random.uniform((n, n), dtype=tf.float32, seed=2)
+        tf.matmul(a, b).numpy()
+        best = float("inf")
+        for _ in range(repeats):
+            t0 = time.perf_counter()
+            tf.matmul(a, b).numpy()
+            best = min(best, time.perf_counter() - t0)
+    return 2.0 * n**3 / best
+
+
+def load(spec: ExperimentSpec):
+    from ktui.core.data import load_splits
+
+    return load_splits(spec)

@@ -1,0 +1,50 @@
+"""``python -m benchmarks.tui_harness ARGS`` = ``python -m ktui ARGS``, plus a tap on the events.
+
+The TUI calls ``ktui.core.trainer.train`` itself; this wraps that function so that every event
+also goes, as one JSON line with a ``t`` field (``time.monotonic()``, comparable across
+processes on Linux), to the file named by ``$KTUI_BENCH_EVENTS``. The benchmark reads
+samples/s from it when the TUI records no run directory of its own, and uses the timestamps
+to know when training started and ended. The tap costs one small write per event.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+
+
+def _install_tap(path: str) -> None:
+    import ktui.core.trainer as trainer
+    from ktui.core.events import StepDone, to_dict
+
+    real_train = trainer.train
+    out = open(path, "a", buffering=1, encoding="utf-8")  # noqa: SIM115 - lives as long as the app
+
+    def train(spec, sink, *args, **kwargs):
+        def tapped(event):
+            if not isinstance(event, StepDone):
+                data = to_dict(event)
+                data.pop("weights", None)
+                data.pop("layers", None)
+                data["t"] = time.monotonic()
+                out.write(json.dumps(data, default=str) + "\n")
+            sink(event)
+
+        return real_train(spec, tapped, *args, **kwargs)
+
+    trainer.train = train
+
+
+def main() -> int:
+    path = os.environ.get("KTUI_BENCH_EVENTS")
+    if path:
+        _install_tap(path)
+    from ktui.cli import main as ktui_main
+
+    return ktui_main(sys.argv[1:])
+
+
+if __name__ == "__main__":
+    sys.exit(main())
