@@ -7,7 +7,9 @@ event stream or a scripted fake trainer, so each snapshot is the same on every r
 from __future__ import annotations
 
 from itertools import islice
+from pathlib import Path
 
+import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input
 
@@ -17,6 +19,7 @@ from ktui.ui.app import make_app
 
 from .fakes import classifier_events, failing, linear_events, scripted
 from .helpers import feed, settle
+from .recorded_runs import make_runs_root
 
 WIDE = (120, 36)
 SMALL = (80, 24)
@@ -93,3 +96,39 @@ def test_help_screen(snap_compare) -> None:
         await settle(pilot)
 
     assert snap_compare(make_app(test_mode=True), terminal_size=SMALL, run_before=run_before)
+
+
+def test_runs_list(snap_compare, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # the runs root shows as the relative "ktui-runs"
+    make_runs_root(tmp_path / "ktui-runs")
+
+    async def run_before(pilot: Pilot) -> None:
+        await pilot.press("ctrl+l")
+        await pilot.press("down", "down", "down", "space", "down", "space")
+        await settle(pilot)
+
+    app = make_app(test_mode=True, runs_dir="ktui-runs")
+    assert snap_compare(app, terminal_size=WIDE, run_before=run_before)
+
+
+def test_training_compared_with_past_runs(snap_compare, tmp_path: Path,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    make_runs_root(tmp_path / "ktui-runs")
+
+    async def run_before(pilot: Pilot) -> None:
+        await pilot.press("ctrl+l")
+        await pilot.press("down", "down", "down", "space", "down", "space", "escape")
+        await feed(pilot, islice(linear_events(epochs=10, steps=4), 1 + 5 * 6))
+        await settle(pilot)
+
+    app = make_app(test_mode=True, runs_dir="ktui-runs")
+    assert snap_compare(app, terminal_size=WIDE, run_before=run_before)
+
+
+async def test_readme_screenshot_is_current() -> None:
+    """assets/training-view.svg is what the app draws now (``python -m
+    tests.tui.make_screenshot`` rewrites it after an intended change)."""
+    from .make_screenshot import ASSET, render
+
+    assert ASSET.read_text(encoding="utf-8") == await render()

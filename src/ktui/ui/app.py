@@ -22,15 +22,22 @@ from textual.worker import get_current_worker
 
 from ktui.core.events import RunFailed, RunFinished
 from ktui.core.presets import DEFAULT_PRESET, get_preset
-from ktui.core.spec import ExperimentSpec, validate
+from ktui.core.runs import RunDir
+from ktui.core.spec import ExperimentSpec, SpecError, validate
 from ktui.ui.commands import KtuiCommands
 from ktui.ui.messages import TensorFlowStatus
+from ktui.ui.recorded import compared_run, load_recorded
 from ktui.ui.screens.help import HelpScreen
+from ktui.ui.screens.runs import RunsScreen
 from ktui.ui.screens.setup import SetupScreen
-from ktui.ui.screens.training import TrainingScreen
+from ktui.ui.screens.training import RecordedRunScreen, TrainingScreen
+from ktui.ui.widgets.charts import ComparedRun
 
 #: ``train(spec, sink, control, *, data_dir=None) -> RunFinished | RunFailed``
 TrainFn = Callable[..., RunFinished | RunFailed]
+
+#: Past runs overlaid on the live charts at most (more would bury the live curves).
+MAX_COMPARED = 3
 
 
 class KtuiApp(App[int]):
@@ -60,6 +67,10 @@ class KtuiApp(App[int]):
         self.data_dir = data_dir
         self.train_fn = train_fn
         self.test_mode = test_mode
+        #: Past runs overlaid on the live loss and metric charts (marked in the runs list).
+        self.compared: list[ComparedRun] = []
+        #: The spec file last saved or opened (the next dialog's default).
+        self.spec_path: str = ""
         if test_mode:
             self.animation_level = "none"
 
@@ -83,6 +94,78 @@ class KtuiApp(App[int]):
         if start:
             screen.call_after_refresh(screen.start_run)
         return screen
+
+    # ---- past runs ----------------------------------------------------------------------
+    def action_open_runs(self) -> None:
+        if not isinstance(self.screen, RunsScreen):
+            self.push_screen(RunsScreen())
+
+    def open_recorded(self, run: RunDir) -> TrainingScreen | None:
+        """A past run's curves in a read-only training view (on top of the runs list)."""
+        try:
+            recorded = load_recorded(run)
+        except Exception as err:  # load_recorded is tolerant; this is the last guard
+            self.notify(f"{run.name}: {type(err).__name__}: {err}", title="Cannot open run",
+                        severity="error")
+            return None
+        spec = recorded.spec or ExperimentSpec(name=run.name)
+        screen = RecordedRunScreen(spec, recorded)
+        self.push_screen(screen)
+        return screen
+
+    def load_run_spec(self, run: RunDir) -> None:
+        try:
+            spec = run.spec()
+        except (SpecError, OSError) as err:
+            self.notify(str(err).splitlines()[0], title="Cannot load its spec",
+                        severity="error")
+            return
+        self.show_setup(spec, f"{run.name}/spec.toml")
+
+    def show_setup(self, spec: ExperimentSpec, source: str) -> None:
+        """Put ``spec`` in the setup view and go there (from the runs list or a past run)."""
+        if any(isinstance(s, TrainingScreen) and s.running for s in self.screen_stack):
+            self.notify("A run is in progress: stop it (s) first.", title="Not now",
+                        severity="warning")
+            return
+        self.spec = spec
+        while len(self.screen_stack) > 2 and not isinstance(self.screen, SetupScreen):
+            self.pop_screen()
+        if isinstance(self.screen, SetupScreen):
+            self.screen.show_spec()
+        else:
+            self.switch_screen(SetupScreen())
+        self.notify(f"from {source}", title=f"Loaded {spec.name}", timeout=4)
+
+    def compared_names(self) -> list[str]:
+        return [c.name for c in self.compared]
+
+    def toggle_compare(self, run: RunDir) -> bool:
+        """Mark or unmark ``run`` for the overlay; False when three are already marked."""
+        names = self.compared_names()
+        if run.name in names:
+            del self.compared[names.index(run.name)]
+        elif len(self.compared) >= MAX_COMPARED:
+            self.notify(f"At most {MAX_COMPARED} runs; unmark one (space) or clear (c).",
+                        title="Comparing", severity="warning")
+            return False
+        else:
+            self.compared.append(compared_run(run))
+        self._comparison_changed()
+        return True
+
+    def action_clear_compare(self) -> None:
+        if self.compared:
+            self.compared = []
+            self._comparison_changed()
+            self.notify("No past runs overlaid now.", title="Comparison cleared", timeout=3)
+
+    def _comparison_changed(self) -> None:
+        for screen in self.screen_stack:
+            if isinstance(screen, TrainingScreen):
+                screen.show_comparison()
+            elif isinstance(screen, RunsScreen) and screen.is_mounted:
+                screen.reload()
 
     # ---- TensorFlow warm-up ------------------------------------------------------------
     @work(thread=True, exit_on_error=False, group="warmup")

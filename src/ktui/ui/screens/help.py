@@ -14,11 +14,17 @@ from textual.widgets import Static
 SECTIONS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
     ("Setup", (
         ("ctrl+r", "train this experiment (it is checked first)"),
+        ("ctrl+s  ctrl+o", "save the experiment as TOML / open a TOML spec"),
+        ("ctrl+l", "past runs: open one, load its spec, compare"),
         ("a  e  x", "add / edit / remove the highlighted layer (in the layer list)"),
         ("enter", "edit the highlighted layer"),
         ("shift+↑ ↓  K J", "move the layer up / down"),
         ("d", "duplicate the layer"),
         ("tab  shift+tab", "move between fields; a bad value is explained under it"),
+    )),
+    ("Past runs", (
+        ("enter  l", "open the run read-only / load its spec into setup"),
+        ("space  c", "mark for comparison on the live charts (up to 3) / clear"),
     )),
     ("Layer form", (
         ("ctrl+s", "save (only when every field is valid)"),

@@ -15,7 +15,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Label, OptionList, Select, Static
+from textual.widget import Widget
+from textual.widgets import Button, Footer, Label, OptionList, Select, SelectionList, Static
 
 from ktui.core.presets import PRESETS, get_preset
 from ktui.core.spec import (
@@ -29,6 +30,7 @@ from ktui.core.spec import (
     validate,
 )
 from ktui.ui.screens.layer_form import LayerFormScreen
+from ktui.ui.screens.spec_file import SpecFileScreen, default_file_name
 from ktui.ui.widgets.fields import FieldDef, FieldRow
 from ktui.ui.widgets.layer_stack import LayerStack
 from ktui.ui.widgets.model_summary import ModelSummary
@@ -56,21 +58,31 @@ FASHION_FIELDS = (
 )
 TRAIN_FIELDS = (
     FieldDef("train.loss", "loss", "choice", "the loss minimised", tuple(LOSSES)),
-    FieldDef("train.optimizer", "optimizer", "choice", "", tuple(OPTIMIZERS)),
+    FieldDef("train.optimizer", "optimizer", "choice", "how gradients update the weights",
+             tuple(OPTIMIZERS)),
     FieldDef("train.learning_rate", "learning rate", "float", "step size, in (0, 10]"),
     FieldDef("train.momentum", "momentum", "float", "sgd / rmsprop momentum, in [0, 1)"),
-    FieldDef("train.metrics", "metrics", "names",
-             "comma-separated: " + ", ".join(METRICS)),
+    FieldDef("train.metrics", "metrics", "multi",
+             "reported each epoch; space ticks one (those that fit the dataset)"),
     FieldDef("train.epochs", "epochs", "int", "passes over the training set"),
     FieldDef("train.batch_size", "batch size", "int", "samples per step (0 = all at once)"),
     FieldDef("train.validation_split", "val split", "float",
              "fraction held out for validation, in [0, 1)"),
     FieldDef("train.seed", "seed", "int", "seed of weights and shuffling"),
 )
+#: Per-choice help, shown in the hint line beside the field's own help.
+CHOICE_HELP: dict[str, dict[str, Any]] = {"train.loss": LOSSES, "train.optimizer": OPTIMIZERS}
+LAYERS_HINT = ("layers: a add · e/enter edit · x remove · shift+↑↓ move · d duplicate "
+               "· tab next field")
 TASK_DEFAULTS = {
     "regression": ("mse", ["mae"]),
     "classification": ("sparse_categorical_crossentropy", ["accuracy"]),
 }
+
+
+def metric_choices(spec: ExperimentSpec) -> tuple[str, ...]:
+    """The metrics that fit the spec's dataset, in the catalogue's order."""
+    return tuple(m for m, (tasks, _) in METRICS.items() if spec.task in tasks)
 
 
 def get_path(spec: ExperimentSpec, path: str) -> Any:
@@ -119,6 +131,9 @@ class SetupScreen(Screen[None]):
 
     BINDINGS = [
         Binding("ctrl+r", "train", "Train", id="train"),
+        Binding("ctrl+s", "save_spec", "Save", id="save_spec"),
+        Binding("ctrl+o", "open_spec", "Open", id="open_spec"),
+        Binding("ctrl+l", "app.open_runs", "Runs", id="open_runs"),
         Binding("ctrl+n", "add_layer", "Add layer", id="add_layer_global", show=False),
     ]
 
@@ -140,6 +155,8 @@ class SetupScreen(Screen[None]):
         self._shown_status: Text | None = None
 
         def row(f: FieldDef) -> FieldRow:
+            if f.type == "multi":
+                f = FieldDef(f.key, f.label, f.type, f.help, metric_choices(spec))
             return FieldRow(f, get_path(spec, f.key), blink=blink, inline=True,
                             id="f-" + f.key.replace(".", "-"))
 
@@ -172,10 +189,12 @@ class SetupScreen(Screen[None]):
                 yield Static("Model summary", classes="section")
                 with VerticalScroll(id="summary-scroll"):
                     yield ModelSummary(id="summary")
-        with Horizontal(id="setup-bar"):
-            yield Static("", id="problems")
-            yield Static("", id="tf-status")
-            yield Button("Train ▶", variant="success", id="btn-train", compact=True)
+        with Vertical(id="setup-foot"):
+            yield Static("", id="hint")
+            with Horizontal(id="setup-bar"):
+                yield Static("", id="problems")
+                yield Static("", id="tf-status")
+                yield Button("Train ▶", variant="success", id="btn-train", compact=True)
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
@@ -191,7 +210,7 @@ class SetupScreen(Screen[None]):
         """Show the whole spec (after a preset or at mount)."""
         spec = self.spec
         for row in self.query(FieldRow):
-            row.set_value(get_path(spec, row.field.key))
+            row.set_value(get_path(spec, row.field.key), self._choices_for(row))
         preset = self.query_one("#preset", Select)
         # Select posts Changed after this returns, so remember what we showed and ignore it.
         self._preset_shown = spec.name if spec.name in PRESETS else Select.NULL
@@ -231,6 +250,8 @@ class SetupScreen(Screen[None]):
     # ---- widgets -> spec ----------------------------------------------------------------
     def on_field_row_changed(self, event: FieldRow.Changed) -> None:
         row = event.row
+        if row.field.key in CHOICE_HELP and row.has_focus_within:
+            self.show_hint(row)
         if row.valid:
             if row.field.key == "dataset.kind":
                 self._switch_dataset(event.value)
@@ -252,7 +273,10 @@ class SetupScreen(Screen[None]):
             spec.train.metrics = list(metrics)
         for row in self.query(FieldRow):
             if row.field.key != "dataset.kind":
-                row.set_value(get_path(spec, row.field.key))
+                row.set_value(get_path(spec, row.field.key), self._choices_for(row))
+
+    def _choices_for(self, row: FieldRow) -> tuple[str, ...] | None:
+        return metric_choices(self.spec) if row.field.type == "multi" else None
 
     @on(Select.Changed, "#preset")
     def _preset_chosen(self, event: Select.Changed) -> None:
@@ -261,9 +285,79 @@ class SetupScreen(Screen[None]):
 
     def load_preset(self, name: str) -> None:
         self.ktui.spec = get_preset(name)
+        self.show_spec()
+        self.notify(self.ktui.spec.description or name, title=f"Preset {name}", timeout=4)
+
+    def show_spec(self) -> None:
+        """Show a whole new ``app.spec`` (a preset, a file, a past run's)."""
         self._stash = {}
         self.refresh_all()
-        self.notify(self.ktui.spec.description or name, title=f"Preset {name}", timeout=4)
+
+    # ---- save and open --------------------------------------------------------------------
+    def action_save_spec(self) -> None:
+        spec = self.spec.copy()
+        path = self.ktui.spec_path or default_file_name(spec)
+
+        def saved(result: tuple[Any, ExperimentSpec] | None) -> None:
+            if result is not None:
+                self.ktui.spec_path = str(result[0])
+                self.notify(f"ktui train --spec {result[0]}", title="Saved", timeout=4)
+
+        self.app.push_screen(SpecFileScreen("save", spec, path), saved)
+
+    def action_open_spec(self) -> None:
+        def opened(result: tuple[Any, ExperimentSpec] | None) -> None:
+            if result is not None:
+                path, spec = result
+                self.ktui.spec_path = str(path)
+                self.ktui.spec = spec
+                self.show_spec()
+                problems = validate(spec)
+                more = f"; {len(problems)} problem{'s' * (len(problems) != 1)} flagged" \
+                    if problems else ""
+                self.notify(f"from {path}{more}", title=f"Opened {spec.name}", timeout=4,
+                            severity="warning" if problems else "information")
+
+        self.app.push_screen(SpecFileScreen("open", path=self.ktui.spec_path), opened)
+
+    # ---- the hint line ----------------------------------------------------------------------
+    def on_descendant_focus(self, event: Any) -> None:
+        self.show_hint(event.widget)
+
+    def on_selection_list_selection_highlighted(
+            self, event: SelectionList.SelectionHighlighted) -> None:
+        name = str(event.selection.value)
+        help_text = METRICS.get(name, ((), "does not fit this dataset"))[1]
+        self._set_hint(Text.assemble(("metrics", "bold"), f": {name}: {help_text}  ",
+                                     ("(space ticks)", "dim")))
+
+    def show_hint(self, widget: Widget | None) -> None:
+        """The focused field's help, so it is readable without a mouse (tooltips need one)."""
+        for node in (widget.ancestors_with_self if widget is not None else ()):
+            if isinstance(node, FieldRow):
+                f = node.field
+                text = Text.assemble((f.label, "bold"), f": {f.help}" if f.help else "")
+                value = node.value
+                choice = CHOICE_HELP.get(f.key, {}).get(value) if isinstance(value, str) \
+                    else None
+                if choice:
+                    desc = choice[1] if isinstance(choice, tuple) else choice
+                    text.append(f" · {node.value}: {desc}", style="dim")
+                self._set_hint(text)
+                return
+            if isinstance(node, LayerStack):
+                self._set_hint(Text(LAYERS_HINT))
+                return
+            if node.id == "preset":
+                self._set_hint(Text.assemble(("preset", "bold"),
+                                             ": one of the seeds' experiments, ready to train"))
+                return
+        self._set_hint(Text(""))
+
+    def _set_hint(self, text: Text) -> None:
+        text.no_wrap, text.overflow = True, "ellipsis"
+        hint = self.query_one("#hint", Static)
+        hint.update(text)
 
     # ---- the layer stack ----------------------------------------------------------------
     @property
@@ -352,6 +446,12 @@ class SetupScreen(Screen[None]):
     def palette_commands(self) -> list[tuple[str, str, str]]:
         cmds = [
             ("Train", "Check the experiment and start training", "train"),
+            ("Save experiment", "Write the experiment as a TOML spec (ctrl+s)", "save_spec"),
+            ("Open experiment", "Load a TOML spec into the form (ctrl+o)", "open_spec"),
+            ("Open a past run", "The runs list: open, load or compare past runs (ctrl+l)",
+             "app.open_runs"),
+            ("Clear comparison", "Stop overlaying past runs on the training charts",
+             "app.clear_compare"),
             ("Add layer", "Add a layer after the highlighted one", "add_layer"),
             ("Edit layer", "Edit the highlighted layer", "edit_layer"),
             ("Remove layer", "Remove the highlighted layer", "remove_layer"),

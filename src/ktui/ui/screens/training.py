@@ -36,6 +36,7 @@ from ktui.core.events import (
 )
 from ktui.core.spec import ExperimentSpec
 from ktui.ui.messages import StepProgress, TrainerEvent, TrainingCrashed
+from ktui.ui.recorded import Recorded
 from ktui.ui.widgets.charts import LossChart, MetricChart, WeightsChart, step_position
 from ktui.ui.widgets.progress import RunProgress, RunView
 
@@ -54,19 +55,27 @@ FAIL_TITLES = {
 
 
 class TrainingScreen(Screen[None]):
-    """One run of ``spec``; ``r`` runs it again from scratch."""
+    """One run of ``spec``; ``r`` runs it again from scratch.
+
+    With ``recorded`` it shows a past run instead, read-only: the same charts rebuilt from the
+    run directory's logs, ``l`` to load its spec and ``b`` back to the runs list.
+    """
 
     BINDINGS = [
         Binding("r", "run", "Run", id="run"),
         Binding("space", "pause", "Pause/Resume", id="pause"),
         Binding("n", "step", "Step", id="step"),
         Binding("s", "stop", "Stop", id="stop"),
+        Binding("l", "load_spec", "Load spec", id="load_spec"),
+        # In the palette and the help; the footer is full at 80 columns.
+        Binding("ctrl+l", "app.open_runs", "Runs", id="open_runs", show=False),
         Binding("escape,b", "back", "Setup", id="back"),
     ]
 
-    def __init__(self, spec: ExperimentSpec) -> None:
+    def __init__(self, spec: ExperimentSpec, *, recorded: Recorded | None = None) -> None:
         super().__init__()
         self.spec = spec
+        self.recorded = recorded
         self.view = RunView(epochs=spec.train.epochs)
         self.control: TrainerControl | None = None
         self.result: RunFinished | RunFailed | None = None
@@ -79,10 +88,15 @@ class TrainingScreen(Screen[None]):
     # ---- layout ---------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
         title = Text()
-        title.append(f" {self.spec.name} ", style="bold reverse")
-        title.append(f" {self.spec.description}", style="dim")
+        if self.recorded:
+            title.append(f" {self.recorded.run.name} ", style="bold reverse")
+            title.append(" recorded run, read-only", style="bold magenta")
+            title.append(f"  {self.spec.description}", style="dim")
+        else:
+            title.append(f" {self.spec.name} ", style="bold reverse")
+            title.append(f" {self.spec.description}", style="dim")
         yield Static(title, id="run-title")
-        yield RunProgress(clocks=not self.ktui.test_mode, id="progress")
+        yield RunProgress(clocks=not (self.ktui.test_mode or self.recorded), id="progress")
         with Grid(id="charts"):
             yield LossChart(id="loss-chart")
             yield WeightsChart(id="weights-chart")
@@ -94,7 +108,63 @@ class TrainingScreen(Screen[None]):
         self.query_one("#result").display = False
         self.set_interval(1 / self.ktui.fps, self.flush)
         self.watch(self.app, "tf_status", lambda _: self._touch(), init=False)
+        if self.recorded:
+            self._replay(self.recorded)
+        else:
+            self.query_one(MetricChart).set_names(self.spec.train.metrics)
+            self.show_comparison()
         self.flush()
+
+    def on_screen_resume(self) -> None:
+        self.show_comparison()
+
+    def show_comparison(self) -> None:
+        """Overlay the runs marked in the runs list (a live view only; a past run is shown
+        on its own)."""
+        if self.recorded or not self.is_mounted:
+            return
+        for chart in (self.query_one(LossChart), self.query_one(MetricChart)):
+            chart.set_compared(self.ktui.compared)
+        self.flush()
+
+    def _replay(self, recorded: Recorded) -> None:
+        """Draw a past run: its logged events, through the same path as live ones."""
+        for event in recorded.events:
+            try:
+                self.handle_event(event)
+            except Exception as err:  # one odd event must not hide the rest of the run
+                self.log.error(f"replaying {event!r}: {err}")
+        if self.result is None:  # no ending logged: say what the summary knows
+            status = recorded.status
+            self._set_state(status)
+            text = Text()
+            done = self.view.epochs_done
+            if status == "interrupted":
+                text.append(f"Interrupted after {done} epoch{'s' * (done != 1)}",
+                            style="bold yellow")
+                text.append(f": the process that ran it is gone; `ktui train --resume "
+                            f"{recorded.run.name}` continues it")
+            elif status == "running":
+                text.append(f"Still running elsewhere: {done} epoch{'s' * (done != 1)} so far",
+                            style="bold cyan")
+            else:
+                text.append(f"Status {status}: {done} epoch{'s' * (done != 1)} logged",
+                            style="bold yellow")
+            self._show_result(text, "-failed" if status == "unknown" else "-ok")
+
+    def _hint(self, failed: bool = False) -> Text:
+        notes = self.recorded.notes if self.recorded else []
+        text = Text()
+        for note in notes[:2]:
+            text.append(f"\n⚠ {note}", style="yellow")
+        if self.recorded:
+            text.append("\nl load its spec into setup · b back to the runs · q quit", style="dim")
+        elif failed:
+            text.append("\nb back to setup to change the experiment · r run again · q quit",
+                        style="dim")
+        else:
+            text.append("\nr run again · b back to setup · q quit", style="dim")
+        return text
 
     # ---- drawing (on a timer, only what changed) ----------------------------------------
     def _touch(self) -> None:
@@ -237,14 +307,18 @@ class TrainingScreen(Screen[None]):
         word = "Finished" if ev.status == "finished" else "Stopped"
         text.append(f"{word} after {ev.epochs_done} epoch{'s' * (ev.epochs_done != 1)}",
                     style="bold green" if ev.status == "finished" else "bold yellow")
-        if not self.ktui.test_mode:
+        if self.recorded:
+            seconds = self.recorded.summary.get("seconds")
+            if isinstance(seconds, (int, float)):
+                text.append(f" in {seconds:.1f} s", style="dim")
+        elif not self.ktui.test_mode:
             text.append(f" in {ev.seconds:.1f} s", style="dim")
         if ev.test:
             text.append("   test: ", style="bold")
             text.append("  ".join(f"{k} {v:.4g}" for k, v in ev.test.items()))
         else:
             text.append("   (no test set)", style="dim")
-        text.append("\nr run again · b back to setup · q quit", style="dim")
+        text.append_text(self._hint())
         self._show_result(text, "-ok")
 
     def _fail(self, ev: RunFailed) -> None:
@@ -255,8 +329,7 @@ class TrainingScreen(Screen[None]):
         text.append(f"✘ {FAIL_TITLES.get(ev.kind, 'Training failed')}", style="bold red")
         where = f" (epoch {ev.epoch}, step {ev.step})" if ev.epoch or ev.step else ""
         text.append(f"{where}: {ev.message}")
-        text.append("\nb back to setup to change the experiment · r run again · q quit",
-                    style="dim")
+        text.append_text(self._hint(failed=True))
         self._show_result(text, "-failed")
 
     def _crashed(self, error: str, details: str) -> None:
@@ -283,6 +356,12 @@ class TrainingScreen(Screen[None]):
         return self.view.state in ("starting", "running", "paused", "stopping")
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if self.recorded:  # a past run: nothing to run or control
+            return action not in ("run", "pause", "step", "stop", "open_runs")
+        if action == "load_spec":
+            return False
+        if action == "open_runs":
+            return None if self.running else True
         if action == "run":
             return None if self.running else True
         if action in ("pause", "step", "stop"):
@@ -290,7 +369,12 @@ class TrainingScreen(Screen[None]):
         return True
 
     def action_run(self) -> None:
-        self.start_run()
+        if not self.recorded:
+            self.start_run()
+
+    def action_load_spec(self) -> None:
+        if self.recorded:
+            self.ktui.load_run_spec(self.recorded.run)
 
     def action_pause(self) -> None:
         if not self.control or not self.running:
@@ -316,6 +400,9 @@ class TrainingScreen(Screen[None]):
         self.workers.cancel_group(self, "training")
 
     def action_back(self) -> None:
+        if self.recorded:
+            self.app.pop_screen()
+            return
         self.stop_run()
         stack = self.app.screen_stack
         if len(stack) >= 2 and type(stack[-2]).__name__ == "SetupScreen":
@@ -326,10 +413,31 @@ class TrainingScreen(Screen[None]):
             self.app.switch_screen(SetupScreen())
 
     def palette_commands(self) -> list[tuple[str, str, str]]:
+        if self.recorded:
+            return [
+                ("Load spec", "Load this run's experiment into setup", "load_spec"),
+                ("Back to runs", "The list of past runs", "back"),
+            ]
         return [
+            ("Open a past run", "The runs list: open, load or compare past runs",
+             "app.open_runs"),
+            ("Clear comparison", "Stop overlaying past runs on the charts",
+             "app.clear_compare"),
             ("Run", "Start training (again, from scratch)", "run"),
             ("Pause / resume", "Pause the run, or go on", "pause"),
             ("Single step", "While paused, run one batch", "step"),
             ("Stop", "Stop the run after this batch", "stop"),
             ("Back to setup", "Edit the experiment (the stack is kept)", "back"),
         ]
+
+
+class RecordedRunScreen(TrainingScreen):
+    """A past run, read-only: ``l`` loads its spec, ``b`` goes back to the runs list."""
+
+    BINDINGS = [
+        Binding("l", "load_spec", "Load spec", id="load_spec"),
+        Binding("escape,b", "back", "Runs", id="back"),
+    ]
+
+    def __init__(self, spec: ExperimentSpec, recorded: Recorded) -> None:
+        super().__init__(spec, recorded=recorded)

@@ -7,6 +7,11 @@ when its data changed, whatever the step rate.
 
 from __future__ import annotations
 
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
 from textual_plotext import PlotextPlot
 
 from ktui.core.events import EpochDone, RunStarted, StepDone
@@ -17,6 +22,50 @@ MAX_KEPT = 2000
 MAX_DRAWN = 400
 
 TRAIN, VAL, STEP, TRUE = "cyan+", "orange+", "gray", "gray+"
+#: Muted 256-colour codes for compared runs: visible, but quieter than the live run's series.
+COMPARE_COLORS = (110, 139, 144)
+
+
+@dataclass(frozen=True)
+class ComparedRun:
+    """A past run overlaid on the live charts: its short label and its per-epoch rows."""
+
+    name: str
+    label: str
+    rows: tuple[dict[str, float], ...] = field(default=())
+
+    def curve(self, key: str) -> tuple[list[float], list[float]]:
+        """``val_<key>`` per epoch when the run has it, else ``<key>`` (finite points only)."""
+        for name in (f"val_{key}", key):
+            xs, ys = finite([r.get("epoch", math.nan) for r in self.rows],
+                            [r.get(name, math.nan) for r in self.rows])
+            if xs:
+                return xs, ys
+        return [], []
+
+
+_STAMPED = re.compile(r"\d{8}-(\d{6})-(.+)")
+
+
+def short_label(run_name: str, width: int = 18) -> str:
+    """A legend label for a run: ``170000 linear-gd`` for ``20260107-170000-linear-gd`` (the
+    time tells apart runs of one experiment, the name the rest), else its last characters."""
+    m = _STAMPED.fullmatch(run_name)
+    if not m:
+        return run_name if len(run_name) <= width else run_name[-width:]
+    label = f"{m[1]} {m[2]}"
+    return label if len(label) <= width else label[: width - 1] + "…"
+
+
+def finite(xs: Sequence[float], ys: Sequence[float | None]) -> tuple[list[float], list[float]]:
+    """Only the points plotext can draw (a NaN or a null from a log would break the figure)."""
+    out_x, out_y = [], []
+    for x, y in zip(xs, ys, strict=False):
+        if isinstance(x, (int, float)) and isinstance(y, (int, float)) \
+                and math.isfinite(x) and math.isfinite(y):
+            out_x.append(float(x))
+            out_y.append(float(y))
+    return out_x, out_y
 
 
 def downsample(xs: list[float], ys: list[float], limit: int = MAX_DRAWN
@@ -42,6 +91,24 @@ class Chart(PlotextPlot):
     def __init__(self, *, id: str | None = None) -> None:  # noqa: A002 - Textual's own name
         super().__init__(id=id, classes="chart")
         self._dirty = True
+        #: Past runs overlaid as dim series; kept across :meth:`reset` (a new run).
+        self.compared: tuple[ComparedRun, ...] = ()
+
+    def set_compared(self, runs: Sequence[ComparedRun]) -> None:
+        runs = tuple(runs)
+        if runs != self.compared:
+            self.compared = runs
+            self._dirty = True
+
+    def draw_compared(self, key: str) -> None:
+        """Each compared run's ``key`` curve (validation, else training), labelled by name."""
+        self.drawn_compared: list[str] = []
+        for i, run in enumerate(self.compared):
+            xs, ys = run.curve(key)
+            if xs:
+                self.drawn_compared.append(run.label)
+                self.plt.plot(xs, ys, label=run.label,
+                              color=COMPARE_COLORS[i % len(COMPARE_COLORS)], marker="braille")
 
     def reset(self) -> None:
         self._dirty = True
@@ -99,14 +166,17 @@ class LossChart(Chart):
     def draw(self) -> None:
         plt = self.plt
         plt.xlabel("epoch")
+        self.draw_compared("loss")
         if self.step_x:
-            xs, ys = downsample(self.step_x, self.step_y)
-            plt.plot(xs, ys, label="step", color=STEP, marker="braille")
-        if self.train:
-            plt.plot(self.epoch_x, self.train, label="train", color=TRAIN, marker="braille")
-        if self.val:
-            plt.plot([x for x, _ in self.val], [v for _, v in self.val], label="val",
-                     color=VAL, marker="braille")
+            xs, ys = finite(*downsample(self.step_x, self.step_y))
+            if xs:
+                plt.plot(xs, ys, label="step", color=STEP, marker="braille")
+        train_x, train_y = finite(self.epoch_x, self.train)
+        if train_x:
+            plt.plot(train_x, train_y, label="train", color=TRAIN, marker="braille")
+        val_x, val_y = finite([x for x, _ in self.val], [v for _, v in self.val])
+        if val_x:
+            plt.plot(val_x, val_y, label="val", color=VAL, marker="braille")
         if not (self.step_x or self.train):
             plt.title("loss: waiting for the first step")
 
@@ -160,15 +230,25 @@ class WeightsChart(Chart):
         if not self.x:
             plt.title(f"{self.title}: waiting for the first epoch")
             return
+        xs_all = [x for x in self.x if math.isfinite(x)]
+        #: (first x, last x, value) of each reference line drawn (read by the tests).
+        self.references: list[tuple[float, float, float]] = []
+        if self.linear and xs_all:
+            # The true values as flat grey reference lines across the whole x range, drawn
+            # first so the trajectories stay on top. They are series from the first to the last
+            # epoch rather than plt.hline, whose line plotext cuts short part way.
+            lo, hi = min(xs_all), max(xs_all)
+            hi = hi if hi > lo else lo + 1
+            for value in (*self.true_w, *(() if self.true_b is None else (self.true_b,))):
+                if math.isfinite(value):
+                    plt.plot([lo, hi], [value, value], color=TRUE, marker="braille")
+                    self.references.append((lo, hi, value))
         colors = ["cyan+", "green+", "magenta+", "yellow", "blue+", "red+"]
         for i, (label, ys) in enumerate(self.series.items()):
-            xs = self.x[-len(ys):]
-            plt.plot(xs, ys, label=label, color=colors[i % len(colors)], marker="braille")
+            xs, ys = finite(self.x[-len(ys):], ys)
+            if xs:
+                plt.plot(xs, ys, label=label, color=colors[i % len(colors)], marker="braille")
         if self.linear:
-            # The true values as flat reference lines (plotext has no dashes; grey reads as
-            # "target" beside the coloured trajectories, and the title names the values).
-            for value in (*self.true_w, *(() if self.true_b is None else (self.true_b,))):
-                plt.hline(value, TRUE)
             truth = ", ".join(
                 [f"W{'' if len(self.true_w) == 1 else i + 1}={w:g}"
                  for i, w in enumerate(self.true_w)]
@@ -191,11 +271,19 @@ class MetricChart(Chart):
         self.x: list[float] = []
         self.train: dict[str, list[float]] = {}
         self.val: dict[str, list[tuple[float, float]]] = {}
+        if not hasattr(self, "names"):
+            self.names: tuple[str, ...] = ()
 
     def start(self, event: RunStarted) -> None:
         self.reset()
-        names = event.metric_names
+        self.set_names(event.metric_names)
+
+    def set_names(self, names: Sequence[str]) -> None:
+        """The live run's metrics (from the spec before it starts): the title and the one
+        metric compared runs are overlaid for."""
+        self.names = tuple(names)
         self.title = ", ".join(n.upper() if len(n) <= 4 else n for n in names) or "metrics"
+        self._dirty = True
 
     def add_epoch(self, x: float, event: EpochDone) -> None:
         self.x.append(x)
@@ -208,18 +296,25 @@ class MetricChart(Chart):
     def draw(self) -> None:
         plt = self.plt
         plt.xlabel("epoch")
+        primary = (self.names or tuple(self.train) or ("",))[0]
+        if primary:
+            self.draw_compared(primary)
         if not self.x:
             plt.title(f"{self.title}: waiting for the first epoch")
             return
         single = len(self.train) <= 1
         for i, (name, ys) in enumerate(self.train.items()):
             label = "train" if single else name
-            plt.plot(self.x[-len(ys):], ys, label=label, color=[TRAIN, "green+", "magenta+"][i % 3],
-                     marker="braille")
+            xs, ys = finite(self.x[-len(ys):], ys)
+            if xs:
+                plt.plot(xs, ys, label=label, color=[TRAIN, "green+", "magenta+"][i % 3],
+                         marker="braille")
         for i, (name, pts) in enumerate(self.val.items()):
             label = "val" if single else f"val {name}"
-            plt.plot([x for x, _ in pts], [v for _, v in pts], label=label,
-                     color=[VAL, "yellow", "red+"][i % 3], marker="braille")
+            xs, ys = finite([x for x, _ in pts], [v for _, v in pts])
+            if xs:
+                plt.plot(xs, ys, label=label, color=[VAL, "yellow", "red+"][i % 3],
+                         marker="braille")
 
 
 def step_position(event: StepDone) -> float:

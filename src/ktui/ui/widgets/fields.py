@@ -17,10 +17,10 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widget import Widget
-from textual.widgets import Input, Label, Select, Static, Switch
+from textual.widgets import Input, Label, Select, SelectionList, Static, Switch
 
 FieldType = Literal[
-    "int", "float", "floats", "names", "str", "bool", "choice", "shape", "int_pair"
+    "int", "float", "floats", "names", "str", "bool", "choice", "multi", "shape", "int_pair"
 ]
 
 _INT = re.compile(r"[+-]?\d+")
@@ -68,7 +68,7 @@ def parse(kind: FieldType, text: str) -> Any:
 
 def format_value(kind: FieldType, value: Any) -> str:
     """The spec's value as the Input shows it (the inverse of :func:`parse`)."""
-    if kind == "names":
+    if kind in ("names", "multi"):
         return ", ".join(value)
     if kind in ("shape", "int_pair", "floats"):
         return ", ".join(_num(v) for v in value)
@@ -116,6 +116,8 @@ class FieldRow(Vertical):
         self._check = check
         self._value = value
         self._blink = blink
+        #: A multi-choice field's options (the setup view changes them with the dataset).
+        self._choices: tuple[str, ...] = field.choices
         self._own_error: str | None = None
         self._external_error: str | None = None
         self._shown_error: str | None = None
@@ -143,6 +145,9 @@ class FieldRow(Vertical):
         elif f.type == "choice":
             control = Select([(c, c) for c in f.choices], value=self._value, allow_blank=False,
                              compact=True, classes="field-control")
+        elif f.type == "multi":
+            control = SelectionList[str](*self._selections(), compact=True,
+                                         classes="field-control")
         else:
             restrict = {"int": r"[-+0-9]*", "shape": r"[0-9, x]*",
                         "int_pair": r"[0-9, x]*"}.get(f.type)
@@ -152,6 +157,13 @@ class FieldRow(Vertical):
         if self.inline and f.help:
             control.tooltip = f.help
         return control
+
+    def _selections(self) -> list[tuple[str, str, bool]]:
+        """The options, plus any chosen value that is not one of them (so it can be unticked;
+        the spec's validation says why it does not fit)."""
+        chosen = list(self._value or ())
+        names = list(self._choices) + [v for v in chosen if v not in self._choices]
+        return [(n, n, n in chosen) for n in names]
 
     # ---- reading and writing ----------------------------------------------------------------
     @property
@@ -166,13 +178,23 @@ class FieldRow(Vertical):
     def error(self) -> str | None:
         return self._own_error or self._external_error
 
-    def set_value(self, value: Any) -> None:
-        """Show ``value`` without posting :class:`Changed` (used when a preset loads)."""
+    def set_value(self, value: Any, choices: tuple[str, ...] | None = None) -> None:
+        """Show ``value`` without posting :class:`Changed` (used when a preset loads);
+        ``choices`` replaces a multi-choice field's options."""
         self._value = value
         self._own_error = None
+        if choices is not None:
+            self._choices = tuple(choices)
         control = self.query_one(".field-control")
-        with self.prevent(Input.Changed, Select.Changed, Switch.Changed):
-            if isinstance(control, Switch):
+        with self.prevent(Input.Changed, Select.Changed, Switch.Changed,
+                          SelectionList.SelectedChanged):
+            if isinstance(control, SelectionList):
+                highlighted = control.highlighted
+                control.clear_options()
+                control.add_options(self._selections())
+                if highlighted is not None and control.option_count:
+                    control.highlighted = min(highlighted, control.option_count - 1)
+            elif isinstance(control, Switch):
                 control.value = bool(value)
             elif isinstance(control, Select):
                 control.value = value
@@ -225,3 +247,8 @@ class FieldRow(Vertical):
     def on_switch_changed(self, event: Switch.Changed) -> None:
         event.stop()
         self._accept(event.value)
+
+    def on_selection_list_selected_changed(self, event: SelectionList.SelectedChanged) -> None:
+        event.stop()
+        selected = set(event.selection_list.selected)
+        self._accept([n for n, _, _ in self._selections() if n in selected])

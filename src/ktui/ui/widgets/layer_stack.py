@@ -61,7 +61,7 @@ class LayerStack(OptionList):
     BINDINGS = [
         Binding("a", "screen.add_layer", "Add", id="add_layer"),
         Binding("e", "screen.edit_layer", "Edit", id="edit_layer"),
-        Binding("delete,x", "screen.remove_layer", "Remove", id="remove_layer"),
+        Binding("delete,x", "screen.remove_layer", "Remove", id="remove_layer", show=False),
         Binding("enter", "screen.edit_layer", "Edit", id="edit_layer_enter", show=False),
         Binding("shift+up,K", "screen.move_layer(-1)", "Up", id="move_up", show=False),
         Binding("shift+down,J", "screen.move_layer(1)", "Down", id="move_down", show=False),

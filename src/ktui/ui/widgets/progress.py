@@ -11,7 +11,8 @@ from textual.widgets import Static
 STATE_STYLE = {
     "idle": ("○", "dim"), "starting": ("◌", "yellow"), "running": ("▶", "green"),
     "paused": ("‖", "yellow"), "stopping": ("■", "yellow"), "finished": ("✔", "green"),
-    "stopped": ("■", "yellow"), "failed": ("✘", "red"),
+    "stopped": ("■", "yellow"), "failed": ("✘", "red"), "interrupted": ("⚠", "yellow"),
+    "unknown": ("?", "dim"),
 }
 
 

@@ -1,0 +1,156 @@
+"""Save the experiment as TOML, or open a TOML spec: a small dialog with one path field.
+
+Every failure (an unwritable folder, a file that is not TOML, a spec with unknown keys) is shown
+under the field, with the spec loader's own ``path: message`` lines, and the dialog stays open
+so the user can fix the path; nothing here can take the app down.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Static
+
+from ktui.core.spec import ExperimentSpec, SpecError, load, save
+
+#: Problems shown at most in the dialog (a broken file can have dozens).
+MAX_SHOWN = 8
+
+
+def default_file_name(spec: ExperimentSpec) -> str:
+    safe = "".join(c if c.isalnum() or c in "-_." else "-" for c in spec.name) or "experiment"
+    return f"{safe}.toml"
+
+
+class SpecFileScreen(ModalScreen[tuple[Path, ExperimentSpec] | None]):
+    """``mode="save"`` writes ``spec``; ``mode="open"`` reads one. Dismisses with
+    ``(path, spec)`` on success, None when cancelled."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="cancel_file")]
+
+    def __init__(self, mode: Literal["save", "open"], spec: ExperimentSpec | None = None,
+                 path: str = "") -> None:
+        super().__init__()
+        self.mode = mode
+        self.spec = spec
+        self.initial = path
+        self._overwrite: Path | None = None
+
+    def compose(self) -> ComposeResult:
+        saving = self.mode == "save"
+        with Vertical(id="spec-file"):
+            yield Label("[b]Save the experiment as TOML[/]" if saving
+                        else "[b]Open a TOML experiment[/]", id="spec-file-title")
+            yield Static(Text(
+                "For `ktui train --spec FILE` or ctrl+o later; a relative path is from the "
+                "folder ktui was started in" if saving else
+                "A spec saved with ctrl+s, or from `ktui presets show NAME`; it replaces the "
+                "whole form", style="dim"), id="spec-file-help")
+            path = Input(self.initial, placeholder="file.toml", compact=True, id="spec-path",
+                         select_on_focus=False)
+            path.cursor_blink = not getattr(self.app, "test_mode", False)
+            yield path
+            yield Static("", id="spec-error")
+            with Horizontal(id="spec-file-buttons"):
+                yield Button("Save" if saving else "Open", variant="primary", id="spec-go",
+                             compact=True)
+                yield Button("Cancel", id="spec-cancel", compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#spec-error").display = False
+        self.query_one("#spec-path", Input).focus()
+
+    # ---- feedback -------------------------------------------------------------------------
+    def show_error(self, lines: list[str], *, warning: bool = False) -> None:
+        shown = lines[:MAX_SHOWN]
+        if len(lines) > MAX_SHOWN:
+            shown.append(f"… and {len(lines) - MAX_SHOWN} more")
+        error = self.query_one("#spec-error", Static)
+        error.update(Text("\n".join(f"⚠ {line}" for line in shown),
+                          style="bold yellow" if warning else "bold red"))
+        error.display = True
+        self.query_one("#spec-path").set_class(not warning, "-invalid")
+
+    def clear_error(self) -> None:
+        self.query_one("#spec-error").display = False
+        self.query_one("#spec-path").remove_class("-invalid")
+
+    @property
+    def error_lines(self) -> list[str]:
+        """What the dialog says is wrong (empty when nothing is)."""
+        error = self.query_one("#spec-error", Static)
+        if not error.display:
+            return []
+        return [line.removeprefix("⚠ ") for line in str(error.render()).splitlines()]
+
+    # ---- doing it ---------------------------------------------------------------------------
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self._overwrite = None
+        self.clear_error()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.action_go()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        if event.button.id == "spec-go":
+            self.action_go()
+        else:
+            self.action_cancel()
+
+    def action_go(self) -> None:
+        text = self.query_one("#spec-path", Input).value.strip()
+        if not text:
+            self.show_error(["type a file name, e.g. my-run.toml"])
+            return
+        path = Path(text).expanduser()
+        if self.mode == "save":
+            self._save(path)
+        else:
+            self._open(path)
+
+    def _save(self, path: Path) -> None:
+        assert self.spec is not None
+        if path.is_dir():
+            self.show_error([f"{path} is a folder; add a file name, e.g. {path / 'run.toml'}"])
+            return
+        if path.exists() and self._overwrite != path:
+            self._overwrite = path
+            self.show_error([f"{path} exists: enter again to replace it"], warning=True)
+            return
+        if not path.parent.is_dir():
+            self.show_error([f"cannot write {path}: the folder {path.parent} does not exist"])
+            return
+        try:
+            save(self.spec, path)
+        except OSError as err:
+            self.show_error([f"cannot write {path}: {err.strerror or err}"])
+            return
+        except Exception as err:  # e.g. a value TOML cannot hold: shown, never fatal
+            self.show_error([f"cannot save: {type(err).__name__}: {err}"])
+            return
+        self.dismiss((path, self.spec))
+
+    def _open(self, path: Path) -> None:
+        if path.is_dir():
+            self.show_error([f"{path} is a folder; name a .toml file in it"])
+            return
+        try:
+            spec = load(path)
+        except SpecError as err:
+            self.show_error(list(err.errors) or [str(err)])
+            return
+        except Exception as err:  # an unexpected reader failure is a message too
+            self.show_error([f"cannot read {path}: {type(err).__name__}: {err}"])
+            return
+        self.dismiss((path, spec))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
