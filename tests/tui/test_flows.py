@@ -325,11 +325,20 @@ async def test_quit_during_a_run_stops_the_trainer_quickly() -> None:
 
 def test_charts_redraw_only_when_data_changed() -> None:
     chart = LossChart()
-    chart.flush()
-    assert chart.flush() is False
+    chart.flush(now=100.0)
+    assert chart.flush(now=100.1) is False
     chart.add_step(0.1, 1.0)
     chart.add_step(0.2, 0.9)
-    assert chart.flush() is True and chart.flush() is False
+    # New data waits for the minimum interval since the last redraw, however fast it comes ...
+    assert chart.flush(now=100.5) is False
+    assert chart.flush(now=101.0) is True and chart.flush(now=101.1) is False
+    chart.add_step(0.3, 0.8)
+    chart.add_epoch(1.0, 0.85, 0.9)
+    assert chart.flush(now=101.5) is False
+    assert chart.flush(now=102.0) is True
+    # ... while a change the user made (a new run) redraws at the next frame.
+    chart.reset()
+    assert chart.flush(now=102.1) is True and chart.flush(now=102.2) is False
 
 
 def test_long_step_series_are_downsampled() -> None:

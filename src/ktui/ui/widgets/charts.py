@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -18,6 +19,8 @@ from ktui.core.events import EpochDone, RunStarted, StepDone
 
 #: Step-loss points kept; beyond this, neighbouring points are averaged in pairs.
 MAX_KEPT = 2000
+#: Seconds between redraws caused by new training data (user actions redraw at once).
+DATA_REDRAW_S = 1.0
 #: Points drawn per series at most (the chart is rarely wider than this in braille dots).
 MAX_DRAWN = 400
 
@@ -87,10 +90,17 @@ class Chart(PlotextPlot):
     """A chart that redraws only when :meth:`flush` finds new data."""
 
     title = "chart"
+    #: Seconds between redraws caused by new training data.
+    data_interval = DATA_REDRAW_S
 
     def __init__(self, *, id: str | None = None) -> None:  # noqa: A002 - Textual's own name
         super().__init__(id=id, classes="chart")
+        #: A change the user made (a new run, a comparison): redraw at the next frame.
         self._dirty = True
+        #: New training data: redraw once :attr:`min_interval` has passed since the last one.
+        self._pending = False
+        self._last_draw = -math.inf
+        self.min_interval = self.data_interval
         #: Past runs overlaid as dim series; kept across :meth:`reset` (a new run).
         self.compared: tuple[ComparedRun, ...] = ()
 
@@ -116,11 +126,20 @@ class Chart(PlotextPlot):
     def mark_dirty(self) -> None:
         self._dirty = True
 
-    def flush(self) -> bool:
-        """Rebuild the figure if the data changed; return whether it did."""
-        if not self._dirty:
+    def flush(self, now: float | None = None) -> bool:
+        """Rebuild the figure if the data changed; return whether it did.
+
+        A redraw rebuilds the whole plot in Python (plotext) and repaints the widget's whole
+        region (the three charts are ~15 KB of terminal output at 120x40). New data therefore
+        redraws a chart at most once per ``min_interval``, whatever the step and epoch rates,
+        so a fast run costs neither CPU taken from training nor SSH bandwidth.
+        """
+        now = time.monotonic() if now is None else now
+        due = self._pending and now - self._last_draw >= self.min_interval
+        if not (self._dirty or due):
             return False
-        self._dirty = False
+        self._dirty = self._pending = False
+        self._last_draw = now
         plt = self.plt
         plt.clear_figure()
         plt.title(self.title)
@@ -154,14 +173,14 @@ class LossChart(Chart):
         self.step_y.append(loss)
         if len(self.step_x) > MAX_KEPT:
             self.step_x, self.step_y = downsample(self.step_x, self.step_y, MAX_KEPT // 2)
-        self._dirty = True
+        self._pending = True
 
     def add_epoch(self, x: float, loss: float, val_loss: float | None) -> None:
         self.epoch_x.append(x)
         self.train.append(loss)
         if val_loss is not None:
             self.val.append((x, val_loss))
-        self._dirty = True
+        self._pending = True
 
     def draw(self) -> None:
         plt = self.plt
@@ -183,6 +202,9 @@ class LossChart(Chart):
 
 class WeightsChart(Chart):
     """W and b against their true values for a 1-unit linear model; kernel std per layer else."""
+
+    #: Per-epoch data only: at a fast epoch rate, half as often as the loss chart.
+    data_interval = 2 * DATA_REDRAW_S
 
     title = "weights"
 
@@ -222,7 +244,7 @@ class WeightsChart(Chart):
             for lw in layers:
                 assert lw.kernel is not None
                 self.series.setdefault(lw.layer, []).append(lw.kernel.std)
-        self._dirty = True
+        self._pending = True
 
     def draw(self) -> None:
         plt = self.plt
@@ -260,6 +282,9 @@ class WeightsChart(Chart):
 class MetricChart(Chart):
     """Train (solid) and validation metrics per epoch, whatever names the trainer reports."""
 
+    #: Per-epoch data only: at a fast epoch rate, half as often as the loss chart.
+    data_interval = 2 * DATA_REDRAW_S
+
     title = "metrics"
 
     def __init__(self, *, id: str | None = None) -> None:  # noqa: A002
@@ -291,7 +316,7 @@ class MetricChart(Chart):
             self.train.setdefault(name, []).append(value)
         for name, value in event.val_metrics.items():
             self.val.setdefault(name, []).append((x, value))
-        self._dirty = True
+        self._pending = True
 
     def draw(self) -> None:
         plt = self.plt

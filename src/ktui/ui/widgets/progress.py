@@ -64,6 +64,7 @@ class RunProgress(Static):
     def __init__(self, *, clocks: bool = True, id: str | None = None) -> None:  # noqa: A002
         super().__init__(id=id)
         self.clocks = clocks
+        self._shown = ""
 
     def show(self, view: RunView, tf_status: str = "") -> None:
         icon, style = STATE_STYLE.get(view.state, ("?", ""))
@@ -107,4 +108,7 @@ class RunProgress(Static):
             line3.append(f"  │  {tf_status}")
         for line in (line1, line2, line3):
             line.no_wrap, line.overflow = True, "ellipsis"
-        self.update(Text("\n").join([line1, line2, line3]))
+        text = Text("\n").join([line1, line2, line3])
+        if text.markup != self._shown:  # the same text again would repaint the same 3 lines
+            self._shown = text.markup
+            self.update(text, layout=False)  # always 3 lines: no layout pass needed
