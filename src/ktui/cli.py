@@ -287,8 +287,15 @@ def cmd_tui(args: argparse.Namespace) -> int:
         from ktui.ui.app import run_app
     except ImportError as err:  # pragma: no cover - the UI ships with the package
         raise UsageError(f"the TUI is not available ({err}); use `ktui train`") from None
-    return run_app(spec, start=args.start, fps=args.fps, data_dir=args.data_dir,
+    code = run_app(spec, start=args.start, fps=args.fps, data_dir=args.data_dir,
                    runs_dir=getattr(args, "runs_dir", None))
+    if "tensorflow" in sys.modules:
+        # The terminal is restored and the trainer has stopped (the app waits for it);
+        # skip TensorFlow's interpreter teardown, which can take seconds after a quit.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    return code
 
 
 def main(argv: Sequence[str] | None = None) -> int:
