@@ -58,17 +58,25 @@ def train(spec: ExperimentSpec, sink: Sink, control: TrainerControl | None = Non
     checkpoint and the logs and curves continue from that epoch.
     """
     control = control or TrainerControl()
-    if run_dir is not None:
-        start_epoch = _checkpoint_epoch(run_dir) if resume else 0
-        if resume:
-            run_dir.truncate_logs(start_epoch)
-        recorder = RunRecorder(run_dir)
-        user_sink = sink
+    if run_dir is None:
+        return _train(spec, sink, control, data_dir, None, None, False)
+    if resume:
+        run_dir.truncate_logs(_checkpoint_epoch(run_dir))
+    recorder = RunRecorder(run_dir)
 
-        def sink(event: Event) -> None:  # record first: a crash must not lose a shown epoch
-            recorder(event)
-            user_sink(event)
+    def recorded(event: Event) -> None:  # record first: a crash must not lose a shown epoch
+        recorder(event)
+        sink(event)
 
+    try:
+        return _train(spec, recorded, control, data_dir, run_dir, recorder, resume)
+    finally:  # every way out, early failures included, closes the log
+        recorder.close()
+
+
+def _train(spec: ExperimentSpec, sink: Sink, control: TrainerControl, data_dir: str | None,
+           run_dir: RunDir | None, recorder: RunRecorder | None, resume: bool
+           ) -> RunFinished | RunFailed:
     def fail(kind: str, message: str, **details: Any) -> RunFailed:
         event = RunFailed(kind=kind, message=message, **details)  # type: ignore[arg-type]
         sink(event)
@@ -97,14 +105,11 @@ def train(spec: ExperimentSpec, sink: Sink, control: TrainerControl | None = Non
     try:
         with tf.device(device):
             run = _Run(spec, splits, sink, control, device_names)
-            if run_dir is not None:
+            if run_dir is not None and recorder is not None:
                 run.attach(run_dir, recorder, resume)
             return run.execute()
     except Exception as err:  # noqa: BLE001 - a bug or a TF error must end as an event
         return fail("error", f"{type(err).__name__}: {err}")
-    finally:
-        if run_dir is not None:
-            recorder.close()
 
 
 def make_checkpoint(model, optimizer=None, epoch=None):
