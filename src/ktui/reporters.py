@@ -9,6 +9,7 @@ from typing import IO, Any
 
 from ktui.core.events import (
     EpochDone,
+    Evaluating,
     Event,
     Paused,
     Resumed,
@@ -19,6 +20,7 @@ from ktui.core.events import (
     to_json,
 )
 from ktui.core.summary import summary_text
+from ktui.core.text import clean
 
 
 class JsonlReporter:
@@ -77,17 +79,18 @@ class PlainReporter:
         elif isinstance(event, RunFinished):
             self._line(self.finish_line(event))
         elif isinstance(event, RunFailed):
-            self.err.write(f"ktui: training failed: {event.message}\n")
+            self.err.write(f"ktui: training failed: {clean(event.message, keep_newlines=True)}\n")
             self.err.flush()
 
     def _line(self, text: str) -> None:
+        text = clean(text, keep_newlines=True)  # names and messages come from the user
         self.out.write(text + "\n")
         self.out.flush()
 
     @staticmethod
     def run_header(e: RunStarted) -> str:
         data = f"{e.train_samples} train / {e.val_samples} validation / {e.test_samples} test"
-        return (f"{e.name}: {data} samples, batch {e.batch_size}, {e.steps_per_epoch} "
+        return (f"{clean(e.name)}: {data} samples, batch {e.batch_size}, {e.steps_per_epoch} "
                 f"steps/epoch, {e.epochs} epochs on {', '.join(e.devices)}\n"
                 + summary_text(e.layers))
 
@@ -120,8 +123,17 @@ class ProgressReporter(PlainReporter):
             TimeRemainingColumn(), console=self.console, transient=True,
         )
         self.task: Any = None
+        #: A spinner while the test set is evaluated (seconds for a big one); gone after.
+        self.status: Any = None
 
     def __call__(self, event: Event) -> None:
+        if isinstance(event, Evaluating):
+            self.status = self.console.status(f"evaluating the {event.split} set…")
+            self.status.start()
+            return
+        if isinstance(event, (RunFinished, RunFailed)) and self.status is not None:
+            self.status.stop()
+            self.status = None
         if isinstance(event, StepDone):
             if self.task is None:
                 self.progress.start()
@@ -137,8 +149,10 @@ class ProgressReporter(PlainReporter):
         super().__call__(event)
 
     def _line(self, text: str) -> None:
-        self.console.print(text, markup=False, highlight=False)
+        self.console.print(clean(text, keep_newlines=True), markup=False, highlight=False)
 
     def close(self) -> None:
         if self.task is not None:
             self.progress.stop()
+        if self.status is not None:
+            self.status.stop()

@@ -42,12 +42,12 @@ def test_every_default_passes_its_own_check() -> None:
 
 
 def test_reshape_size_mismatch_names_the_layer() -> None:
-    with pytest.raises(StackError, match=r"layers\[1\] \(Reshape\).*needs 100 values.*784"):
+    with pytest.raises(StackError, match=r"layer 2 \(Reshape\): Reshape .*needs 100 values.*784"):
         infer_stack((28, 28), [("Flatten", {}), ("Reshape", {"target_shape": [10, 10]})])
 
 
 def test_conv_on_flat_input_explains_the_fix() -> None:
-    with pytest.raises(StackError, match=r"layers\[0\] \(Conv2D\).*Reshape to \[28, 28, 1\]"):
+    with pytest.raises(StackError, match=r"layer 1 \(Conv2D\): needs .*Reshape to \[28, 28, 1\]"):
         infer_stack((784,), [("Conv2D", {})])
 
 

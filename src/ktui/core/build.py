@@ -10,6 +10,19 @@ from ktui.core.catalog import SEEDED_KINDS, infer_stack
 from ktui.core.events import LayerSummary
 from ktui.core.layers import LAYER_CLASSES
 from ktui.core.spec import ExperimentSpec, LayerSpec
+from ktui.core.text import identifier
+
+
+def layer_name(kind: str, index: int) -> str:
+    """The Keras name of the layer at 0-based ``index``: its kind and its 1-based number, as
+    users see it everywhere (the first layer, a Dense, is ``dense_1``)."""
+    return f"{kind.lower()}_{index + 1}"
+
+
+def model_name(spec_name: str) -> str:
+    """A Keras model name from any experiment name: Keras refuses ``/`` and TensorFlow's name
+    scopes other punctuation, so only ASCII letters, digits and ``_`` are kept."""
+    return identifier(spec_name, fallback="model")
 
 
 def make_layer(layer: LayerSpec, index: int, run_seed: int) -> keras.layers.Layer:
@@ -18,7 +31,7 @@ def make_layer(layer: LayerSpec, index: int, run_seed: int) -> keras.layers.Laye
     if layer.kind in SEEDED_KINDS:
         own = params.get("seed", 0)
         params["seed"] = own if own else run_seed * 1009 + index * 31 + 1
-    return LAYER_CLASSES[layer.kind](name=f"{layer.kind.lower()}_{index}", **params)
+    return LAYER_CLASSES[layer.kind](name=layer_name(layer.kind, index), **params)
 
 
 @keras.saving.register_keras_serializable(package="ktui")
@@ -52,7 +65,7 @@ def build_model(spec: ExperimentSpec) -> keras.Model:
     layers = [make_layer(lay, i, seed) for i, lay in enumerate(spec.layers)]
     shape = spec.input_shape()
     style = spec.train.model_style
-    name = spec.name.replace("-", "_") or "model"
+    name = model_name(spec.name)
     if style == "sequential":
         return keras.Sequential([keras.Input(shape=shape), *layers], name=name)
     if style == "functional":

@@ -14,6 +14,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from ktui.core.text import brief
+
 ParamType = Literal["int", "float", "bool", "choice", "shape", "int_pair"]
 Shape = tuple[int, ...]  # without the batch dimension
 
@@ -28,10 +30,26 @@ LAMBDA_OPS = (
 #: Kinds whose layer takes a ``seed`` (initial weights or dropout masks), derived from the
 #: run seed and the layer's position so runs are reproducible.
 SEEDED_KINDS = frozenset({"Dense", "Linear", "Dropout", "Conv2D"})
+#: The largest seed Keras takes (``keras.utils.set_random_seed``: 0 to 2**32 - 1).
+MAX_SEED = 2**32 - 1
+#: Bounds of a ``shape``/``int_pair`` value: what any real stack needs, far below what would
+#: overflow TensorFlow's int64 shapes or hang the shape arithmetic.
+MAX_RANK = 8
+MAX_DIM = 1_000_000
 
 
 class StackError(ValueError):
-    """A layer cannot take the shape its predecessor gives it."""
+    """A layer cannot take the shape its predecessor gives it.
+
+    ``index`` is the 0-based position of that layer (None when unknown) and ``rows`` the
+    layers before it that did work, so a summary can show the stack up to the broken layer.
+    """
+
+    def __init__(self, message: str, index: int | None = None,
+                 rows: Sequence[InferredLayer] = ()) -> None:
+        super().__init__(message)
+        self.index = index
+        self.rows = tuple(rows)
 
 
 @dataclass(frozen=True)
@@ -51,38 +69,53 @@ class ParamSpec:
 
     def check(self, value: Any) -> str | None:
         """Return why ``value`` is not acceptable, or None when it is."""
+        return self.type_problem(value) or self._check_range(value)
+
+    def type_problem(self, value: Any) -> str | None:
+        """Why ``value`` has the wrong type or shape for this parameter (a list where a name
+        is expected, a string where a number is), or None. Values of the right type can
+        still be out of range: :meth:`check` says that too."""
         if self.type == "bool":
-            return None if isinstance(value, bool) else f"must be true or false, got {value!r}"
+            return None if isinstance(value, bool) else f"must be true or false, got {brief(value)}"
         if self.type == "choice":
-            if value in self.choices:
+            if isinstance(value, str) and value in self.choices:
                 return None
-            return f"must be one of {', '.join(self.choices)}; got {value!r}"
+            return f"must be one of {', '.join(self.choices)}; got {brief(value)}"
         if self.type in ("shape", "int_pair"):
-            if not isinstance(value, (list, tuple)) or not value:
-                return f"must be a list of positive integers, got {value!r}"
-            if self.type == "int_pair" and len(value) != 2:
-                return f"must be two positive integers [h, w], got {list(value)!r}"
-            if not all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in value):
-                return f"must be a list of positive integers, got {list(value)!r}"
-            return None
+            return self._shape_problem(value)
         if self.type == "int":
             if isinstance(value, bool) or not isinstance(value, int):
-                return f"must be an integer, got {value!r}"
+                return f"must be an integer, got {brief(value)}"
         elif self.type == "float":
             if isinstance(value, bool) or not isinstance(value, (int, float)):
-                return f"must be a number, got {value!r}"
+                return f"must be a number, got {brief(value)}"
             if not math.isfinite(value):
-                return f"must be a finite number, got {value!r}"
-        return self._check_range(value)
+                return f"must be a finite number, got {brief(value)}"
+        return None
 
-    def _check_range(self, value: float) -> str | None:
+    def _shape_problem(self, value: Any) -> str | None:
+        if not isinstance(value, (list, tuple)) or not value:
+            return f"must be a list of positive integers, got {brief(value)}"
+        if self.type == "int_pair" and len(value) != 2:
+            return f"must be two positive integers [h, w], got {brief(list(value))}"
+        if len(value) > MAX_RANK:
+            return f"must have at most {MAX_RANK} dimensions, got {len(value)}"
+        if not all(isinstance(v, int) and not isinstance(v, bool) and 0 < v <= MAX_DIM
+                   for v in value):
+            return (f"must be a list of positive integers <= {MAX_DIM:,}, "
+                    f"got {brief(list(value))}")
+        return None
+
+    def _check_range(self, value: Any) -> str | None:
+        if self.type not in ("int", "float"):
+            return None
         low_ok = self.min is None or (value >= self.min if self.min_inclusive else value > self.min)
         high_ok = self.max is None or (
             value <= self.max if self.max_inclusive else value < self.max
         )
         if low_ok and high_ok:
             return None
-        return f"must be {self.range_text()}, got {value!r}"
+        return f"must be {self.range_text()}, got {brief(value)}"
 
     def range_text(self) -> str:
         """The allowed range in words, e.g. ``a positive integer`` or ``in [0, 1)``."""
@@ -131,7 +164,7 @@ class LayerKind:
 
 def _need_rank(kind: str, shape: Shape, rank: int, hint: str = "") -> None:
     if len(shape) != rank:
-        msg = f"{kind} needs input of shape {_rank_words(rank)}, got {format_shape(shape)}"
+        msg = f"needs input of shape {_rank_words(rank)}, got {format_shape(shape)}"
         raise StackError(msg + (f"; {hint}" if hint else ""))
 
 
@@ -148,7 +181,7 @@ def format_shape(shape: Sequence[int | None]) -> str:
 def _dense(kind: str) -> InferFn:
     def infer(shape: Shape, p: dict[str, Any]) -> tuple[Shape, int]:
         if len(shape) < 1:
-            raise StackError(f"{kind} needs at least one feature dimension")
+            raise StackError("needs at least one feature dimension")
         units = int(p["units"])
         params = shape[-1] * units + (units if p.get("use_bias", True) else 0)
         return (*shape[:-1], units), params
@@ -192,7 +225,7 @@ def _conv2d(shape: Shape, p: dict[str, Any]) -> tuple[Shape, int]:
     w = _spatial_out(shape[1], kw, sw, p["padding"])
     if h < 1 or w < 1:
         raise StackError(
-            f"Conv2D kernel {kh}x{kw} does not fit its input {format_shape(shape)} "
+            f"kernel {kh}x{kw} does not fit its input {format_shape(shape)} "
             "with padding 'valid'"
         )
     filters = int(p["filters"])
@@ -208,7 +241,7 @@ def _maxpool(shape: Shape, p: dict[str, Any]) -> tuple[Shape, int]:
     w = _spatial_out(shape[1], pw, sw, p["padding"])
     if h < 1 or w < 1:
         raise StackError(
-            f"MaxPooling2D pool {ph}x{pw} is larger than its input {format_shape(shape)}"
+            f"pool {ph}x{pw} is larger than its input {format_shape(shape)}"
         )
     return (h, w, shape[2]), 0
 
@@ -256,7 +289,7 @@ LAYER_KINDS: dict[str, LayerKind] = {
             (ParamSpec("rate", "float", 0.5, "Fraction of inputs dropped while training.",
                        min=0.0, max=1.0, max_inclusive=False),
              ParamSpec("seed", "int", 0, "Seed of the dropout mask (0 = from the run seed).",
-                       min=0, max=2**31 - 1)),
+                       min=0, max=MAX_SEED)),
             _same,
             origin="seed 002 CustomDropout",
         ),
@@ -320,11 +353,17 @@ class InferredLayer:
     params: int
 
 
+def layer_label(index: int, kind: Any) -> str:
+    """How users see a layer everywhere: 1-based with its kind, ``layer 2 (Dense)``."""
+    return f"layer {index + 1} ({kind})" if isinstance(kind, str) else f"layer {index + 1}"
+
+
 def infer_stack(input_shape: Shape, layers: Sequence[tuple[str, dict[str, Any]]]
                 ) -> list[InferredLayer]:
     """Walk the stack from ``input_shape``; raise :class:`StackError` naming the bad layer.
 
-    ``layers`` are ``(kind, params)`` pairs whose params already passed validation.
+    ``layers`` are ``(kind, params)`` pairs whose params already passed validation. The walk
+    is a loop (no recursion), so any number of layers is safe here.
     """
     shape = tuple(input_shape)
     rows: list[InferredLayer] = []
@@ -334,6 +373,6 @@ def infer_stack(input_shape: Shape, layers: Sequence[tuple[str, dict[str, Any]]]
         try:
             shape, count = spec.infer(shape, merged)
         except StackError as err:
-            raise StackError(f"layers[{i}] ({kind}): {err}") from None
+            raise StackError(f"{layer_label(i, kind)}: {err}", index=i, rows=rows) from None
         rows.append(InferredLayer(kind, shape, count))
     return rows
