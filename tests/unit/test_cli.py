@@ -141,7 +141,7 @@ def test_spec_with_unknown_keys_names_them(tmp_path: Path,
     assert main(["train", "--spec", str(spec)]) == EXIT_USAGE
     err = capsys.readouterr().err
     assert "train.epochz" in err
-    assert "layers[0].unitz" in err
+    assert "layer 1 (Dense): unknown parameter 'unitz'" in err
     assert "Traceback" not in err
 
 
@@ -153,10 +153,10 @@ def test_spec_file_missing_is_usage_error(tmp_path: Path,
 
 
 @pytest.mark.parametrize(("layers", "needle"), [
-    ('[[layers]]\nkind = "Conv2D"\nfilters = 1\n', "layers[0] (Conv2D)"),
+    ('[[layers]]\nkind = "Conv2D"\nfilters = 1\n', "layer 1 (Conv2D)"),
     ('[[layers]]\nkind = "Dense"\nunits = 1\n\n[[layers]]\nkind = "Reshape"\n'
-     "target_shape = [2]\n", "layers[1] (Reshape)"),
-    ('[[layers]]\nkind = "Dense"\nunits = 3\n', "layers[0] (Dense)"),
+     "target_shape = [2]\n", "layer 2 (Reshape)"),
+    ('[[layers]]\nkind = "Dense"\nunits = 3\n', "layer 1 (Dense)"),
 ], ids=["conv-on-vectors", "reshape-count", "wrong-output"])
 def test_impossible_stack_is_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                          layers: str, needle: str) -> None:
@@ -213,7 +213,11 @@ def test_train_jsonl_schema() -> None:
     kinds = [e["event"] for e in events]
     assert kinds[0] == "run_started" and kinds[-1] == "run_finished"
     assert kinds.count("run_started") == 1 and kinds.count("run_finished") == 1
-    assert set(kinds) <= {"run_started", "step_done", "epoch_done", "run_finished"}
+    assert set(kinds) <= {"run_started", "step_done", "epoch_done", "evaluating",
+                          "run_finished"}
+    # The final test-set pass is announced once, right before the run ends.
+    assert kinds[-2] == "evaluating" and kinds.count("evaluating") == 1
+    assert events[-2]["split"] == "test"
 
     started = events[0]
     assert started["name"] == "linear-gd" and started["epochs"] == 2

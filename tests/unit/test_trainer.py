@@ -186,7 +186,7 @@ def test_invalid_spec_fails_before_training() -> None:
     rec = Recorder()
     final = train(spec, rec)
     assert isinstance(final, RunFailed) and final.kind == "spec"
-    assert "layers[1] (Reshape)" in final.message
+    assert "layer 2 (Reshape)" in final.message
     assert not rec.of(RunStarted)
 
 

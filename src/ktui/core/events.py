@@ -65,6 +65,9 @@ class RunStarted:
     #: For the synthetic linear dataset: the true W (one per feature) and b.
     true_weights: tuple[float, ...] = ()
     true_bias: float | None = None
+    #: The weights before the first step (same shape as ``EpochDone.weights``), so curves of
+    #: W and b start at epoch 0 (at ``start_epoch`` for a resumed run).
+    initial_weights: tuple[LayerWeights, ...] = ()
     event: Literal["run_started"] = "run_started"
 
 
@@ -120,8 +123,11 @@ class RunFinished:
 @dataclass(frozen=True)
 class RunFailed:
     #: ``nan`` (non-finite loss; weights kept from the last good step), ``data`` (dataset
-    #: missing or unreadable), ``spec`` (the experiment cannot be built) or ``error``.
-    kind: Literal["nan", "data", "spec", "error"]
+    #: missing or unreadable), ``spec`` (the experiment cannot be built), ``io`` (the run
+    #: directory cannot be written: disk full, read-only, in use; what was written stays
+    #: readable), ``resources`` (out of memory) or ``error`` (anything else; ``message`` is
+    #: one line, ``details`` holds the exception's text and traceback).
+    kind: Literal["nan", "data", "spec", "io", "resources", "error"]
     message: str
     epoch: int = 0
     step: int = 0
@@ -129,7 +135,17 @@ class RunFailed:
     event: Literal["run_failed"] = "run_failed"
 
 
-Event = RunStarted | StepDone | EpochDone | Paused | Resumed | RunFinished | RunFailed
+@dataclass(frozen=True)
+class Evaluating:
+    """Sent before the final evaluation on ``split`` (which can take seconds for a big test
+    set), so a view at 100 % can say what it is waiting for."""
+
+    split: Literal["test"] = "test"
+    event: Literal["evaluating"] = "evaluating"
+
+
+Event = (RunStarted | StepDone | EpochDone | Paused | Resumed | Evaluating | RunFinished
+         | RunFailed)
 
 
 def to_dict(event: Event) -> dict[str, Any]:

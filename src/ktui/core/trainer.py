@@ -18,11 +18,16 @@ Design choices, each for speed or safety:
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
+import errno
 import itertools
 import math
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -30,6 +35,7 @@ import numpy as np
 from ktui.core.control import TrainerControl
 from ktui.core.events import (
     EpochDone,
+    Evaluating,
     Event,
     LayerWeights,
     Paused,
@@ -40,8 +46,9 @@ from ktui.core.events import (
     StepDone,
     TensorStats,
 )
-from ktui.core.runs import RunDir, RunRecorder
+from ktui.core.runs import RunDir, RunError, RunRecorder, cause
 from ktui.core.spec import ExperimentSpec, validate
+from ktui.core.text import brief, clean
 
 Sink = Callable[[Event], None]
 #: A weight tensor this small is reported value by value (W per feature of a linear model).
@@ -54,24 +61,102 @@ def train(spec: ExperimentSpec, sink: Sink, control: TrainerControl | None = Non
     """Run the experiment to the end, a stop request or a failure; return the last event.
 
     With ``run_dir``, the run is recorded there (logs, TensorBoard, checkpoints each epoch,
-    ``model.keras`` at the end); with ``resume`` too, training continues from its last
-    checkpoint and the logs and curves continue from that epoch.
+    ``model.keras`` at the end) while holding the run's lock (:meth:`RunDir.lock`: a second
+    process training into the same run gets ``RunFailed(kind="io")`` saying who holds it);
+    with ``resume`` too, training continues from its last checkpoint and the logs and curves
+    continue from that epoch. A write that fails mid-run stops the run after the current batch
+    with ``RunFailed(kind="io")``; what was written stays readable.
     """
     control = control or TrainerControl()
     if run_dir is None:
         return _train(spec, sink, control, data_dir, None, None, False)
-    if resume:
-        run_dir.truncate_logs(_checkpoint_epoch(run_dir))
-    recorder = RunRecorder(run_dir)
-
-    def recorded(event: Event) -> None:  # record first: a crash must not lose a shown epoch
-        recorder(event)
-        sink(event)
-
     try:
-        return _train(spec, recorded, control, data_dir, run_dir, recorder, resume)
+        lock = run_dir.lock()
+        lock.acquire()
+    except RunError as err:
+        return _send(sink, RunFailed(kind="io", message=str(err)))
+    try:
+        return _train_recorded(spec, sink, control, data_dir, run_dir, resume)
+    finally:
+        lock.release()
+
+
+def _send(sink: Sink, event: RunFailed) -> RunFailed:
+    sink(event)
+    return event
+
+
+def _train_recorded(spec: ExperimentSpec, sink: Sink, control: TrainerControl,
+                    data_dir: str | None, run_dir: RunDir, resume: bool
+                    ) -> RunFinished | RunFailed:
+    if resume:
+        problem = _rewind(run_dir)
+        if problem:
+            return _send(sink, RunFailed(kind="io", message=problem))
+    try:
+        recorder = RunRecorder(run_dir)
+    except OSError as err:
+        return _send(sink, RunFailed(kind="io", message=(
+            f"cannot write {run_dir.rel(run_dir.events_file)}: {cause(err)}")))
+    recording = _Recording(recorder, sink, control)
+    try:
+        result = _train(spec, recording, control, data_dir, run_dir, recorder, resume)
     finally:  # every way out, early failures included, closes the log
         recorder.close()
+    return recording.final or result
+
+
+def _rewind(run_dir: RunDir) -> str:
+    """Cut the logs back to the last checkpoint before a resume; a message when that cannot
+    be done safely (no checkpoint but logged epochs: resuming would silently retrain from
+    epoch 1 and drop them; an unreadable checkpoint)."""
+    try:
+        epoch = _checkpoint_epoch(run_dir)
+    except _CheckpointUnreadable as err:
+        return str(err)
+    if epoch is None:
+        logged = len(run_dir.epochs_logged())
+        if logged:
+            _, why = run_dir.last_checkpoint()
+            return (f"{clean(run_dir.name)} has {logged} logged epoch{'s' * (logged != 1)} but "
+                    f"no checkpoint to resume from ({why or 'no readable checkpoint'}); start "
+                    "a new run, or restart this one from epoch 1")
+        epoch = 0
+    try:
+        run_dir.truncate_logs(epoch)
+    except OSError as err:
+        return f"cannot rewrite the logs of {clean(run_dir.name)}: {cause(err)}"
+    return ""
+
+
+class _Recording:
+    """The sink of a recorded run: the recorder first (a crash must not lose a shown epoch),
+    then the caller's sink. A failed write (the recorder's or the model's) stops the run after
+    the current batch and turns its ending into ``RunFailed(kind="io")`` naming the file and
+    the cause; ``final`` is the ending the caller saw."""
+
+    def __init__(self, recorder: RunRecorder, sink: Sink, control: TrainerControl) -> None:
+        self.recorder, self.sink = recorder, sink
+        self.final: RunFinished | RunFailed | None = None
+        recorder.on_failure = lambda message: control.stop()
+
+    def __call__(self, event: Event) -> None:
+        self.recorder(event)
+        if isinstance(event, (RunFinished, RunFailed)):
+            if self.recorder.failure is not None:
+                event = self._io_ending(event, self.recorder.failure)
+                self.recorder.record_failure(event)
+            self.final = event
+        self.sink(event)
+
+    def _io_ending(self, event: RunFinished | RunFailed, failure: str) -> RunFailed:
+        if isinstance(event, RunFailed) and event.kind == "io":
+            return event
+        if isinstance(event, RunFailed) and event.kind != "error":  # the first cause stays
+            return dataclasses.replace(event, message=f"{event.message} (also: {failure})")
+        return RunFailed(kind="io", message=failure, epoch=self.recorder.last_epoch,
+                         details={"ended_as": event.status if isinstance(event, RunFinished)
+                                  else event.message})
 
 
 def _train(spec: ExperimentSpec, sink: Sink, control: TrainerControl, data_dir: str | None,
@@ -84,32 +169,142 @@ def _train(spec: ExperimentSpec, sink: Sink, control: TrainerControl, data_dir: 
 
     errors = validate(spec)
     if errors:
-        return fail("spec", "the experiment is not valid:\n" + "\n".join(errors),
+        return fail("spec", "the experiment is not valid: " + "; ".join(errors),
                     details={"errors": errors})
-    from ktui.core.data import DataError, load_splits
-
+    phase = "loading the data"
     try:
-        splits = load_splits(spec, data_dir)
-    except DataError as err:
-        return fail("data", str(err))
-    if control.stop_requested:
-        return _finish(sink, "stopped", 0, {}, 0.0)
+        from ktui.core.data import DataError, load_splits
 
-    from ktui.core.tfenv import DeviceError, import_tf, pick_device
+        try:
+            splits = load_splits(spec, data_dir)
+        except DataError as err:
+            return fail("data", str(err))
+        if control.stop_requested:
+            return _finish(sink, "stopped", 0, {}, 0.0)
 
-    tf = import_tf()
-    try:
-        device, device_names = pick_device(tf, spec.train.device)
-    except DeviceError as err:
-        return fail("spec", str(err))
-    try:
+        from ktui.core.tfenv import DeviceError, import_tf, pick_device
+
+        tf = import_tf()
+        try:
+            device, device_names = pick_device(tf, spec.train.device)
+        except DeviceError as err:
+            return fail("spec", str(err))
+        phase = "building the model"
         with tf.device(device):
             run = _Run(spec, splits, sink, control, device_names)
             if run_dir is not None and recorder is not None:
                 run.attach(run_dir, recorder, resume)
+            phase = "training the model"
             return run.execute()
     except Exception as err:  # noqa: BLE001 - a bug or a TF error must end as an event
-        return fail("error", f"{type(err).__name__}: {err}")
+        kind, message, details = _explain(err, spec, phase, recorder)
+        return fail(kind, message, details=details)
+
+
+#: What the OS says when a write cannot happen; TensorFlow's errors carry the same words.
+_IO_CAUSES = ("No space left on device", "Disk quota exceeded", "Read-only file system",
+              "Permission denied", "Input/output error", "File name too long",
+              "Stale file handle")
+_ERRNO = {"No space left on device": errno.ENOSPC, "Disk quota exceeded": errno.EDQUOT,
+          "Read-only file system": errno.EROFS, "Permission denied": errno.EACCES,
+          "Input/output error": errno.EIO, "File name too long": errno.ENAMETOOLONG,
+          "Stale file handle": errno.ESTALE}
+#: How long a one-line failure message may get; the whole text goes to ``details``.
+MESSAGE_CHARS = 300
+
+
+def _io_cause(err: BaseException) -> str | None:
+    """``No space left on device`` when ``err`` (an OSError or a TF error wrapping one) is
+    about a write that the disk refused; None otherwise."""
+    if isinstance(err, OSError) and err.errno is not None:
+        return cause(err)
+    text = str(err)
+    return next((c for c in _IO_CAUSES if c in text), None)
+
+
+def _as_oserror(err: BaseException, reason: str) -> OSError:
+    if isinstance(err, OSError) and err.errno is not None:
+        return err
+    return OSError(_ERRNO.get(reason, errno.EIO), reason)
+
+
+def _one_line(text: str) -> str:
+    line = next((ln.strip() for ln in text.splitlines() if ln.strip()), "")
+    line = clean(line)
+    return line if len(line) <= MESSAGE_CHARS else line[: MESSAGE_CHARS - 1] + "…"
+
+
+def _explain(err: Exception, spec: ExperimentSpec, phase: str, recorder: RunRecorder | None
+             ) -> tuple[str, str, dict[str, Any]]:
+    """An exception from loading, building or training as ``(kind, one-line message,
+    details)``: a refused write is ``io``, running out of memory ``resources``, Keras refusing
+    a value ``spec`` (naming the field), anything else ``error``."""
+    import traceback
+
+    details = {"exception": type(err).__name__, "text": str(err)[:20_000],
+               "traceback": traceback.format_exc()[-20_000:]}
+    reason = _io_cause(err)
+    if reason is not None:
+        path = getattr(err, "filename", None) or _path_in(str(err), recorder)
+        if phase == "loading the data":
+            return "data", f"cannot read {clean(str(path or 'the data'))}: {reason}", details
+        if recorder is not None:
+            recorder.io_failed(Path(path) if path else recorder.run.path,
+                               _as_oserror(err, reason))
+            return "io", recorder.failure or reason, details
+        return "io", f"cannot write {clean(str(path or 'a file'))}: {reason}", details
+    text = str(err)
+    if isinstance(err, MemoryError) or "OOM when allocating" in text or \
+            type(err).__name__ == "ResourceExhaustedError":
+        return "resources", _out_of_memory(spec, phase), details
+    if isinstance(err, RecursionError):
+        return "spec", (f"layers: the model is too deep for Keras to build ({len(spec.layers)} "
+                        "layers); use fewer layers"), details
+    if isinstance(err, ValueError):
+        known = _keras_refusal(text, spec)
+        if known:
+            return "spec", known, details
+    return "error", _one_line(f"{type(err).__name__} while {phase}: {text}"), details
+
+
+def _path_in(text: str, recorder: RunRecorder | None) -> str | None:
+    """The run-directory file a TF error message names (TF messages also hold device names
+    like ``/job:localhost``, so only paths inside the run count)."""
+    if recorder is None:
+        return None
+    root = str(recorder.run.path)
+    match = re.search(re.escape(root) + r"[^\s;:'\",\]\[]*", text)
+    if not match:
+        return None
+    parts = Path(match.group(0)).relative_to(recorder.run.path).parts
+    if parts[:1] == ("checkpoints",):  # TF's temporary names say nothing: name the folder
+        return str(recorder.run.path.joinpath(*parts[:2]))
+    return match.group(0)
+
+
+def _out_of_memory(spec: ExperimentSpec, phase: str) -> str:
+    if phase == "loading the data":
+        return ("out of memory loading the data: lower dataset.n (linear) or dataset.samples "
+                "(Fashion-MNIST)")
+    params = ""
+    with contextlib.suppress(Exception):
+        from ktui.core.catalog import infer_stack
+
+        rows = infer_stack(spec.input_shape(), [(lay.kind, lay.params) for lay in spec.layers])
+        params = f"{sum(r.params for r in rows):,} parameters, "
+    batch = spec.train.batch_size or "the whole training set"
+    return (f"out of memory {phase} ({params}batch {batch}): lower train.batch_size or the "
+            "layer sizes")
+
+
+def _keras_refusal(text: str, spec: ExperimentSpec) -> str:
+    """Keras' own ValueErrors for values ktui passes on, as ``field: what to do``."""
+    if "Seed must be between" in text:
+        return f"train.seed: must be between 0 and {2**32 - 1}, got {spec.train.seed}"
+    if "cannot contain character `/`" in text:
+        return (f"name: must not contain '/' (Keras names the model after it), got "
+                f"{clean(brief(spec.name))}")
+    return ""
 
 
 def make_checkpoint(model, optimizer=None, epoch=None):
@@ -130,15 +325,44 @@ def make_checkpoint(model, optimizer=None, epoch=None):
     return tf.train.Checkpoint(**parts)
 
 
-def _checkpoint_epoch(run_dir: RunDir) -> int:
-    """The epoch of the run's last checkpoint, read from the index file TF writes last."""
-    index = run_dir.last_dir / "checkpoint"
-    if not index.exists():
-        return 0
-    import re
+class _CheckpointUnreadable(Exception):
+    """The run's last checkpoint is there but TensorFlow cannot read it."""
 
-    match = re.search(r'model_checkpoint_path: "ckpt-(\d+)"', index.read_text())
-    return int(match.group(1)) if match else 0
+
+def _checkpoint_epoch(run_dir: RunDir) -> int | None:
+    """The epoch stored in the run's last checkpoint; None when there is none.
+
+    ``tf.train.get_checkpoint_state`` reads the index file TensorFlow writes last; the epoch
+    is read from the checkpoint itself, which also proves it is readable before any log is
+    cut back to it.
+    """
+    from ktui.core.tfenv import import_tf
+
+    tf = import_tf()
+    if not run_dir.last_dir.is_dir():
+        return None
+    state = tf.train.get_checkpoint_state(str(run_dir.last_dir))
+    if state is None or not state.model_checkpoint_path:
+        return None
+    path = state.model_checkpoint_path
+    try:
+        reader = tf.train.load_checkpoint(path)
+        return int(reader.get_tensor("epoch/.ATTRIBUTES/VARIABLE_VALUE"))
+    except Exception as err:  # noqa: BLE001 - any TF read error means "cannot resume"
+        raise _CheckpointUnreadable(
+            f"cannot resume {clean(run_dir.name)}: its checkpoint {run_dir.rel(Path(path))} "
+            f"is unreadable ({_one_line(str(err))}); start a new run, or train it again from "
+            f"epoch 1 (`ktui train --resume {clean(run_dir.name)} --restart`)") from None
+
+
+def checkpoint_problem(run_dir: RunDir) -> str:
+    """Why the run's last checkpoint cannot be resumed from; "" when it can or there is none
+    (the CLI asks before it changes anything; TensorFlow is imported)."""
+    try:
+        _checkpoint_epoch(run_dir)
+    except _CheckpointUnreadable as err:
+        return str(err)
+    return ""
 
 
 def _finish(sink: Sink, status: str, epochs: int, test: dict[str, float], seconds: float
@@ -218,6 +442,8 @@ class _Run:
             self.checkpoint.restore(self.last_ckpt.latest_checkpoint).expect_partial()
             self.start_epoch = int(self.epoch_var.numpy())
         self.tb = tf.summary.create_file_writer(str(run_dir.tensorboard_dir))
+        #: (tags, compiled writer) of the per-epoch summaries, made at the first epoch.
+        self._summaries: tuple[tuple[str, ...], Any] | None = None
 
     # -- data ------------------------------------------------------------------------------
     def _gathered(self, xs, ys, indices):
@@ -319,14 +545,18 @@ class _Run:
             batch_size=self.batch_size, train_samples=len(splits.x_train),
             val_samples=len(splits.x_val), test_samples=len(splits.x_test), task=spec.task,
             metric_names=tuple(t.metrics), true_weights=tuple(splits.true_w),
-            true_bias=splits.true_b,
+            true_bias=splits.true_b, initial_weights=self.weights(),
         ))
         started = time.perf_counter()
+        #: Seconds spent waiting in a pause: not training time, so kept out of every rate
+        #: and duration the run reports (steps/s, EpochDone.seconds, RunFinished.seconds).
+        paused_s = 0.0
         batches = self._train_batches()
         global_step = self.start_epoch * self.steps_per_epoch
         epochs_done = self.start_epoch
         for epoch in range(self.start_epoch + 1, t.epochs + 1):
             epoch_start = time.perf_counter()
+            epoch_paused = 0.0
             self.train_loss.reset_state()
             for metric in self.metrics:
                 metric.reset_state()
@@ -335,10 +565,15 @@ class _Run:
             step = 0
             stopped = False
             for x, y in itertools.islice(batches, self.steps_per_epoch):
-                if not control.wait_turn(
+                wait_start = time.perf_counter()
+                go = control.wait_turn(
                     on_pause=lambda e=epoch, s=step: sink(Paused(e, s)),
                     on_resume=lambda e=epoch, s=step: sink(Resumed(e, s)),
-                ):
+                )
+                waited = time.perf_counter() - wait_start
+                epoch_paused += waited
+                window_start += waited  # the rate window restarts where the pause ended
+                if not go:
                     stopped = True
                     break
                 pending.append(self.steps.train(x, y))
@@ -356,13 +591,14 @@ class _Run:
                         return self._nan_failure(epoch, step, losses)
                     sink(StepDone(epoch=epoch, step=step, steps_per_epoch=self.steps_per_epoch,
                                   global_step=global_step, loss=losses[-1], steps_per_s=rate))
+            paused_s += epoch_paused
             if stopped:
                 break
             if int(self.bad_steps) > 0:
                 self._save_model()
                 return self._nan_failure(epoch, step, [])
             val_loss, val_metrics = self._evaluate(self.val_ds)
-            seconds = time.perf_counter() - epoch_start
+            seconds = max(time.perf_counter() - epoch_start - epoch_paused, 0.0)
             done = EpochDone(
                 epoch=epoch, epochs=t.epochs, loss=float(self.train_loss.result()),
                 val_loss=val_loss, metrics=_results(self.metrics), val_metrics=val_metrics,
@@ -374,47 +610,58 @@ class _Run:
             epochs_done = epoch
         test: dict[str, float] = {}
         if self.test_ds is not None and epochs_done == t.epochs:
+            sink(Evaluating(split="test"))  # seconds on a big test set: say so first
             loss, metrics = self._evaluate(self.test_ds)
             test = {"loss": loss, **metrics}
         status = "finished" if epochs_done == t.epochs else "stopped"
         self._save_model()
-        return _finish(sink, status, epochs_done, test, time.perf_counter() - started)
+        return _finish(sink, status, epochs_done, test,
+                       max(time.perf_counter() - started - paused_s, 0.0))
 
     def _save_epoch(self, event: EpochDone) -> None:
-        """After the epoch's log lines: checkpoint (last, and best), TensorBoard scalars.
+        """After the epoch's log lines: checkpoint (last, and best), TensorBoard summaries.
 
         Logs are written before the checkpoint, so a crash in between makes a resume redo
         that epoch rather than leave a hole in the curves.
+
+        Memory stays flat however long the run (``python -m benchmarks.soak``; it grew
+        18.8 KB an epoch). TensorFlow keeps every Python number it turns into a tensor in an
+        eager cache that is never emptied (~0.7 KB each), so no Python float or int reaches
+        TensorFlow here: the epoch and the values go in as numpy arrays, all summaries through
+        one function traced once per run. Each checkpoint's new file name also stays in
+        ``fnmatch``'s pattern cache (TensorFlow globs it to record the size), emptied below.
         """
         if self.run_dir is None:
             return
-        self.epoch_var.assign(event.epoch)
+        epoch = np.asarray(event.epoch, np.int64)
+        self.epoch_var.assign(epoch)
         self.last_ckpt.save(checkpoint_number=event.epoch)
         if self.recorder is not None and self.recorder.is_best(event):
             self.best_ckpt.save(checkpoint_number=event.epoch)
-        tf = self.tf
-        with self.tb.as_default(step=event.epoch):
-            tf.summary.scalar("loss/train", event.loss)
-            if event.val_loss is not None:
-                tf.summary.scalar("loss/validation", event.val_loss)
-            for name, value in event.metrics.items():
-                tf.summary.scalar(f"{name}/train", value)
-            for name, value in event.val_metrics.items():
-                tf.summary.scalar(f"{name}/validation", value)
-            for layer in event.weights:
-                for part, stats in (("kernel", layer.kernel), ("bias", layer.bias)):
-                    if stats is None:
-                        continue
-                    if stats.size == 1:
-                        tf.summary.scalar(f"weights/{layer.layer}/{part}", stats.values[0])
-                    else:
-                        for stat in ("mean", "std", "norm"):
-                            tf.summary.scalar(f"weights/{layer.layer}/{part}_{stat}",
-                                              getattr(stats, stat))
-            for layer in self.layers:
-                for w in layer.trainable_weights:
-                    tf.summary.histogram(f"histograms/{w.path}", w.value)
+        _forget_glob_patterns()
+        tags, values = _summary_scalars(event)
+        if self._summaries is None or self._summaries[0] != tags:
+            self._summaries = (tags, self._summary_writer(tags))
+        self._summaries[1](epoch, np.asarray(values, np.float32))
         self.tb.flush()
+
+    def _summary_writer(self, tags: tuple[str, ...]):
+        """A ``tf.function`` writing one epoch's scalars (``tags``, in order, from a float32
+        vector) and the histogram of every trainable weight, at a given int64 step."""
+        tf, writer = self.tf, self.tb
+        weights = [(f"histograms/{w.path}", w) for layer in self.layers
+                   for w in layer.trainable_weights]
+
+        @tf.function(input_signature=[tf.TensorSpec((), tf.int64),
+                                      tf.TensorSpec((len(tags),), tf.float32)])
+        def write(step, values):
+            with writer.as_default(step=step):
+                for i, tag in enumerate(tags):
+                    tf.summary.scalar(tag, values[i])
+                for tag, w in weights:
+                    tf.summary.histogram(tag, w.value)
+
+        return write
 
     def _save_model(self) -> None:
         """``model.keras`` via write-then-rename, loadable with Keras' default safe_mode."""
@@ -424,8 +671,15 @@ class _Run:
 
         target = self.run_dir.model_file
         tmp = target.with_name(".model-partial.keras")
-        self.model.save(tmp)
-        os.replace(tmp, target)
+        try:
+            self.model.save(tmp)
+            os.replace(tmp, target)
+        except Exception as err:  # a full disk must not lose the run's ending
+            reason = _io_cause(err)
+            if reason is None or self.recorder is None:
+                raise
+            tmp.unlink(missing_ok=True)
+            self.recorder.io_failed(target, _as_oserror(err, reason))
 
     def _evaluate(self, ds) -> tuple[float | None, dict[str, float]]:
         if ds is None:
@@ -464,6 +718,37 @@ class _Run:
                 bias=tensor_stats(bias.numpy()) if bias is not None else None,
             ))
         return tuple(out)
+
+
+def _summary_scalars(event: EpochDone) -> tuple[tuple[str, ...], list[float]]:
+    """The epoch's TensorBoard scalars as (tags, values): losses, metrics, and W/b (or their
+    mean, std and norm) per layer. The tags are the same every epoch of a run."""
+    pairs: list[tuple[str, float]] = [("loss/train", event.loss)]
+    if event.val_loss is not None:
+        pairs.append(("loss/validation", event.val_loss))
+    pairs += [(f"{name}/train", value) for name, value in event.metrics.items()]
+    pairs += [(f"{name}/validation", value) for name, value in event.val_metrics.items()]
+    for layer in event.weights:
+        for part, stats in (("kernel", layer.kernel), ("bias", layer.bias)):
+            if stats is None:
+                continue
+            if stats.size == 1:
+                pairs.append((f"weights/{layer.layer}/{part}", stats.values[0]))
+            else:
+                pairs += [(f"weights/{layer.layer}/{part}_{stat}", getattr(stats, stat))
+                          for stat in ("mean", "std", "norm")]
+    return tuple(tag for tag, _ in pairs), [value for _, value in pairs]
+
+
+def _forget_glob_patterns() -> None:
+    """Empty ``fnmatch``'s cache of compiled patterns (CPython keeps up to 32 768). Each
+    checkpoint save globs ``<new file name>*`` inside TensorFlow, which would otherwise keep
+    ~0.8 KB per checkpoint (measured), some 25 MB by the cache's limit."""
+    import fnmatch
+
+    clear = getattr(getattr(fnmatch, "_compile_pattern", None), "cache_clear", None)
+    if clear is not None:
+        clear()
 
 
 def _results(metrics: list) -> dict[str, float]:
