@@ -40,13 +40,14 @@ def _stats(values: tuple[float, ...], *, std: float | None = None) -> TensorStat
 
 def linear_events(epochs: int = 10, steps: int = 4) -> Iterator[Event]:
     """A 1-unit linear model converging from W=5, b=0 to the true W=3, b=2 (as seed 000)."""
+    start = (LayerWeights("dense_1", _stats((5.0,)), _stats((0.0,))),)
     yield RunStarted(
         name="linear-gd", devices=("CPU:0",),
-        layers=(LayerSummary("dense", "Dense", (None, 1), 2, 2),),
+        layers=(LayerSummary("dense_1", "Dense", (None, 1), 2, 2),),
         total_params=2, trainable_params=2, epochs=epochs, start_epoch=0,
         steps_per_epoch=steps, batch_size=200, train_samples=800, val_samples=200,
         test_samples=200, task="regression", metric_names=("mae",),
-        true_weights=(3.0,), true_bias=2.0)
+        true_weights=(3.0,), true_bias=2.0, initial_weights=start)
     g = 0
     for e in range(1, epochs + 1):
         for s in range(1, steps + 1):
@@ -60,19 +61,22 @@ def linear_events(epochs: int = 10, steps: int = 4) -> Iterator[Event]:
         yield EpochDone(
             epoch=e, epochs=epochs, loss=loss, val_loss=loss * 1.05,
             metrics={"mae": 0.8 + 0.5 * 0.7 ** e}, val_metrics={"mae": 0.82 + 0.5 * 0.7 ** e},
-            weights=(LayerWeights("dense", _stats((w,)), _stats((b,))),),
+            weights=(LayerWeights("dense_1", _stats((w,)), _stats((b,))),),
             seconds=0.1, samples_per_s=8000.0)
 
 
 def classifier_events(epochs: int = 8, steps: int = 20) -> Iterator[Event]:
     """A 3-layer MLP on Fashion-MNIST: loss falls, accuracy rises, kernel stds drift."""
-    layers = (("dense", 784 * 200), ("dense_1", 200 * 100), ("dense_2", 100 * 10))
+    layers = (("dense_1", 784 * 200), ("dense_2", 200 * 100), ("dense_3", 100 * 10))
+    start = tuple(LayerWeights(name, _stats((0.0, 0.1), std=0.05 + 0.01 * i), _stats((0.0, 0.0)))
+                  for i, (name, _) in enumerate(layers))
     yield RunStarted(
         name="fashion-mlp", devices=("CPU:0",),
         layers=tuple(LayerSummary(n, "Dense", (None, 10), p, p) for n, p in layers),
         total_params=178_110, trainable_params=178_110, epochs=epochs, start_epoch=0,
         steps_per_epoch=steps, batch_size=256, train_samples=9000, val_samples=1000,
-        test_samples=10_000, task="classification", metric_names=("accuracy",))
+        test_samples=10_000, task="classification", metric_names=("accuracy",),
+        initial_weights=start)
     g = 0
     for e in range(1, epochs + 1):
         for s in range(1, steps + 1):

@@ -13,6 +13,7 @@ from ktui.core.spec import LayerSpec
 from ktui.ui.app import make_app
 from ktui.ui.screens.help import HelpScreen
 from ktui.ui.screens.layer_form import LayerFormScreen
+from ktui.ui.screens.problems import ProblemsScreen
 from ktui.ui.screens.setup import SetupScreen
 from ktui.ui.screens.training import TrainingScreen
 from ktui.ui.widgets.charts import LossChart, downsample
@@ -49,7 +50,7 @@ async def test_add_layer_through_the_form() -> None:
         assert app.spec.layers[1].params == {"units": 4}
         # Two Dense layers ending in 4 units cannot fit y: the summary says so, naming it.
         summary = text_of(app.screen.query_one(ModelSummary))
-        assert "layers[1] (Dense)" in summary and "(None, 4)" in summary
+        assert "layer 2 (Dense)" in summary and "(None, 4)" in summary
         assert app.screen.query_one("#btn-train", Button).disabled
 
 
@@ -188,6 +189,9 @@ async def test_settings_error_is_flagged_and_blocks_training() -> None:
         assert "learning_rate" in text_of(app.screen.query_one("#problems", Static))
         await pilot.press("ctrl+r")
         await pilot.pause()
+        assert isinstance(app.screen, ProblemsScreen)  # every problem listed, no training
+        assert any("learning_rate" in p for p in app.screen.problems)
+        await pilot.press("escape")
         assert isinstance(app.screen, SetupScreen)
         row.query_one(Input).value = "0.1"
         await pilot.pause()
@@ -202,8 +206,10 @@ async def test_switching_dataset_adapts_loss_and_metrics() -> None:
         assert app.spec.task == "classification"
         assert app.spec.train.loss == "sparse_categorical_crossentropy"
         assert app.spec.train.metrics == ["accuracy"]
-        # The one-unit Dense no longer fits: explained, naming the layer.
-        assert "layers[0] (Dense)" in text_of(app.screen.query_one(ModelSummary))
+        # The one-unit Dense no longer fits: replaced by a classifier, and the user is told.
+        assert [lay.kind for lay in app.spec.layers] == ["Flatten", "Dense", "Dense"]
+        assert "layers did not fit" in text_of(app.screen.query_one("#hint", Static))
+        assert app.screen.query_one(ModelSummary).problem is None
 
 
 async def test_impossible_stack_is_explained_before_training() -> None:
@@ -212,10 +218,10 @@ async def test_impossible_stack_is_explained_before_training() -> None:
     app = make_app(spec, test_mode=True, train_fn=scripted(classifier_events))
     async with app.run_test(size=SIZE) as pilot:
         summary = text_of(app.screen.query_one(ModelSummary))
-        assert "layers[0] (Reshape)" in summary and "780" in summary
+        assert "layer 1 (Reshape)" in summary and "780" in summary
         await pilot.press("ctrl+r")
         await pilot.pause()
-        assert isinstance(app.screen, SetupScreen)
+        assert isinstance(app.screen, ProblemsScreen)
 
 
 # ---- training ------------------------------------------------------------------------------
@@ -314,7 +320,7 @@ async def test_quit_during_a_run_stops_the_trainer_quickly() -> None:
     async with app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: "control" in seen)
         t0 = time.monotonic()
-        await pilot.press("q")
+        await pilot.press("q", "y")  # q asks first while a run is in progress (issue 8)
         await pilot.pause()
     assert time.monotonic() - t0 < 2.0
     assert seen["control"].stop_requested

@@ -43,10 +43,11 @@ async def test_save_then_open_round_trip(tmp_path: Path, monkeypatch: pytest.Mon
         await pilot.press("ctrl+s")
         dialog = app.screen
         assert isinstance(dialog, SpecFileScreen)
-        assert dialog.query_one("#spec-path", Input).value == "fashion-mlp.toml"
+        # Edited, so no longer the preset: named (and saved as) fashion-mlp-custom.
+        assert dialog.query_one("#spec-path", Input).value == "fashion-mlp-custom.toml"
         await pilot.press("enter")
         await until(pilot, lambda: isinstance(app.screen, SetupScreen))
-        saved = load(tmp_path / "fashion-mlp.toml")
+        saved = load(tmp_path / "fashion-mlp-custom.toml")
         assert saved.train.epochs == 7 and len(saved.layers) == 5
 
         # Saving again over the file asks first (enter twice replaces it).
@@ -61,7 +62,7 @@ async def test_save_then_open_round_trip(tmp_path: Path, monkeypatch: pytest.Mon
         await pilot.press("ctrl+o")
         dialog = app.screen
         assert isinstance(dialog, SpecFileScreen)
-        dialog.query_one("#spec-path", Input).value = "fashion-mlp.toml"
+        dialog.query_one("#spec-path", Input).value = "fashion-mlp-custom.toml"
         await pilot.press("enter")
         await until(pilot, lambda: isinstance(app.screen, SetupScreen))
         screen = app.screen
@@ -257,4 +258,5 @@ def test_true_value_lines_span_every_epoch() -> None:
         if isinstance(ev, EpochDone):
             chart.add_epoch(float(ev.epoch), ev)
     chart.flush()
-    assert chart.references == [(1.0, 6.0, 3.0), (1.0, 6.0, 2.0)]
+    # From epoch 0: the scripted run sends its initial weights, as the trainer does.
+    assert chart.references == [(0.0, 6.0, 3.0), (0.0, 6.0, 2.0)]

@@ -7,26 +7,40 @@ warm-up, no clocks, no cursor blink, no animation) so screenshots are byte-for-b
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
+import signal
 import sys
 import threading
-from collections.abc import Callable, Iterator
+import time
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from types import FrameType
 
 from textual import work
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.reactive import reactive
+from textual.screen import ModalScreen, Screen
 from textual.worker import get_current_worker
 
 from ktui.core.events import RunFailed, RunFinished
 from ktui.core.presets import DEFAULT_PRESET, get_preset
 from ktui.core.runs import RunDir
 from ktui.core.spec import ExperimentSpec, SpecError, validate
-from ktui.ui.commands import KtuiCommands
+from ktui.ui.commands import KtuiCommands, with_keys
 from ktui.ui.messages import TensorFlowStatus
 from ktui.ui.recorded import compared_run, load_recorded
+from ktui.ui.safety import (
+    ErrorNet,
+    InternalError,
+    display_path,
+    install_dispatch_guard,
+    print_safely,
+    write_error_log,
+)
+from ktui.ui.screens.confirm import ConfirmScreen
 from ktui.ui.screens.help import HelpScreen
 from ktui.ui.screens.runs import RunsScreen
 from ktui.ui.screens.setup import SetupScreen
@@ -47,9 +61,13 @@ class KtuiApp(App[int]):
     TITLE = "ktui"
     COMMANDS = App.COMMANDS | {KtuiCommands}
     BINDINGS = [
-        Binding("ctrl+c", "quit", "Quit", priority=True, show=False, id="quit_now"),
-        Binding("q", "quit", "Quit", id="quit"),
+        Binding("q", "quit", "Quit", id="quit",
+                tooltip="quit (asks first while a run is in progress)"),
+        Binding("ctrl+c", "quit_now", "Quit now", priority=True, show=False, id="quit_now",
+                tooltip="quit now (a run still stops after its batch)"),
         Binding("question_mark,f1", "help", "Help", id="help"),
+        Binding("f12", "screenshot", "Screenshot", show=False, id="screenshot",
+                tooltip="SVG screenshot, saved in the run's folder or here"),
     ]
 
     #: "TensorFlow loading…", then "TensorFlow 2.21.0 ready" (shown in both views).
@@ -63,7 +81,9 @@ class KtuiApp(App[int]):
         self.runs_dir = runs_dir
         self.spec = spec
         self.start = start
-        self.fps = max(float(fps), 0.5)
+        # NaN would compare false everywhere: no redraw ever, and a busy loop (issue 8).
+        fps = float(fps)
+        self.fps = min(max(fps, 0.5), 60.0) if fps == fps else 4.0  # fps != fps: NaN
         self.data_dir = data_dir
         self.train_fn = train_fn
         self.test_mode = test_mode
@@ -73,6 +93,17 @@ class KtuiApp(App[int]):
         self.spec_path: str = ""
         if test_mode:
             self.animation_level = "none"
+        #: Handler errors are logged and shown instead of ending the app (see ui/safety.py).
+        self.error_net = ErrorNet(self.notify)
+        install_dispatch_guard()
+        #: The loop a signal handler hands its work to, and a signal that came before it ran.
+        self._signal_loop: asyncio.AbstractEventLoop | None = None
+        self._pending_signal: int | None = None
+
+    def on_load(self) -> None:
+        self._signal_loop = asyncio.get_running_loop()
+        if self._pending_signal is not None:
+            self.call_later(self._quit_for_signal, self._pending_signal)
 
     def on_mount(self) -> None:
         if not self.test_mode:
@@ -93,6 +124,49 @@ class KtuiApp(App[int]):
         to the first frame with the import racing it, 1.3 s without)."""
         if not self.test_mode:
             self._warm_up()
+        self.error_net.armed = True  # from now on a handler's bug is survived
+
+    # ---- the safety net (ui/safety.py) ---------------------------------------------------
+    def survive_handler_error(self, error: Exception) -> bool:
+        """Asked by the dispatch guard for an error a handler raised: True when it was logged
+        and shown and the app goes on (the node keeps processing its messages)."""
+        if self._exit or not self.error_net.survives(error, in_handler=True):
+            return False
+        self._report_internal_error(error)
+        return True
+
+    def _handle_exception(self, error: Exception) -> None:
+        """Textual's last stop for errors in timers, callbacks and compose (every other path
+        meets :meth:`survive_handler_error` first). Startup failures, errors outside ktui's
+        code and error storms still end the app, with Textual's report and the log."""
+        if not self._exit and self.error_net.survives(error, in_handler=False):
+            self._report_internal_error(error)
+            return
+        if isinstance(error, Exception) and not self._exit:
+            write_error_log(error, "ktui (fatal)")
+        if any(self._exception is e.error for e in self.error_net.errors):
+            self._exception = None  # the fatal one is what Pilot must wake up to and raise
+        super()._handle_exception(error)
+
+    def _report_internal_error(self, error: Exception) -> None:
+        self.error_net.report(error)
+        if self.test_mode and self._exception is None:
+            # A Pilot test still fails on it at the end (run_test re-raises this) unless it
+            # took the errors it expected with take_internal_errors().
+            self._exception = error
+
+    @property
+    def internal_errors(self) -> list[InternalError]:
+        """The errors survived so far (logged and notified)."""
+        return list(self.error_net.errors)
+
+    def take_internal_errors(self) -> list[InternalError]:
+        """The survived errors, forgotten: for tests that provoke them on purpose."""
+        taken = list(self.error_net.errors)
+        self.error_net.errors.clear()
+        if any(self._exception is e.error for e in taken):
+            self._exception = None
+        return taken
 
     def open_training(self, *, start: bool) -> TrainingScreen:
         screen = TrainingScreen(self.spec.copy())
@@ -112,7 +186,7 @@ class KtuiApp(App[int]):
             recorded = load_recorded(run)
         except Exception as err:  # load_recorded is tolerant; this is the last guard
             self.notify(f"{run.name}: {type(err).__name__}: {err}", title="Cannot open run",
-                        severity="error")
+                        severity="error", markup=False)
             return None
         spec = recorded.spec or ExperimentSpec(name=run.name)
         screen = RecordedRunScreen(spec, recorded)
@@ -122,9 +196,10 @@ class KtuiApp(App[int]):
     def load_run_spec(self, run: RunDir) -> None:
         try:
             spec = run.spec()
-        except (SpecError, OSError) as err:
-            self.notify(str(err).splitlines()[0], title="Cannot load its spec",
-                        severity="error")
+        except (SpecError, OSError, ValueError) as err:  # ValueError: not UTF-8 text
+            first = (str(err).splitlines() or [type(err).__name__])[0]
+            self.notify(f"{run.spec_file}: {first}" if run.name not in first else first,
+                        title="Cannot load its spec", severity="error", markup=False)
             return
         self.show_setup(spec, f"{run.name}/spec.toml")
 
@@ -156,7 +231,12 @@ class KtuiApp(App[int]):
                         title="Comparing", severity="warning")
             return False
         else:
-            self.compared.append(compared_run(run))
+            try:
+                self.compared.append(compared_run(run))
+            except Exception as err:  # a damaged run: say so, keep the others
+                self.notify(f"{run.name}: {type(err).__name__}: {err}", title="Cannot compare",
+                            severity="error", markup=False)
+                return False
         self._comparison_changed()
         return True
 
@@ -201,11 +281,116 @@ class KtuiApp(App[int]):
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
 
+    def run_in_progress(self) -> bool:
+        return any(isinstance(s, TrainingScreen) and s.running for s in self.screen_stack)
+
     async def action_quit(self) -> None:
+        """``q`` and the palette's Quit: asks first while a run is in progress."""
+        if isinstance(self.screen, ConfirmScreen):
+            return  # already asking
+        if not self.run_in_progress():
+            self.quit_now()
+            return
+
+        def answered(stop: bool | None) -> None:
+            if stop:
+                self.quit_now()
+
+        self.push_screen(ConfirmScreen("A run is in progress. Stop it and quit?",
+                                       yes="Stop and quit", no="Keep training"), answered)
+
+    def action_quit_now(self) -> None:
+        """``ctrl+c``: no question, but the trainer still stops cleanly after its batch."""
+        self.quit_now()
+
+    def quit_now(self, return_code: int = 0) -> None:
+        self.stop_runs()
+        self.exit(return_code, return_code=return_code)
+
+    def stop_runs(self) -> None:
+        """Ask every trainer to stop after its batch (it records ``stopped`` and saves the
+        model; :func:`run_app` waits for that after the screen is restored)."""
         for screen in self.screen_stack:
             if isinstance(screen, TrainingScreen):
                 screen.stop_run()
-        self.exit(0)
+
+    # ---- signals (installed by run_app) ----------------------------------------------------
+    def stop_from_signal(self, signum: int) -> None:
+        """SIGTERM/SIGHUP: quit like ``ctrl+c``. Runs inside a signal handler on the main
+        thread, so it only hands the work to the event loop (thread-safe, wakes it up)."""
+        loop = self._signal_loop
+        if loop is None or loop.is_closed():
+            self._pending_signal = signum  # on_load picks it up
+            return
+        with contextlib.suppress(RuntimeError):  # the loop closed meanwhile: nothing to stop
+            loop.call_soon_threadsafe(self._quit_for_signal, signum)
+
+    def _quit_for_signal(self, signum: int) -> None:
+        # A plain loop callback: queue the quit as a message, handled in the app's context.
+        self.call_later(self.quit_now, 128 + signum)
+
+    # ---- palette and screenshots ------------------------------------------------------------
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """Textual's commands (Theme, Quit, Keys, Maximize), ktui's Help and a Screenshot that
+        saves where :meth:`deliver_screenshot` says, each with its key from the bindings."""
+        actions = {"Quit": "quit", "Help": "help", "Screenshot": "screenshot"}
+        commands = [c for c in super().get_system_commands(screen) if c.title != "Screenshot"]
+        commands.append(SystemCommand("Help", "Show the keys of every view", self.action_help))
+        commands.append(SystemCommand(
+            "Screenshot", "Save an SVG of the screen in the run's folder, else here",
+            lambda: self.set_timer(0.1, self.deliver_screenshot)))
+        for command in commands:
+            action = actions.get(command.title)
+            if command.title == "Quit":
+                command = command._replace(help="Stop any training and leave ktui")
+            if action:
+                command = command._replace(help=with_keys(command.help, screen, self, action))
+            yield command
+
+    def screenshot_folder(self) -> Path:
+        """The folder of the run on screen (a live run's or a past one's), else the current
+        folder: never a ~/Downloads that may not exist."""
+        for screen in reversed(self.screen_stack):
+            if isinstance(screen, ModalScreen):
+                continue
+            run = getattr(screen, "run_dir", None)
+            recorded = getattr(screen, "recorded", None)
+            if run is None and recorded is not None:
+                run = getattr(recorded, "run", None)
+            path = getattr(run, "path", run)
+            if isinstance(path, (str, os.PathLike)) and Path(path).is_dir():
+                return Path(path)
+            break
+        return Path.cwd()
+
+    def deliver_screenshot(self, filename: str | None = None, path: str | None = None,
+                           time_format: str | None = None) -> str | None:
+        """Save an SVG of the screen with an explicit folder and name and say where it went
+        (Textual's default saves into ~/Downloads and fails when that folder is missing).
+        In a browser (textual-serve) the file is still handed to the browser."""
+        if self.is_web:
+            return super().deliver_screenshot(filename, path, time_format)
+        folder = Path(path) if path else self.screenshot_folder()
+        in_run = folder != Path.cwd()
+        name = filename or _free_name(folder, "screen" if in_run else "ktui-screen", ".svg")
+        try:
+            saved = self.save_screenshot(filename=name, path=str(folder))
+        except OSError as err:
+            self.notify(f"{display_path(folder / name)}: {err.strerror or err}; check that the "
+                        "folder exists and is writable.", title="Screenshot not saved",
+                        severity="error", markup=False)
+            return None
+        self.notify(f"Screenshot saved: {display_path(Path(saved))}", title="Screenshot",
+                    timeout=6, markup=False)
+        return saved
+
+
+def _free_name(folder: Path, stem: str, suffix: str) -> str:
+    """``stem-N.suffix`` with the first N not taken in ``folder``."""
+    n = 1
+    while (folder / f"{stem}-{n}{suffix}").exists():
+        n += 1
+    return f"{stem}-{n}{suffix}"
 
 
 def make_app(spec: ExperimentSpec | None = None, *, start: bool = False, fps: float = 4.0,
@@ -219,11 +404,76 @@ def make_app(spec: ExperimentSpec | None = None, *, start: bool = False, fps: fl
 
 def run_app(spec: ExperimentSpec | None, *, start: bool, fps: float,
             data_dir: str | None, runs_dir: str | None = None) -> int:
-    """Run the TUI until the user quits; the CLI's exit code."""
+    """Run the TUI until the user quits; the CLI's exit code (128 + N after signal N)."""
     with native_stderr_to_log():
         app = make_app(spec, start=start, fps=fps, data_dir=data_dir, runs_dir=runs_dir)
-        app.run()
-    return app.return_code or 0
+        restore = install_signal_handlers(app)
+        try:
+            app.run()
+        finally:
+            restore()  # a second SIGTERM now ends the process at once
+    code = app.return_code or 0
+    if not wait_for_trainers():
+        code = code or 130
+    return code
+
+
+#: Signals that end the TUI like ``ctrl+c`` does (an SSH connection dropping sends SIGHUP).
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+#: How long a quit waits at most for the trainer's last batch and its model.keras.
+TRAINER_STOP_TIMEOUT_S = 60.0
+
+
+def install_signal_handlers(app: KtuiApp) -> Callable[[], None]:
+    """Make SIGTERM and SIGHUP stop the run cleanly and quit (Textual leaves them at their
+    default, which kills the process with the terminal in raw mode and the run unrecorded).
+    A signal the user set to be ignored (``nohup``) stays ignored. Returns the undo."""
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None  # signal.signal works only there
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        app.stop_from_signal(signum)
+
+    previous: dict[int, object] = {}
+    for sig in STOP_SIGNALS:
+        if signal.getsignal(sig) is signal.SIG_IGN:
+            continue
+        previous[sig] = signal.signal(sig, on_signal)
+
+    def restore() -> None:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)  # type: ignore[arg-type]
+
+    return restore
+
+
+def trainer_threads() -> list[threading.Thread]:
+    """The trainers still running (TrainingScreen names its thread ``ktui-train``)."""
+    return [t for t in threading.enumerate() if t.name == "ktui-train" and t.is_alive()]
+
+
+def wait_for_trainers(timeout: float = TRAINER_STOP_TIMEOUT_S) -> bool:
+    """After the screen is restored: let a stopping trainer finish its batch, record
+    ``stopped`` and save model.keras (its thread is a daemon, the process would otherwise
+    end under it). False when the user gave up waiting with ctrl+c."""
+    threads = trainer_threads()
+    if not threads:
+        return True
+    deadline = time.monotonic() + timeout
+    told = False
+    try:
+        for thread in threads:
+            while thread.is_alive() and time.monotonic() < deadline:
+                thread.join(0.1)
+                if not told and thread.is_alive():
+                    told = True
+                    print_safely("ktui: stopping the run after its batch and saving the model "
+                                 "(ctrl+c to leave now)…")
+    except KeyboardInterrupt:
+        return False
+    if any(t.is_alive() for t in threads):
+        print_safely(f"ktui: the trainer did not stop within {timeout:.0f}s; leaving it.")
+    return True
 
 
 @contextlib.contextmanager
@@ -255,10 +505,12 @@ def native_stderr_to_log() -> Iterator[None]:
     try:
         yield
     finally:
-        tty.flush()
+        with contextlib.suppress(OSError):  # the terminal may be gone (SIGHUP)
+            tty.flush()
         os.dup2(tty_fd, 2)
         sys.__stderr__ = sys.stderr = original
-        tty.close()
+        with contextlib.suppress(OSError):
+            tty.close()
 
 
 __all__ = ["KtuiApp", "TrainFn", "make_app", "run_app"]

@@ -47,3 +47,11 @@ class TensorFlowStatus(Message):
 
     text: str
     ok: bool
+
+
+@dataclass
+class RunRecording(Message):
+    """The run directory the worker created: shown on the progress line (not as a toast,
+    which would cover the result line)."""
+
+    path: str

@@ -1,6 +1,15 @@
-"""The ``?`` screen: what each key does, on both views."""
+"""The ``?`` screen: what each key does, in every view.
+
+The keys are read from the views' ``BINDINGS`` (and the app's), never written here: a binding
+added or changed in a screen appears in this help by itself. What this module adds is the
+longer explanation of each binding, by binding id; a binding without one shows its
+``tooltip`` or its footer description, so nothing that works is ever missing.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 
 from rich.console import Group
 from rich.table import Table
@@ -11,50 +20,133 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-SECTIONS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
-    ("Setup", (
-        ("ctrl+r", "train this experiment (it is checked first)"),
-        ("ctrl+s  ctrl+o", "save the experiment as TOML / open a TOML spec"),
-        ("ctrl+l", "past runs: open one, load its spec, compare"),
-        ("a  e  x", "add / edit / remove the highlighted layer (in the layer list)"),
-        ("enter", "edit the highlighted layer"),
-        ("shift+↑ ↓  K J", "move the layer up / down"),
-        ("d", "duplicate the layer"),
-        ("tab  shift+tab", "move between fields; a bad value is explained under it"),
-    )),
-    ("Past runs", (
-        ("enter  l", "open the run read-only / load its spec into setup"),
-        ("space  c", "mark for comparison on the live charts (up to 3) / clear"),
-    )),
-    ("Layer form", (
-        ("ctrl+s", "save (only when every field is valid)"),
-        ("esc", "cancel"),
-    )),
-    ("Training", (
-        ("space", "pause / resume"),
-        ("n", "one step (batch) while paused"),
-        ("s", "stop after this batch"),
-        ("r", "run again from scratch"),
-        ("b  esc", "back to setup, keeping the stack"),
-    )),
-    ("Anywhere", (
-        ("ctrl+p", "command palette: every action, and the presets"),
-        ("?  f1", "this help"),
-        ("q  ctrl+c", "quit (a running training is stopped first)"),
-    )),
-)
+from ktui.ui.commands import key_label
 
 
-def help_renderable() -> Group:
-    parts: list[Text | Table] = [Text("ktui keys", style="bold underline")]
-    for title, rows in SECTIONS:
+@dataclass(frozen=True)
+class Section:
+    title: str
+    #: Classes whose BINDINGS are listed; ``own_only`` lists a class's own, not inherited.
+    classes: tuple[type, ...]
+    #: Binding id (or action) -> what it does here; None hides a binding that this section
+    #: does not offer (e.g. Textual's copy on ctrl+c, which ktui's quit overrides).
+    explain: dict[str, str | None] = field(default_factory=dict)
+    own_only: bool = False
+    #: Also list bindings inherited from Textual's classes (only "Anywhere" wants them:
+    #: tab, ctrl+q; a list widget's arrow keys need no help).
+    textual_too: bool = False
+    #: Lines for keys that are no binding of a ktui class (Textual's command palette).
+    extra: tuple[tuple[str, str], ...] = ()
+
+
+def sections() -> tuple[Section, ...]:
+    """The help's sections (imported here: the screens import the app's modules)."""
+    from textual.screen import Screen
+
+    from ktui.ui.app import KtuiApp
+    from ktui.ui.screens.layer_form import LayerFormScreen
+    from ktui.ui.screens.runs import RunsScreen
+    from ktui.ui.screens.setup import SetupScreen
+    from ktui.ui.screens.spec_file import SpecFileScreen
+    from ktui.ui.screens.training import RecordedRunScreen, TrainingScreen
+    from ktui.ui.widgets.layer_stack import LayerStack
+
+    return (
+        Section("Anywhere", (KtuiApp, Screen), {  # quit, screenshot: their tooltips
+            "help": "this help",
+            "app.focus_next": "next field",
+            "app.focus_previous": "previous field",
+            "screen.copy_text": None,  # ctrl+c quits in ktui
+        }, textual_too=True, extra=((key_label(KtuiApp.COMMAND_PALETTE_BINDING),
+                                     "command palette: every action, and the presets"),)),
+        Section("Setup", (SetupScreen,), {
+            "train": "train this experiment (it is checked first)",
+            "save_spec": "save the experiment as a TOML spec",
+            "open_spec": "open a TOML spec",
+            "open_runs": "past runs: open one, load its spec, compare",
+            "add_layer_global": "add a layer, wherever the focus is",
+            "toggle_focus": "jump between the layer list and the fields",
+        }),
+        Section("Layer list (in setup)", (LayerStack,), {
+            "add_layer": "add a layer after the highlighted one",
+            "edit_layer": "edit the highlighted layer",
+            "edit_layer_enter": "edit the highlighted layer",
+            "remove_layer": "remove the highlighted layer",
+            "move_up": "move the layer up",
+            "move_down": "move the layer down",
+            "duplicate_layer": "duplicate the layer",
+        }),
+        Section("Layer form", (LayerFormScreen,), {
+            "save": "save the layer (only when every field is valid)",
+            "cancel": "cancel",
+        }),
+        Section("Save / open a spec", (SpecFileScreen,), {"cancel_file": "cancel"}),
+        Section("Training", (TrainingScreen,), {
+            "run": "run again from scratch",
+            "run_busy": None,
+            "pause": "pause / resume",
+            "step": "one step (batch) while paused",
+            "stop": "stop after this batch",
+            "cycle_chart": "on a small terminal: show the next chart",
+            "load_spec": None,  # past runs only (below)
+            "open_runs": "past runs (when no run is in progress)",
+            "back": "back to setup, keeping the stack",
+        }),
+        Section("Past runs", (RunsScreen,), {
+            "open_run": "open the run read-only",
+            "load_run_spec": "load its spec into setup",
+            "toggle_compare": "mark for comparison on the live charts (up to 3)",
+            "clear_compare": "clear the marks",
+            "refresh_runs": "read the runs folder again",
+            "runs_back": "back",
+        }),
+        Section("A past run (read-only)", (RecordedRunScreen,), {
+            "load_spec": "load its spec into setup",
+            "back": "back to the runs list",
+        }, own_only=True),
+    )
+
+
+def _bindings(cls: type, own_only: bool, textual_too: bool) -> list[Binding]:
+    """``cls``'s bindings, one per key (a subclass's binding of a key hides its parent's)."""
+    seen: set[str] = set()
+    out: list[Binding] = []
+    for klass in (cls,) if own_only else cls.__mro__:
+        if not textual_too and not klass.__module__.startswith("ktui"):
+            continue
+        for binding in Binding.make_bindings(klass.__dict__.get("BINDINGS", ())):
+            if binding.key not in seen:
+                seen.add(binding.key)
+                out.append(binding)
+    return out
+
+
+def section_lines(section: Section) -> list[tuple[str, str]]:
+    """(keys, what they do) for one section: one line per action, its keys together."""
+    lines: dict[str, tuple[list[str], str]] = {}
+    for cls in section.classes:
+        for binding in _bindings(cls, section.own_only, section.textual_too):
+            name = binding.id or binding.action
+            if binding.system or name in section.explain and section.explain[name] is None:
+                continue
+            what = section.explain.get(name) or binding.tooltip or binding.description.lower()
+            keys, _ = lines.setdefault(binding.action, ([], what))
+            label = binding.key_display or key_label(binding.key)
+            if label not in keys:
+                keys.append(label)
+    return [("  ".join(keys), what) for keys, what in lines.values()] + list(section.extra)
+
+
+def help_renderable(all_sections: Iterable[Section] | None = None) -> Group:
+    parts: list[Text | Table] = [
+        Text.assemble(("ktui keys", "bold underline"), ("   esc closes · ↑ ↓ scroll", "dim"))]
+    for section in all_sections if all_sections is not None else sections():
         table = Table(box=None, show_header=False, padding=(0, 2, 0, 0), pad_edge=False)
-        table.add_column(style="bold cyan", no_wrap=True, min_width=16)
+        table.add_column(style="bold", no_wrap=True, min_width=16)
         table.add_column()
-        for key, what in rows:
-            table.add_row(key, what)
-        parts += [Text(""), Text(title, style="bold"), table]
-    parts += [Text(""), Text("esc closes this help", style="dim")]
+        for keys, what in section_lines(section):
+            table.add_row(keys, what)
+        parts += [Text(""), Text(section.title, style="bold underline"), table]
     return Group(*parts)
 
 

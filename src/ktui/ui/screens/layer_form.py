@@ -1,22 +1,34 @@
 """Add or edit one layer: a form generated from the catalog, one field per parameter.
 
 Every field is checked with its ``ParamSpec.check`` as the user types; Save stays disabled
-while any field is invalid, so an invalid layer never reaches the spec.
+while any field is invalid, so an invalid layer never reaches the spec. A preview line shows
+the layer's output shape for the input it will get (the catalog's TF-free inference), or why
+it cannot take that input.
+
+Keys can arrive faster than the screen mounts or closes (``e`` then ``esc`` in one burst, a
+second ``enter`` after the first saved): the form answers once, and only once it is mounted,
+and nothing here assumes a widget is still there after an ``await``.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.css.query import NoMatches
 from textual.screen import ModalScreen
-from textual.widgets import Button, Label, Select, Static
+from textual.widget import MountError
+from textual.widgets import Button, Input, Label, Select, Static
 
-from ktui.core.catalog import LAYER_KINDS, LayerKind
+from ktui.core.catalog import LAYER_KINDS, LayerKind, StackError, format_shape
 from ktui.core.spec import LayerSpec
 from ktui.ui.widgets.fields import FieldDef, FieldRow
+
+Shape = tuple[int, ...]
+KEYS_HINT = "enter/ctrl+s save · esc cancel"
 
 
 def _range_hint(p: Any) -> str:
@@ -26,44 +38,68 @@ def _range_hint(p: Any) -> str:
 
 
 class LayerFormScreen(ModalScreen[LayerSpec | None]):
-    """Dismisses with the new :class:`LayerSpec`, or None when cancelled."""
+    """Dismisses with the new :class:`LayerSpec`, or None when cancelled.
+
+    ``input_shape`` is what the layer will receive (None when an earlier layer is broken;
+    ``input_problem`` then says which), for the live output-shape preview.
+    """
 
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="cancel"),
-        Binding("ctrl+s", "save", "Save", id="save"),
+        # enter: in a field (Input.Submitted, below) or wherever no widget takes it.
+        Binding("ctrl+s,enter", "save", "Save", id="save"),
     ]
 
-    def __init__(self, layer: LayerSpec | None = None, *, position: int | None = None) -> None:
+    def __init__(self, layer: LayerSpec | None = None, *, position: int | None = None,
+                 input_shape: Shape | None = None, input_problem: str = "") -> None:
         super().__init__()
         self.editing = layer is not None
         self.layer_spec = layer or LayerSpec("Dense", {})
         self.position = position
+        self.input_shape = input_shape
+        self.input_problem = input_problem
+        #: Set once the form has answered: a second answer would pop the screen below it.
+        self._answered = False
+
+    #: Set when ``on_mount`` begins: the fields exist from then on.
+    _ready = False
 
     @property
     def kind(self) -> LayerKind:
         return LAYER_KINDS[self.layer_spec.kind]
 
+    # ---- layout ---------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
         self._blink = not getattr(self.app, "test_mode", False)
-        verb = "Edit" if self.editing else "Add"
-        where = f" {self.position + 1}" if self.position is not None else ""
         with Vertical(id="layer-form"):
-            yield Label(f"[b]{verb} layer{where}[/]", id="form-title")
+            yield Label(self._title(), id="form-title")
             yield Select([(k, k) for k in LAYER_KINDS], value=self.layer_spec.kind,
                          allow_blank=False, compact=True, id="kind",
                          disabled=self.editing)
             yield Static(self._kind_help(), id="kind-help")
-            yield VerticalScroll(*self._rows(), id="params")
+            # Not focusable: its fields are, and focusing one scrolls it into view; a
+            # focusable scroll container was an invisible tab stop before the first field.
+            yield VerticalScroll(*self._rows(), id="params", can_focus=False)
+            yield Static(self._preview(), id="preview")
             with Horizontal(id="form-buttons"):
+                yield Static(Text(KEYS_HINT, style="dim"), id="form-keys")
                 yield Button("Save", variant="primary", id="save", compact=True)
                 yield Button("Cancel", id="cancel", compact=True)
 
-    def _kind_help(self) -> str:
+    def _title(self) -> Text:
+        """``Edit layer 2 (Dense)``: the number the layer list and the errors use."""
+        verb = "Edit" if self.editing else "Add"
+        where = f" {self.position + 1}" if self.position is not None else ""
+        return Text(f"{verb} layer{where} ({self.layer_spec.kind})", style="bold")
+
+    def _kind_help(self) -> Text:
         kind = self.kind
-        origin = f"  [dim]({kind.origin})[/]" if kind.origin else ""
+        text = Text(kind.help)
+        if kind.origin:
+            text.append(f"  ({kind.origin})", style="dim")
         if not kind.params:
-            return f"{kind.help}{origin}\n[dim]No parameters.[/]"
-        return f"{kind.help}{origin}"
+            text.append("\nNo parameters.", style="dim")
+        return text
 
     def _rows(self) -> list[FieldRow]:
         kind = self.kind
@@ -80,44 +116,90 @@ class LayerFormScreen(ModalScreen[LayerSpec | None]):
         (An auto-height parent does not honour a child's ``max-height`` here, which pushed
         Save off an 80×24 screen.)
         """
-        params = self.query_one("#params", VerticalScroll)
-        want = sum(c.outer_size.height + c.styles.margin.bottom for c in params.children)
-        room = max(self.size.height - 12, 4)
-        params.styles.height = max(min(want, room), 1)
+        if not self.is_attached:
+            return  # closed before the refresh came
+        for params in self.query("#params").results(VerticalScroll):
+            want = sum(c.outer_size.height + c.styles.margin.bottom for c in params.children)
+            room = max(self.size.height - 13, 4)
+            params.styles.height = max(min(want, room), 1)
 
     def on_resize(self) -> None:
         self.call_after_refresh(self._fit_params)
 
     def on_mount(self) -> None:
+        self._ready = True
         self.call_after_refresh(self._fit_params)
-        self._update_save()
+        self._update()
         rows = list(self.query(FieldRow))
-        if self.editing and rows:
-            rows[0].query_one(".field-control").focus()
-        else:
-            self.query_one("#kind").focus()
+        target = rows[0].query(".field-control").first() if self.editing and rows else None
+        for widget in (target, *self.query("#kind"), *self.query("#save")):
+            if widget is not None and widget.focusable:
+                widget.focus()
+                break
 
     async def on_select_changed(self, event: Select.Changed) -> None:
-        if event.select.id != "kind" or event.value == self.layer_spec.kind:
+        if event.select.id != "kind" or event.value == self.layer_spec.kind \
+                or event.value not in LAYER_KINDS or not self.is_attached:
             return
         self.layer_spec = LayerSpec(str(event.value), {})
-        self.query_one("#kind-help", Static).update(self._kind_help())
-        params = self.query_one("#params", VerticalScroll)
-        await params.remove_children()
-        await params.mount_all(self._rows())
-        self._update_save()
+        try:
+            self.query_one("#kind-help", Static).update(self._kind_help())
+            self.query_one("#form-title", Label).update(self._title())
+            params = self.query_one("#params", VerticalScroll)
+            await params.remove_children()
+            if not self.is_attached:
+                return
+            await params.mount_all(self._rows())
+        except (NoMatches, MountError):
+            return  # the form closed while the fields were being replaced
+        self._update()
         self.call_after_refresh(self._fit_params)
 
     def on_field_row_changed(self, event: FieldRow.Changed) -> None:
-        self._update_save()
+        self._update()
         self.call_after_refresh(self._fit_params)
 
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        """Enter in a field saves, as in any form (or says which field is wrong)."""
+        event.stop()
+        self.action_save()
+
+    # ---- state ------------------------------------------------------------------------------
     @property
     def errors(self) -> list[str]:
         return [f"{row.field.key}: {row.error}" for row in self.query(FieldRow) if not row.valid]
 
-    def _update_save(self) -> None:
-        self.query_one("#save", Button).disabled = bool(self.errors)
+    def _update(self) -> None:
+        """Enable Save and redraw the shape preview (both follow every keystroke)."""
+        for button in self.query("#save").results(Button):
+            button.disabled = bool(self.errors)
+        for preview in self.query("#preview").results(Static):
+            preview.update(self._preview())
+
+    def _preview(self) -> Text:
+        """``(None, 784) → (None, 200) · 157,000 params``, or why this layer cannot work."""
+        text = Text("shape  ", style="bold")
+        if self.input_shape is None:
+            reason = self.input_problem or "the layers before this one have a problem"
+            return text.append(f"unknown input: {reason}", style="dim")
+        if self._ready and self.errors:
+            return text.append("fix the field marked above to see the output shape",
+                               style="dim")
+        kind = self.kind
+        params = {**kind.defaults(), **self.layer_spec.params, **self._values()}
+        text.append(format_shape(self.input_shape) + " → ")
+        try:
+            out, count = kind.infer(tuple(self.input_shape), params)
+        except StackError as err:
+            return text.append(f"⚠ {err}", style="bold red")
+        except Exception as err:  # a value the checks let through but inference cannot use
+            return text.append(f"⚠ cannot work out the shape ({err})", style="bold red")
+        return text.append(format_shape(out), style="bold").append(f" · {count:,} params")
+
+    def _values(self) -> dict[str, Any]:
+        if not self._ready:
+            return {}
+        return {row.field.key: row.value for row in self.query(FieldRow)}
 
     def result_layer(self) -> LayerSpec:
         """The layer as entered: parameters that differ from the default or were set before."""
@@ -129,14 +211,31 @@ class LayerFormScreen(ModalScreen[LayerSpec | None]):
                 params[p.name] = row.value
         return LayerSpec(kind.name, params)
 
-    def action_save(self) -> None:
-        if self.errors:
-            self.notify(self.errors[0], title="Fix this field first", severity="error")
+    # ---- answering --------------------------------------------------------------------------
+    def _answer(self, result: LayerSpec | None) -> None:
+        """Dismiss once, and only while this form is the screen on top."""
+        if self._answered or not self.is_attached or self.app.screen is not self:
             return
-        self.dismiss(self.result_layer())
+        self._answered = True
+        self.dismiss(result)
+
+    def action_save(self) -> None:
+        if not self._ready:
+            self.call_later(self.action_save)  # a key that came before the form was ready
+            return
+        if self._answered:
+            return
+        errors = self.errors
+        if errors:
+            self.notify(errors[0], title="Fix this field first", severity="error")
+            return
+        self._answer(self.result_layer())
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        if not self._ready:
+            self.call_later(self.action_cancel)
+            return
+        self._answer(None)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
@@ -144,4 +243,3 @@ class LayerFormScreen(ModalScreen[LayerSpec | None]):
             self.action_save()
         else:
             self.action_cancel()
-

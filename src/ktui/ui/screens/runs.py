@@ -1,21 +1,33 @@
 """Past runs under the runs root: open one read-only, load its spec, or mark it for comparison.
 
 The table is ``ktui runs`` in a DataTable. Directories that are not readable runs are listed
-as a dim note under it (``list_runs`` reports them), so a damaged run never hides the others.
+under it ("2 runs skipped:" and why), so a damaged run never hides the others and never ends
+the app: :func:`read_runs` falls back to reading run by run when the core's listing raises,
+and a row that cannot be shown becomes one more skipped line.
+
+Columns fit the width: the status keeps its whole word at 80 columns; the age loses its
+"ago", the run's name and the best metric are shortened in the middle (the date, the
+experiment's name and the value stay readable), and only then the dataset is cut.
 Up to three marked runs are overlaid on the live training charts (the app keeps the marks).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
+from rich.cells import cell_len
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from ktui.core.runs import RunDir, RunInfo, format_age, list_runs, runs_root
+from ktui.core.text import clean
 
 if TYPE_CHECKING:
     from ktui.ui.app import KtuiApp
@@ -27,6 +39,154 @@ STATUS_STYLE = {
 #: What test mode shows for an age, so snapshots do not depend on the clock.
 AGE_PLACEHOLDER = "–"
 MARK = "◆"
+#: Problem lines shown under the table at most (the rest are counted).
+MAX_PROBLEMS = 4
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: str
+    #: Narrowest it gets before the next column is cut (None: never cut).
+    min_width: int | None = None
+
+
+COLUMNS = (
+    Column("mark", ""), Column("run", "run", 16), Column("dataset", "dataset", 7),
+    Column("epochs", "epochs"), Column("best", "best", 12), Column("status", "status"),
+    Column("age", "age", 3),
+)
+
+
+# ---- reading the runs root -------------------------------------------------------------------
+def read_runs(root: Path) -> tuple[list[RunInfo], list[str]]:
+    """``list_runs``, never raising: an unreadable root is one problem line, and a listing
+    that fails on a run it did not expect is redone run by run, skipping only that run."""
+    try:
+        return list_runs(root)
+    except OSError as err:
+        return [], [f"{root}: cannot list ({err.strerror or err})"]
+    except Exception:  # a damage the core did not foresee: read each run alone
+        return _read_run_by_run(root)
+
+
+def _read_run_by_run(root: Path) -> tuple[list[RunInfo], list[str]]:
+    runs: list[RunInfo] = []
+    problems: list[str] = []
+    try:
+        paths = sorted(root.iterdir(), reverse=True)
+    except OSError as err:
+        return [], [f"{root}: cannot list ({err.strerror or err})"]
+    now = time.time()
+    for path in paths:
+        if not path.is_dir() or path.name.startswith("."):
+            continue
+        try:
+            runs.append(_run_info(path, now))
+        except Exception as err:
+            problems.append(f"{path.name}: skipped, not a readable ktui run ({_cause(err)})")
+    return runs, problems
+
+
+def _number(value: Any) -> float | None:
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+    return float(value) if ok else None
+
+
+def _run_info(path: Path, now: float) -> RunInfo:
+    """One run's row, read defensively (the fallback of :func:`read_runs`)."""
+    run = RunDir(path)
+    spec, summary, status = run.spec(), run.summary(), run.status()
+    best = summary.get("best")
+    best = best if isinstance(best, dict) else {}
+    metric = next((k for k in best if isinstance(k, str) and k.startswith("val_")
+                   and k != "val_loss"), None) or str(summary.get("monitor", "val_loss"))
+    value = _number(best.get(metric))
+    done = _number(summary.get("epochs_done"))
+    updated = _number(summary.get("updated"))
+    return RunInfo(name=path.name, path=path, dataset=spec.dataset.kind,
+                   epochs_done=int(done) if done is not None else 0, epochs=spec.train.epochs,
+                   status=str(status), best=f"{metric} {value:.4f}" if value is not None else "-",
+                   age_s=now - (updated if updated is not None else now))
+
+
+def _cause(err: BaseException) -> str:
+    first = (str(err).splitlines() or [""])[0]
+    return f"{type(err).__name__}: {first}" if first else type(err).__name__
+
+
+# ---- fitting the columns -----------------------------------------------------------------
+def middle_ellipsis(text: str, width: int) -> str:
+    """``text`` in ``width`` cells, cut in the middle: ``20260103-1…linear-gd``."""
+    if cell_len(text) <= width:
+        return text
+    if width <= 1:
+        return "…"[:width]
+    keep = width - 1
+    head_cells = (keep + 1) // 2
+    head = _take(text, head_cells)
+    tail = _take(text[::-1], keep - cell_len(head))[::-1]
+    return f"{head}…{tail}"
+
+
+def end_ellipsis(text: str, width: int) -> str:
+    if cell_len(text) <= width:
+        return text
+    return _take(text, max(width - 1, 0)) + "…" if width > 0 else ""
+
+
+def _take(text: str, cells: int) -> str:
+    """The longest prefix of ``text`` that fits in ``cells``."""
+    out, used = [], 0
+    for char in text:
+        used += cell_len(char)
+        if used > cells:
+            break
+        out.append(char)
+    return "".join(out)
+
+
+def fit_widths(natural: dict[str, int], budget: int) -> dict[str, int]:
+    """Column widths that fit ``budget`` cells. The run's name and the best metric give way
+    first, the wider of the two each time (the name is cut in the middle, the metric's name
+    before its value, so the date, the experiment and the value stay readable), then the
+    dataset and the age, each down to its minimum; the status and the epochs always keep
+    their whole text."""
+    widths = dict(natural)
+    minimum = {c.key: c.min_width or 0 for c in COLUMNS}
+    excess = sum(widths.values()) - budget
+    while excess > 0:
+        wide = [k for k in ("run", "best") if widths[k] > minimum[k]]
+        if not wide:
+            break
+        key = max(wide, key=lambda k: (widths[k], k == "run"))
+        widths[key] -= 1
+        excess -= 1
+    for key in ("dataset", "age"):
+        if excess > 0:
+            cut = max(min(excess, widths[key] - minimum[key]), 0)
+            widths[key] -= cut
+            excess -= cut
+    return widths
+
+
+def _age_text(age: str, short: bool) -> str:
+    """``12d ago`` -> ``12d`` and ``just now`` -> ``now`` when the table is short of room."""
+    if not short:
+        return age
+    return "now" if age == "just now" else age.removesuffix(" ago")
+
+
+def fit_best(text: str, width: int) -> str:
+    """``val_accuracy 0.8716`` in ``width`` cells: the metric's name gives way, never the
+    value (``val_acc… 0.8716``)."""
+    name, _, value = text.rpartition(" ")
+    if cell_len(text) <= width or not name:
+        return end_ellipsis(text, width)
+    room = width - cell_len(value) - 1
+    if room < 2:
+        return end_ellipsis(text, width)
+    return f"{end_ellipsis(name, room)} {value}"
 
 
 class RunsScreen(Screen[None]):
@@ -45,6 +205,9 @@ class RunsScreen(Screen[None]):
         super().__init__()
         self.runs: list[RunInfo] = []
         self.problems: list[str] = []
+        #: Each shown run with its cells as plain text (before fitting them to the width).
+        self._rows: list[tuple[RunInfo, list[str]]] = []
+        self._fitted_width = 0
 
     @property
     def ktui(self) -> KtuiApp:
@@ -56,55 +219,105 @@ class RunsScreen(Screen[None]):
                                                  zebra_stripes=True)
         yield table
         yield Static("", id="runs-note")
-        yield Static(Text("enter open read-only · l load its spec into setup · space mark for "
-                          "comparison (up to 3) · c clear marks · esc back", style="dim"),
-                     id="runs-hint")
+        yield Static(Text("enter: open read-only · l: load its spec · space: mark up to 3 to "
+                          "compare live", style="dim"), id="runs-hint")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        table = self.query_one(DataTable)
-        for label, key in (("", "mark"), ("run", "run"), ("dataset", "dataset"),
-                           ("epochs", "epochs"), ("best", "best"), ("status", "status"),
-                           ("age", "age")):
-            table.add_column(label, key=key)
         self.reload()
-        table.focus()
+        self.query_one(DataTable).focus()
+
+    def on_resize(self, event: events.Resize) -> None:
+        if event.size.width != self._fitted_width:
+            self._fill_table()
 
     # ---- data -----------------------------------------------------------------------------
     def reload(self) -> None:
         """Read the runs root again (cheap: no TensorFlow, a few small files per run)."""
         root = runs_root(self.ktui.runs_dir)
-        try:
-            self.runs, self.problems = list_runs(root)
-        except OSError as err:  # an unreadable root is a note, not a crash
-            self.runs, self.problems = [], [f"{root}: cannot list ({err.strerror or err})"]
-        table = self.query_one(DataTable)
-        cursor = table.cursor_row
-        table.clear()
+        self.runs, self.problems = read_runs(root)
+        self._prepare_rows()
+        self._fill_table()
+        self._show_title(root)
+        self._show_note(root)
+
+    def _cells(self, info: RunInfo, marked: list[str]) -> list[str]:
+        """One run's cells as plain text (user text cleaned: no markup, no escapes)."""
+        age = AGE_PLACEHOLDER if self.ktui.test_mode else format_age(float(info.age_s))
+        return [MARK if info.name in marked else " ", clean(str(info.name)),
+                clean(str(info.dataset)), f"{info.epochs_done}/{info.epochs}",
+                clean(str(info.best)), clean(str(info.status)), age]
+
+    def _prepare_rows(self) -> None:
         marked = self.ktui.compared_names()
+        self._rows = []
+        shown: list[RunInfo] = []
         for info in self.runs:
-            age = AGE_PLACEHOLDER if self.ktui.test_mode else format_age(info.age_s)
+            try:
+                self._rows.append((info, self._cells(info, marked)))
+                shown.append(info)
+            except Exception as err:  # a field of the wrong type: skip the run, not the list
+                self.problems.append(f"{clean(str(getattr(info, 'name', '?')))}: skipped, "
+                                     f"cannot show it ({_cause(err)})")
+        self.runs = shown
+
+    def _fill_table(self) -> None:
+        table = self.query_one(DataTable)
+        rows = self._rows
+        width = self.size.width or self.app.size.width
+        self._fitted_width = width
+        natural = {c.key: max([cell_len(c.label)] + [cell_len(cells[i]) for _, cells in rows])
+                   for i, c in enumerate(COLUMNS)}
+        # A cell has one column of padding each side; one more for the vertical scrollbar.
+        budget = width - 1 - 2 * len(COLUMNS)
+        short_age = sum(natural.values()) > budget
+        if short_age:
+            natural["age"] = max([cell_len("age")] + [
+                cell_len(_age_text(cells[6], True)) for _, cells in rows])
+        widths = fit_widths(natural, budget)
+        cursor = table.cursor_row
+        table.clear(columns=True)
+        for column in COLUMNS:
+            table.add_column(column.label, width=widths[column.key], key=column.key)
+        # NO_COLOR turns colours into greys that vanish on the row's grey: words only then.
+        plain = self.app.no_color
+        for info, cells in rows:
+            mark, name, dataset, epochs, best, status, age = cells
             table.add_row(
-                Text(MARK if info.name in marked else " ", style="bold magenta"),
-                info.name, info.dataset, f"{info.epochs_done}/{info.epochs}", info.best,
-                Text(info.status, style=STATUS_STYLE.get(info.status, "")), age,
+                Text(mark, style="bold" if plain else "bold magenta"),
+                Text(middle_ellipsis(name, widths["run"])),
+                Text(end_ellipsis(dataset, widths["dataset"])),
+                Text(epochs),
+                Text(fit_best(best, widths["best"])),
+                Text(status, style="" if plain else STATUS_STYLE.get(status, "")),
+                Text(end_ellipsis(_age_text(age, short_age), widths["age"])),
                 key=info.name)
         if self.runs:
             table.move_cursor(row=min(max(cursor, 0), len(self.runs) - 1))
+
+    def _show_title(self, root: Path) -> None:
+        marked = self.ktui.compared_names()
         title = Text()
         title.append(" Runs ", style="bold reverse")
-        title.append(f" in {root}  ", style="bold")
+        title.append(f" in {clean(str(root))}  ", style="bold")
         title.append(f"{len(self.runs)} run{'s' * (len(self.runs) != 1)}", style="dim")
         if marked:
-            title.append(f"   comparing {len(marked)}/3", style="magenta")
+            title.append(f"   comparing {len(marked)}/3",
+                         style="bold" if self.app.no_color else "magenta")
         self.query_one("#runs-title", Static).update(title)
-        note = Text(style="dim")
-        if not self.runs:
-            note.append(f"No runs under {root} yet: every training (ctrl+r in setup, or "
-                        "`ktui train`) is recorded there.\n")
-        for line in self.problems:
-            note.append(f"⚠ {line}\n")
-        note.rstrip()
+
+    def _show_note(self, root: Path) -> None:
+        note = Text()
+        if not self.runs and not self.problems:
+            note.append(f"No runs under {clean(str(root))} yet: every training (ctrl+r in "
+                        "setup, or `ktui train`) is recorded there.")
+        if self.problems:
+            count = len(self.problems)
+            note.append(f"⚠ {count} run{'s' * (count != 1)} skipped:", style="bold")
+            for line in self.problems[:MAX_PROBLEMS]:
+                note.append(f"\n  {clean(line)}")
+            if count > MAX_PROBLEMS:
+                note.append(f"\n  … and {count - MAX_PROBLEMS} more (`ktui runs` lists them)")
         self.query_one("#runs-note", Static).update(note)
         self.query_one("#runs-note").display = bool(note.plain)
 

@@ -1,8 +1,9 @@
 """Save the experiment as TOML, or open a TOML spec: a small dialog with one path field.
 
 Every failure (an unwritable folder, a file that is not TOML, a spec with unknown keys) is shown
-under the field, with the spec loader's own ``path: message`` lines, and the dialog stays open
-so the user can fix the path; nothing here can take the app down.
+under the field, with the spec loader's own ``path: message`` lines (all of them, in a list
+that scrolls), and the dialog stays open so the user can fix the path; nothing here can take
+the app down, and it answers once (a second ``enter`` in a burst does nothing).
 """
 
 from __future__ import annotations
@@ -13,14 +14,15 @@ from typing import Literal
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
 from ktui.core.spec import ExperimentSpec, SpecError, load, save
+from ktui.core.text import clean
 
-#: Problems shown at most in the dialog (a broken file can have dozens).
-MAX_SHOWN = 8
+#: Problems listed at most (the list scrolls; a broken file can have thousands).
+MAX_SHOWN = 500
 
 
 def default_file_name(spec: ExperimentSpec) -> str:
@@ -41,12 +43,14 @@ class SpecFileScreen(ModalScreen[tuple[Path, ExperimentSpec] | None]):
         self.spec = spec
         self.initial = path
         self._overwrite: Path | None = None
+        self._answered = False
+        self._lines: list[str] = []
 
     def compose(self) -> ComposeResult:
         saving = self.mode == "save"
         with Vertical(id="spec-file"):
-            yield Label("[b]Save the experiment as TOML[/]" if saving
-                        else "[b]Open a TOML experiment[/]", id="spec-file-title")
+            yield Label(Text("Save the experiment as TOML" if saving
+                             else "Open a TOML experiment", style="bold"), id="spec-file-title")
             yield Static(Text(
                 "For `ktui train --spec FILE` or ctrl+o later; a relative path is from the "
                 "folder ktui was started in" if saving else
@@ -56,38 +60,51 @@ class SpecFileScreen(ModalScreen[tuple[Path, ExperimentSpec] | None]):
                          select_on_focus=False)
             path.cursor_blink = not getattr(self.app, "test_mode", False)
             yield path
-            yield Static("", id="spec-error")
+            with VerticalScroll(id="spec-error-scroll", can_focus=False):
+                yield Static("", id="spec-error")
             with Horizontal(id="spec-file-buttons"):
                 yield Button("Save" if saving else "Open", variant="primary", id="spec-go",
                              compact=True)
                 yield Button("Cancel", id="spec-cancel", compact=True)
 
     def on_mount(self) -> None:
-        self.query_one("#spec-error").display = False
-        self.query_one("#spec-path", Input).focus()
+        for scroll in self.query("#spec-error-scroll"):
+            scroll.display = False
+        for path in self.query("#spec-path").results(Input):
+            path.focus()
 
     # ---- feedback -------------------------------------------------------------------------
     def show_error(self, lines: list[str], *, warning: bool = False) -> None:
+        """Show every problem (the list scrolls), counted when there is more than one."""
+        if not self.is_attached:
+            return
+        self._lines = list(lines)
         shown = lines[:MAX_SHOWN]
+        text = Text()
+        if len(lines) > 1:
+            text.append(f"{len(lines)} problems:\n", style="bold")
+        text.append("\n".join(f"⚠ {line}" for line in shown),
+                    style="bold yellow" if warning else "bold red")
         if len(lines) > MAX_SHOWN:
-            shown.append(f"… and {len(lines) - MAX_SHOWN} more")
-        error = self.query_one("#spec-error", Static)
-        error.update(Text("\n".join(f"⚠ {line}" for line in shown),
-                          style="bold yellow" if warning else "bold red"))
-        error.display = True
-        self.query_one("#spec-path").set_class(not warning, "-invalid")
+            text.append(f"\n… and {len(lines) - MAX_SHOWN} more", style="bold")
+        for error in self.query("#spec-error").results(Static):
+            error.update(text)
+        for scroll in self.query("#spec-error-scroll"):
+            scroll.display = True
+        for path in self.query("#spec-path"):
+            path.set_class(not warning, "-invalid")
 
     def clear_error(self) -> None:
-        self.query_one("#spec-error").display = False
-        self.query_one("#spec-path").remove_class("-invalid")
+        self._lines = []
+        for scroll in self.query("#spec-error-scroll"):
+            scroll.display = False
+        for path in self.query("#spec-path"):
+            path.remove_class("-invalid")
 
     @property
     def error_lines(self) -> list[str]:
-        """What the dialog says is wrong (empty when nothing is)."""
-        error = self.query_one("#spec-error", Static)
-        if not error.display:
-            return []
-        return [line.removeprefix("⚠ ") for line in str(error.render()).splitlines()]
+        """What the dialog says is wrong (empty when nothing is), one problem a line."""
+        return list(self._lines)
 
     # ---- doing it ---------------------------------------------------------------------------
     def on_input_changed(self, event: Input.Changed) -> None:
@@ -106,15 +123,27 @@ class SpecFileScreen(ModalScreen[tuple[Path, ExperimentSpec] | None]):
             self.action_cancel()
 
     def action_go(self) -> None:
+        if self._answered or not self.is_attached:
+            return
         text = self.query_one("#spec-path", Input).value.strip()
         if not text:
             self.show_error(["type a file name, e.g. my-run.toml"])
             return
-        path = Path(text).expanduser()
-        if self.mode == "save":
-            self._save(path)
-        else:
-            self._open(path)
+        shown = clean(text)
+        if shown != text:
+            self.show_error([f"{shown}: a file name cannot hold control characters"])
+            return
+        try:
+            path = Path(text).expanduser()
+        except RuntimeError:  # ~user that does not exist
+            path = Path(text)
+        try:
+            if self.mode == "save":
+                self._save(path)
+            else:
+                self._open(path)
+        except (OSError, ValueError) as err:  # a name the system refuses (NUL, too long)
+            self.show_error([f"{shown}: cannot use this path ({err})"])
 
     def _save(self, path: Path) -> None:
         assert self.spec is not None
@@ -136,7 +165,7 @@ class SpecFileScreen(ModalScreen[tuple[Path, ExperimentSpec] | None]):
         except Exception as err:  # e.g. a value TOML cannot hold: shown, never fatal
             self.show_error([f"cannot save: {type(err).__name__}: {err}"])
             return
-        self.dismiss((path, self.spec))
+        self._answer((path, self.spec))
 
     def _open(self, path: Path) -> None:
         if path.is_dir():
@@ -150,7 +179,17 @@ class SpecFileScreen(ModalScreen[tuple[Path, ExperimentSpec] | None]):
         except Exception as err:  # an unexpected reader failure is a message too
             self.show_error([f"cannot read {path}: {type(err).__name__}: {err}"])
             return
-        self.dismiss((path, spec))
+        self._answer((path, spec))
+
+    def _answer(self, result: tuple[Path, ExperimentSpec] | None) -> None:
+        """Dismiss once, and only while this dialog is the screen on top."""
+        if self._answered or not self.is_attached or self.app.screen is not self:
+            return
+        self._answered = True
+        self.dismiss(result)
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        if not self.is_mounted:
+            self.call_later(self.action_cancel)  # esc came before the dialog was ready
+            return
+        self._answer(None)

@@ -3,6 +3,12 @@
 Used by the layer form (fields generated from the catalog's ``ParamSpec``) and by the setup
 view's dataset and training settings, so both flag a bad value the same way: the reason under
 the field and a red border, updated on every keystroke.
+
+Each :class:`FieldRow.Changed` carries the value (or the error) of the keystroke that made it:
+keys typed in a burst are parsed one by one, and a message read later must not be judged by
+the field's state at that later time (an empty field's ``None`` once reached the spec that
+way). Whatever a spec file holds (a choice that is not offered, a list where a number goes) is
+shown and explained, never a crash.
 """
 
 from __future__ import annotations
@@ -13,11 +19,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from rich.segment import Segment
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
+from textual.strip import Strip
 from textual.widget import Widget
 from textual.widgets import Input, Label, Select, SelectionList, Static, Switch
+from textual.widgets.option_list import OptionDoesNotExist
 
 FieldType = Literal[
     "int", "float", "floats", "names", "str", "bool", "choice", "multi", "shape", "int_pair"
@@ -25,6 +35,8 @@ FieldType = Literal[
 
 _INT = re.compile(r"[+-]?\d+")
 _SPLIT = re.compile(r"[\s,x×]+")
+#: C0 and C1 control characters (ESC, BEL, CR, ...): never part of a name or a path.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 class ParseError(ValueError):
@@ -35,6 +47,9 @@ def parse(kind: FieldType, text: str) -> Any:
     """Text typed into an Input -> the value for the spec; raise :class:`ParseError`."""
     text = text.strip()
     if kind == "str":
+        bad = _CONTROL.search(text)
+        if bad:
+            raise ParseError(f"must not contain control characters, got {bad.group()!r}")
         return text
     if not text:
         raise ParseError("required")
@@ -67,11 +82,15 @@ def parse(kind: FieldType, text: str) -> Any:
 
 
 def format_value(kind: FieldType, value: Any) -> str:
-    """The spec's value as the Input shows it (the inverse of :func:`parse`)."""
-    if kind in ("names", "multi"):
-        return ", ".join(value)
-    if kind in ("shape", "int_pair", "floats"):
-        return ", ".join(_num(v) for v in value)
+    """The spec's value as the Input shows it (the inverse of :func:`parse`).
+
+    A value of the wrong type (from a hand-edited spec) is shown as it is, so the field's
+    check can say what is wrong with it.
+    """
+    if kind in ("names", "multi", "shape", "int_pair", "floats"):
+        if isinstance(value, (list, tuple)):
+            return ", ".join(v if isinstance(v, str) else _num(v) for v in value)
+        return str(value)
     if kind == "float":
         return _num(value)
     return str(value)
@@ -94,13 +113,57 @@ class FieldDef:
     choices: tuple[str, ...] = ()
 
 
+class CheckList(SelectionList[str]):
+    """A SelectionList whose unticked boxes are empty (``▐ ▌``), not a dim ``X``.
+
+    Textual draws every box with an ``X`` and tells ticked from unticked by colour only, which
+    reads as all ticked without colour (``NO_COLOR``, a screen reader, a copied screen).
+    """
+
+    def render_line(self, y: int) -> Strip:
+        strip = super().render_line(y)
+        try:
+            selection = self.get_option_at_index(self.scroll_offset.y + y)
+        except OptionDoesNotExist:
+            return strip
+        if selection.value in self.selected:
+            return strip
+        segments = list(strip)
+        if len(segments) > 1 and segments[1].text == "X":
+            segments[1] = Segment(" ", segments[1].style)
+            return Strip(segments, strip.cell_length)
+        return strip
+
+
+def choice_options(choices: tuple[str, ...], value: Any) -> list[tuple[str, Any]]:
+    """A Select's options: the choices, plus the current value when it is not one of them
+    (a spec file may hold anything; the validation says why it does not fit)."""
+    options: list[tuple[str, Any]] = [(c, c) for c in choices]
+    if value not in choices and value is not None:
+        try:
+            hash(value)
+        except TypeError:
+            return options
+        options.append((f"{value!s} (not valid)", value))
+    return options
+
+
 class FieldRow(Vertical):
     """Label + control + the reason it is invalid. Posts :class:`FieldRow.Changed`."""
 
     @dataclass
     class Changed(Message):
+        """One edit of the field: ``value`` when it parsed and passed the field's check,
+        else ``value`` is None and ``error`` says why. Act on these, not on the row's state
+        when the message arrives (later keys may have changed it since)."""
+
         row: FieldRow
         value: Any
+        error: str | None = None
+
+        @property
+        def valid(self) -> bool:
+            return self.error is None
 
         @property
         def control(self) -> FieldRow:
@@ -118,9 +181,18 @@ class FieldRow(Vertical):
         self._blink = blink
         #: A multi-choice field's options (the setup view changes them with the dataset).
         self._choices: tuple[str, ...] = field.choices
-        self._own_error: str | None = None
+        self._own_error: str | None = self._run_check(value)
         self._external_error: str | None = None
         self._shown_error: str | None = None
+
+    def _run_check(self, value: Any) -> str | None:
+        """The field's own check; a check that fails on an odd value reports, never raises."""
+        if self._check is None:
+            return None
+        try:
+            return self._check(value)
+        except Exception as err:  # a value of a type the check did not expect
+            return f"cannot use {value!r} ({type(err).__name__})"
 
     # ---- compose --------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -132,10 +204,14 @@ class FieldRow(Vertical):
                 yield label
                 yield self._control()
         else:
-            text = f"[b]{f.label}[/]" + (f"  [dim]{f.help}[/]" if f.help else "")
-            yield Label(text, classes="field-label", markup=True)
+            # Text, not markup: help like "in [0, 1)" would be read as a markup tag.
+            text = Text.assemble((f.label, "bold"), ("  " + f.help if f.help else "", "dim"))
+            yield Label(text, classes="field-label")
             yield self._control()
         yield Static("", classes="field-error")
+
+    def on_mount(self) -> None:
+        self._show_error()  # a value loaded from a file may already be wrong
 
     def _control(self) -> Widget:
         f = self.field
@@ -143,15 +219,16 @@ class FieldRow(Vertical):
         if f.type == "bool":
             control = Switch(value=bool(self._value), classes="field-control")
         elif f.type == "choice":
-            control = Select([(c, c) for c in f.choices], value=self._value, allow_blank=False,
-                             compact=True, classes="field-control")
+            options = choice_options(f.choices, self._value)
+            value = self._value if any(v == self._value for _, v in options) else f.choices[0]
+            control = Select(options, value=value, allow_blank=False, compact=True,
+                             classes="field-control")
         elif f.type == "multi":
-            control = SelectionList[str](*self._selections(), compact=True,
-                                         classes="field-control")
+            control = CheckList(*self._selections(), compact=True, classes="field-control")
         else:
-            restrict = {"int": r"[-+0-9]*", "shape": r"[0-9, x]*",
-                        "int_pair": r"[0-9, x]*"}.get(f.type)
-            control = Input(format_value(f.type, self._value), compact=True, restrict=restrict,
+            # No ``restrict``: a key it swallowed would do nothing without a word; a bad
+            # character is shown and explained under the field instead.
+            control = Input(format_value(f.type, self._value), compact=True,
                             classes="field-control", select_on_focus=False)
             control.cursor_blink = self._blink
         if self.inline and f.help:
@@ -161,8 +238,9 @@ class FieldRow(Vertical):
     def _selections(self) -> list[tuple[str, str, bool]]:
         """The options, plus any chosen value that is not one of them (so it can be unticked;
         the spec's validation says why it does not fit)."""
-        chosen = list(self._value or ())
-        names = list(self._choices) + [v for v in chosen if v not in self._choices]
+        value = self._value if isinstance(self._value, (list, tuple)) else ()
+        chosen = [v for v in value if isinstance(v, str)]
+        names = list(self._choices) + [v for v in dict.fromkeys(chosen) if v not in self._choices]
         return [(n, n, n in chosen) for n in names]
 
     # ---- reading and writing ----------------------------------------------------------------
@@ -182,10 +260,12 @@ class FieldRow(Vertical):
         """Show ``value`` without posting :class:`Changed` (used when a preset loads);
         ``choices`` replaces a multi-choice field's options."""
         self._value = value
-        self._own_error = None
+        self._own_error = self._run_check(value)
         if choices is not None:
             self._choices = tuple(choices)
-        control = self.query_one(".field-control")
+        control = next(iter(self.query(".field-control")), None)
+        if control is None:
+            return  # not composed yet: compose shows the new value
         with self.prevent(Input.Changed, Select.Changed, Switch.Changed,
                           SelectionList.SelectedChanged):
             if isinstance(control, SelectionList):
@@ -197,7 +277,10 @@ class FieldRow(Vertical):
             elif isinstance(control, Switch):
                 control.value = bool(value)
             elif isinstance(control, Select):
-                control.value = value
+                options = choice_options(self.field.choices, value)
+                control.set_options(options)
+                if any(v == value for _, v in options):
+                    control.value = value
             elif isinstance(control, Input):
                 control.value = format_value(self.field.type, value)
         self._show_error()
@@ -214,7 +297,8 @@ class FieldRow(Vertical):
         self._shown_error = error
         # One class on the row; the stylesheet shows the reason and reddens the control.
         self.set_class(error is not None, "-invalid")
-        self.query_one(".field-error", Static).update(f"⚠ {error}" if error else "")
+        for line in self.query(".field-error").results(Static):
+            line.update(Text(f"⚠ {error}") if error else "")
 
     # ---- events -----------------------------------------------------------------------------
     def _accept(self, raw: Any) -> None:
@@ -224,29 +308,31 @@ class FieldRow(Vertical):
                 self.field.type not in ("choice",) else raw
         except ParseError as err:
             error, value = str(err), None
-        if error is None and self._check is not None:
-            error = self._check(value)
+        if error is None:
+            error = self._run_check(value)
         self._own_error = error
         if error is None:
             self._value = value
-            self._show_error()
-            self.post_message(self.Changed(self, value))
-        else:
-            self._show_error()
-            self.post_message(self.Changed(self, None))
+        self._show_error()
+        self.post_message(self.Changed(self, value if error is None else None, error))
 
+    # A change message that no longer matches its control is stale: a later key (or a value
+    # set by the app, e.g. a preset) has replaced it since, and its own message follows or
+    # was deliberately not sent. Accepting it would undo that newer value.
     def on_input_changed(self, event: Input.Changed) -> None:
         event.stop()
-        self._accept(event.value)
+        if event.value == event.input.value:
+            self._accept(event.value)
 
     def on_select_changed(self, event: Select.Changed) -> None:
         event.stop()
-        if event.value is not Select.NULL:
+        if event.value is not Select.NULL and event.value == event.select.value:
             self._accept(event.value)
 
     def on_switch_changed(self, event: Switch.Changed) -> None:
         event.stop()
-        self._accept(event.value)
+        if event.value == event.switch.value:
+            self._accept(event.value)
 
     def on_selection_list_selected_changed(self, event: SelectionList.SelectedChanged) -> None:
         event.stop()

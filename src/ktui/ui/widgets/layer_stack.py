@@ -13,18 +13,29 @@ from textual.binding import Binding
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
-from ktui.core.catalog import LAYER_KINDS
+from ktui.core.catalog import LAYER_KINDS, LayerKind
 from ktui.core.spec import LayerSpec
 from ktui.ui.widgets.fields import format_value
 
 
 def layer_label(index: int, layer: LayerSpec) -> Text:
-    """``2 Dense  units=200 relu``: the first parameter always, others when not default."""
+    """``2 Dense  units=200 relu``: the 1-based number and kind (as the summary, the form and
+    the errors say them), the first parameter always, others when not default."""
     kind = LAYER_KINDS.get(layer.kind)
     text = Text(f"{index + 1:>2} ", style="dim")
     text.append(layer.kind, style="bold")
     if kind is None:
         return text.append("  (unknown kind)", style="red")
+    try:
+        parts = _param_parts(kind, layer)
+    except Exception:  # a hand-edited value of an odd type: the summary says what is wrong
+        return text.append("  (invalid parameters)", style="red")
+    if parts:
+        text.append("  " + " ".join(parts), style="")
+    return text
+
+
+def _param_parts(kind: LayerKind, layer: LayerSpec) -> list[str]:
     parts = []
     values = {**kind.defaults(), **layer.params}
     for i, p in enumerate(kind.params):
@@ -36,7 +47,8 @@ def layer_label(index: int, layer: LayerSpec) -> Text:
                 continue
             what = p.name.removesuffix("_initializer")
             if value == "constant":
-                value = f"{values[what + '_value']:g}"
+                constant = values.get(what + "_value")
+                value = f"{constant:g}" if isinstance(constant, (int, float)) else constant
             parts.append(f"{what}={value}")
             continue
         if i > 0 and value == p.default:
@@ -50,9 +62,7 @@ def layer_label(index: int, layer: LayerSpec) -> Text:
             if p.type in ("shape", "int_pair"):
                 shown = f"[{shown}]"
             parts.append(f"{p.name}={shown}")
-    if parts:
-        text.append("  " + " ".join(parts), style="")
-    return text
+    return parts
 
 
 class LayerStack(OptionList):
@@ -76,3 +86,6 @@ class LayerStack(OptionList):
                           for i, lay in enumerate(layers)])
         if layers:
             self.highlighted = min(max(keep or 0, 0), len(layers) - 1)
+        # As tall as its layers (and a line to spare), so the summary follows right below
+        # on a tall screen; a short screen still shrinks it (its height is 1fr).
+        self.styles.max_height = max(len(layers) + 1, 3)

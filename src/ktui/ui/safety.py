@@ -1,0 +1,224 @@
+"""The app-wide safety net: a bug in one handler is logged and shown, never fatal.
+
+Textual ends the app on any exception raised by a message handler, an action, a timer or a
+callback (``App._handle_exception`` -> ``_fatal_error``), and the node whose handler raised
+leaves its message loop for good (``MessagePump._process_messages_loop`` breaks). For ktui
+that loses the experiment being edited, so :class:`ktui.ui.app.KtuiApp` asks two questions of
+every such error, through the two hooks installed here:
+
+* :func:`install_dispatch_guard` wraps ``MessagePump._dispatch_message`` once per process, so a
+  message or key whose handling raises is given to the app's ``survive_handler_error`` *before*
+  the node's loop would end; when the app says it survived, the node goes on with its next
+  message. For any other app (no such method) the error is raised exactly as before.
+* ``KtuiApp._handle_exception`` covers the paths that never reach a dispatch (timers,
+  ``call_later``/``call_after_refresh`` callbacks, idle handlers, compose).
+
+The app survives an error only once it is up (startup failures still end it with Textual's
+report), only while it is not exiting, only while errors do not pour in (a storm ends the
+app), and, outside message handlers and actions, only when the traceback passes through
+ktui's own code (a terminal that cannot be written to, or a failure inside Textual's
+rendering, stays fatal). What survives is appended to ``errors.log`` in ktui's cache folder,
+with the traceback, and shown as an error notification.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from textual.message_pump import MessagePump
+
+import ktui
+from ktui.core.text import clean
+
+#: The log grows at most to about this size; the older half is then dropped.
+MAX_LOG_BYTES = 1_000_000
+#: More internal errors than this within STORM_WINDOW_S seconds end the app.
+STORM_COUNT = 30
+STORM_WINDOW_S = 3.0
+#: The same error (same place, same type) is notified at most once in this many seconds.
+RENOTIFY_S = 10.0
+
+_PACKAGE_DIR = str(Path(ktui.__file__).resolve().parent) + os.sep
+_THIS_FILE = str(Path(__file__).resolve())
+
+
+def cache_dir() -> Path:
+    """``$XDG_CACHE_HOME/ktui``, else ``~/.cache/ktui`` (also home of native-stderr.log)."""
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "ktui"
+
+
+def errors_log_path() -> Path:
+    return cache_dir() / "errors.log"
+
+
+def display_path(path: Path) -> str:
+    """``path`` as the user would type it: relative to the current folder when inside it
+    (``./ktui-runs/...``), with ``~`` for the home folder, else absolute."""
+    path = Path(os.path.abspath(path))
+    try:
+        return "./" + str(path.relative_to(Path.cwd()))
+    except ValueError:
+        pass
+    try:
+        return "~/" + str(path.relative_to(Path.home()))
+    except (ValueError, RuntimeError):
+        return str(path)
+
+
+def _frames(tb: TracebackType | None) -> list[tuple[str, str]]:
+    """(file, qualified function name) of each frame from the catcher to the raiser."""
+    frames = []
+    while tb is not None:
+        code = tb.tb_frame.f_code
+        frames.append((code.co_filename, getattr(code, "co_qualname", code.co_name)))
+        tb = tb.tb_next
+    return frames
+
+
+def _ktui_frames(error: BaseException) -> list[str]:
+    """Qualified names of ktui's own frames in ``error``'s traceback (this module aside)."""
+    names = []
+    for filename, name in _frames(error.__traceback__):
+        resolved = os.path.abspath(filename)
+        if resolved.startswith(_PACKAGE_DIR) and resolved != _THIS_FILE:
+            names.append(name)
+    return names
+
+
+def raised_in_ktui(error: BaseException) -> bool:
+    """Whether ktui's own code is on the way from the handler to the raise: a bug of ours,
+    not a dead terminal or a Textual internal failure (those stay fatal)."""
+    return bool(_ktui_frames(error))
+
+
+def handler_name(error: BaseException) -> str:
+    """The innermost ktui function the error went through (``SetupScreen.on_field_changed``):
+    the place a bug report should name."""
+    names = _ktui_frames(error) or [name for _, name in _frames(error.__traceback__)]
+    return names[-1] if names else type(error).__name__
+
+
+@dataclass(frozen=True)
+class InternalError:
+    """One survived error, as logged and notified."""
+
+    where: str
+    error: BaseException
+    message: str
+    log: str
+
+
+def write_error_log(error: BaseException, where: str, path: Path | None = None) -> str:
+    """Append ``error`` with its traceback to the errors log; the log's path as shown to the
+    user, or why it could not be written (the notification says so instead)."""
+    path = path or errors_log_path()
+    stamp = time.strftime("%Y-%m-%d %H:%M:%S")
+    text = "".join(traceback.format_exception(type(error), error, error.__traceback__))
+    entry = f"--- {stamp} pid {os.getpid()}: internal error in {where}\n{text}\n"
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if path.exists() and path.stat().st_size > MAX_LOG_BYTES:
+            old = path.read_bytes()
+            path.write_bytes(old[len(old) // 2:])
+        with open(path, "a", encoding="utf-8", errors="backslashreplace") as log:
+            log.write(entry)
+    except OSError as err:
+        return f"(the log {display_path(path)} could not be written: {err.strerror or err})"
+    return display_path(path)
+
+
+class ErrorNet:
+    """Decides whether an error is survived, and reports it: logged, then notified once in a
+    while (a repeating error does not bury the screen in toasts)."""
+
+    def __init__(self, notify: Callable[..., None]) -> None:
+        self._notify = notify
+        self.armed = False
+        self.errors: list[InternalError] = []
+        self._recent: list[float] = []
+        self._notified: dict[tuple[str, str], float] = {}
+
+    def survives(self, error: BaseException, *, in_handler: bool) -> bool:
+        """Whether ``error`` is survived: once the app is up, any error of a message handler
+        or an action (``in_handler``), and from the other paths (timers, callbacks, rendering)
+        only errors that went through ktui's code; never a storm of them."""
+        if not (self.armed and isinstance(error, Exception)):
+            return False
+        if not (in_handler or raised_in_ktui(error)):
+            return False
+        now = time.monotonic()
+        self._recent = [t for t in self._recent if now - t < STORM_WINDOW_S] + [now]
+        return len(self._recent) <= STORM_COUNT
+
+    def report(self, error: BaseException) -> InternalError:
+        where = handler_name(error)
+        log = write_error_log(error, where)
+        detail = clean((str(error).splitlines() or [""])[0])
+        if len(detail) > 200:
+            detail = detail[:199] + "…"
+        text = f"{type(error).__name__}: {detail}" if detail else type(error).__name__
+        message = (f"Internal error in {where}: {text} — details in {log}; "
+                   "your experiment is kept.")
+        record = InternalError(where, error, message, log)
+        self.errors.append(record)
+        key = (where, type(error).__name__)
+        now = time.monotonic()
+        if now - self._notified.get(key, -RENOTIFY_S) >= RENOTIFY_S:
+            self._notified[key] = now
+            self._notify(message, title="ktui hit a bug (it keeps running)", severity="error",
+                         timeout=12, markup=False)
+        return record
+
+
+_ORIGINAL_DISPATCH: Any = None
+
+
+def install_dispatch_guard() -> None:
+    """Wrap ``MessagePump._dispatch_message`` (once) so an app with a
+    ``survive_handler_error(error) -> bool`` method can keep a node's message loop alive.
+
+    Textual 8.2: ``_process_messages_loop`` calls ``_dispatch_message`` for each message and
+    leaves the loop when it raises. Apps without the method see no change.
+    """
+    global _ORIGINAL_DISPATCH
+    if _ORIGINAL_DISPATCH is not None:
+        return
+    original = MessagePump._dispatch_message
+    _ORIGINAL_DISPATCH = original
+
+    async def _dispatch_message(self: MessagePump, message: Any) -> None:
+        _rich_traceback_omit = True  # noqa: F841 (read by Rich's traceback renderer)
+        try:
+            await original(self, message)
+        except Exception as error:
+            try:
+                survive = getattr(self.app, "survive_handler_error", None)
+            except Exception:  # no active app: nothing to ask
+                survive = None
+            if survive is None or not survive(error):
+                raise
+
+    MessagePump._dispatch_message = _dispatch_message  # type: ignore[method-assign]
+
+
+def print_safely(text: str) -> None:
+    """A line on stderr that never raises (the terminal may be gone after a SIGHUP)."""
+    try:
+        print(text, file=sys.stderr, flush=True)
+    except (OSError, ValueError):
+        pass
+
+
+__all__ = [
+    "ErrorNet", "InternalError", "cache_dir", "display_path", "errors_log_path",
+    "handler_name", "install_dispatch_guard", "print_safely", "raised_in_ktui",
+    "write_error_log",
+]

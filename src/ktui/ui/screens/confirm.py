@@ -1,0 +1,90 @@
+"""A yes/no question in a small modal: the one way ktui asks before it throws work away.
+
+``push_screen(ConfirmScreen("Stop it and quit?"), callback)`` calls ``callback(True)`` for
+yes (``y``, ``enter`` or the Yes button) and ``callback(False)`` for no (``n``, ``escape`` or
+the No button). The keys are priority bindings, so a focused widget underneath cannot take
+them; the buttons are for the mouse only (not focusable), so ``enter`` always means yes and
+never "press whichever button has focus".
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Static
+
+
+class ConfirmScreen(ModalScreen[bool]):
+    """Ask ``question``; dismiss with True (yes) or False (no)."""
+
+    DEFAULT_CSS = """
+    ConfirmScreen {
+        align: center middle;
+        background: $background 60%;
+    }
+    ConfirmScreen > #confirm {
+        width: auto;
+        min-width: 40;
+        max-width: 80%;
+        height: auto;
+        border: round $warning;
+        padding: 0 1;
+        background: $surface;
+    }
+    ConfirmScreen #confirm-question {
+        width: auto;
+        max-width: 100%;
+        height: auto;
+    }
+    ConfirmScreen #confirm-keys {
+        width: auto;
+        height: auto;
+        color: $text-muted;
+        margin-top: 1;
+    }
+    ConfirmScreen #confirm-buttons {
+        width: 100%;
+        height: 1;
+        align-horizontal: right;
+        margin-top: 1;
+    }
+    ConfirmScreen #confirm-buttons Button {
+        margin-left: 2;
+    }
+    """
+
+    BINDINGS = [
+        Binding("y,enter", "answer(True)", "Yes", priority=True, id="confirm_yes"),
+        Binding("n,escape", "answer(False)", "No", priority=True, id="confirm_no"),
+    ]
+
+    def __init__(self, question: str, yes: str = "Yes", no: str = "No") -> None:
+        super().__init__()
+        self.question = question
+        self.yes = yes
+        self.no = no
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="confirm"):
+            # Text, not markup: a question may quote a user's name with brackets in it.
+            yield Static(Text(self.question, style="bold"), id="confirm-question")
+            yield Static(Text(f"y/enter: {self.yes.lower()} · n/esc: {self.no.lower()}"),
+                         id="confirm-keys")
+            with Horizontal(id="confirm-buttons"):
+                yield Button(self.no, id="confirm-no-button", compact=True,
+                             action="screen.answer(False)")
+                yield Button(self.yes, id="confirm-yes-button", variant="warning",
+                             compact=True, action="screen.answer(True)")
+
+    def on_mount(self) -> None:
+        for button in self.query(Button):
+            button.can_focus = False
+
+    def action_answer(self, yes: bool) -> None:
+        self.dismiss(bool(yes))
+
+
+__all__ = ["ConfirmScreen"]
