@@ -42,12 +42,18 @@ class Mode:
     startup_repeats: int
     fps_scan: tuple[float, ...]
     jit: bool
+    #: Memory soak: epochs of a small recorded run (benchmarks/soak.py), and whether to
+    #: measure the unrecorded baseline too.
+    soak_epochs: int
+    soak_baseline: bool
 
 
 QUICK = Mode("quick", samples=15_000, epochs=3, pairs=2, seed_samples=10_000, seed_epochs=2,
-             app_epochs=3, app_pairs=1, startup_repeats=1, fps_scan=(), jit=False)
+             app_epochs=3, app_pairs=1, startup_repeats=1, fps_scan=(), jit=False,
+             soak_epochs=2000, soak_baseline=False)
 FULL = Mode("full", samples=0, epochs=5, pairs=2, seed_samples=0, seed_epochs=2,
-            app_epochs=8, app_pairs=2, startup_repeats=3, fps_scan=(1.0, 10.0), jit=True)
+            app_epochs=8, app_pairs=2, startup_repeats=3, fps_scan=(1.0, 10.0), jit=True,
+            soak_epochs=6000, soak_baseline=True)
 
 #: name -> (target, higher is better, what it is)
 TARGETS: dict[str, tuple[float | None, bool, str]] = {
@@ -59,6 +65,7 @@ TARGETS: dict[str, tuple[float | None, bool, str]] = {
     "tty_bytes_per_s": (20_000, False, "bytes/s to the terminal while training (120×40)"),
     "peak_rss_ratio": (1.25, False, "peak RSS of ktui train ÷ seed 001 script"),
     "matmul_fraction": (None, True, "MLP epoch FLOP/s ÷ 2048² matmul FLOP/s"),
+    "soak_kb_per_epoch": (1.0, False, "RSS growth of a recorded run after warm-up, KB/epoch"),
 }
 
 
@@ -196,6 +203,37 @@ class Bench:
         self.notes["peak_rss_ratio"] = f"{k:,.0f} MB vs {seed:,.0f} MB"
 
 
+    # -- memory soak (a subprocess: its RSS is its own) ----------------------------------
+    def soak(self) -> None:
+        m = self.mode
+        main = _soak_run(m.soak_epochs)
+        k = main["kb_per_epoch"]
+        self.results["soak_kb_per_epoch"] = k
+        self.extra.update(soak_mb_per_1000_epochs=main["mb_per_1000_epochs"],
+                          soak_epochs=main["epochs"], soak_warmup=main["warmup"],
+                          soak_rss_mb=[round(main["start_mb"], 1), round(main["end_mb"], 1)])
+        note = (f"{main['mb_per_1000_epochs']:.2f} MB per 1000 epochs; {main['epochs']} epochs, "
+                f"{main['warmup']} warm-up")
+        if m.soak_baseline:
+            base = _soak_run(min(m.soak_epochs, 2000), "--no-run-dir")
+            self.extra["soak_no_run_dir_kb_per_epoch"] = base["kb_per_epoch"]
+            note += f"; {base['kb_per_epoch']:.2f} KB/epoch with no run directory"
+        self.notes["soak_kb_per_epoch"] = note
+
+
+def _soak_run(epochs: int, *flags: str) -> dict:
+    import subprocess
+
+    from benchmarks.apps import Unavailable
+
+    done = subprocess.run([sys.executable, "-m", "benchmarks.soak", "--epochs", str(epochs),
+                           "--json", *flags], capture_output=True, text=True, cwd=HERE.parent)
+    lines = done.stdout.strip().splitlines()
+    if done.returncode or not lines:
+        raise Unavailable(f"the soak exited {done.returncode}: {done.stderr[-300:]}")
+    return json.loads(lines[-1])
+
+
 def _steady_rates(run) -> list[float]:
     return run.rates[1:] or run.rates
 
@@ -272,6 +310,7 @@ def main(argv: list[str] | None = None) -> int:
         bench.attempt(["first_frame_s", "tf_import_s"], bench.startup)
         bench.attempt(["tui_vs_headless", "tty_bytes_per_s", "peak_rss_ratio"],
                       lambda: bench.apps(Path(tmp)))
+        bench.attempt(["soak_kb_per_epoch"], bench.soak)
         bench.attempt(["tape_vs_fit", "matmul_fraction", "vs_seed_script"], bench.throughput)
     elapsed = time.perf_counter() - started
     meta = {"machine": machine(), "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),

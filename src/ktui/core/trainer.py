@@ -633,6 +633,8 @@ class _Run:
         """
         if self.run_dir is None:
             return
+        if self.recorder is not None and self.recorder.failure:
+            return  # the epoch's log row was not written: a checkpoint would skip it on resume
         epoch = np.asarray(event.epoch, np.int64)
         self.epoch_var.assign(epoch)
         self.last_ckpt.save(checkpoint_number=event.epoch)
