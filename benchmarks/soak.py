@@ -98,7 +98,7 @@ def soak(epochs: int, record: bool = True, root: Path | None = None) -> SoakResu
     """
     from ktui.core.events import EpochDone, RunFailed
     from ktui.core.runs import RunDir
-    from ktui.core.trainer import train
+    from ktui.core.session import start_run
 
     spec = soak_spec(epochs)
     samples: list[int] = []
@@ -110,7 +110,7 @@ def soak(epochs: int, record: bool = True, root: Path | None = None) -> SoakResu
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="ktui-soak-") as tmp:
         run = RunDir.create(root or Path(tmp), spec) if record else None
-        final = train(spec, sink, run_dir=run)
+        final = start_run(spec, [sink], run=run, record=record).join()
     if isinstance(final, RunFailed):
         raise RuntimeError(f"the soak run failed: {final.message}")
     warmup = max(WARMUP_MIN, epochs // 4)

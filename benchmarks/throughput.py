@@ -64,7 +64,7 @@ class Rates:
 
 def ktui_rates(spec: ExperimentSpec, splits=None) -> Rates:
     """ktui's trainer, headless and unrecorded: ``EpochDone.samples_per_s`` per epoch."""
-    from ktui.core.trainer import train
+    from ktui.core.session import start_run
 
     rates = Rates()
 
@@ -72,7 +72,7 @@ def ktui_rates(spec: ExperimentSpec, splits=None) -> Rates:
         if isinstance(event, EpochDone):
             rates.per_epoch.append(event.samples_per_s)
 
-    final = train(spec, sink)
+    final = start_run(spec, [sink], record=False).join()
     if isinstance(final, RunFailed):
         raise RuntimeError(f"ktui's trainer failed: {final.message}")
     return rates

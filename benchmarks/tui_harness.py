@@ -1,7 +1,7 @@
 """``python -m benchmarks.tui_harness ARGS`` = ``python -m ktui ARGS``, plus a tap on the events.
 
-The TUI calls ``ktui.core.trainer.train`` itself; this wraps that function so that every event
-also goes, as one JSON line with a ``t`` field (``time.monotonic()``, comparable across
+The TUI starts its runs with ``ktui.core.session.start_run``; this wraps that function so that
+every event also goes, as one JSON line with a ``t`` field (``time.monotonic()``, comparable across
 processes on Linux), to the file named by ``$KTUI_BENCH_EVENTS``. The benchmark reads
 samples/s from it when the TUI records no run directory of its own, and uses the timestamps
 to know when training started and ended. The tap costs one small write per event.
@@ -16,25 +16,24 @@ import time
 
 
 def _install_tap(path: str) -> None:
-    import ktui.core.trainer as trainer
+    import ktui.core.session as session
     from ktui.core.events import StepDone, to_dict
 
-    real_train = trainer.train
+    real_start = session.start_run
     out = open(path, "a", buffering=1, encoding="utf-8")  # noqa: SIM115 - lives as long as the app
 
-    def train(spec, sink, *args, **kwargs):
-        def tapped(event):
-            if not isinstance(event, StepDone):
-                data = to_dict(event)
-                data.pop("weights", None)
-                data.pop("layers", None)
-                data["t"] = time.monotonic()
-                out.write(json.dumps(data, default=str) + "\n")
-            sink(event)
+    def tap(event) -> None:
+        if not isinstance(event, StepDone):
+            data = to_dict(event)
+            data.pop("weights", None)
+            data.pop("layers", None)
+            data["t"] = time.monotonic()
+            out.write(json.dumps(data, default=str) + "\n")
 
-        return real_train(spec, tapped, *args, **kwargs)
+    def start_run(spec, sinks, *args, **kwargs):
+        return real_start(spec, [tap, *sinks], *args, **kwargs)
 
-    trainer.train = train
+    session.start_run = start_run
 
 
 def main() -> int:

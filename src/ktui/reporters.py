@@ -1,6 +1,7 @@
 """How ``ktui train`` shows a run: JSON lines, plain lines, or a live bar on a terminal.
 
-Each reporter is a sink for the core's events. None touches TensorFlow.
+Each reporter is a sink for the core's events, and reads what it prints from the run's
+:class:`RunHistory` (the same one the TUI draws). None touches TensorFlow.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from ktui.core.events import (
     StepDone,
     to_json,
 )
+from ktui.core.history import RunHistory
 from ktui.core.summary import summary_text
 from ktui.core.text import clean
 
@@ -40,21 +42,22 @@ def _fmt(value: float | None) -> str:
     return f"{value:.4f}" if abs(value) < 1000 else f"{value:.4g}"
 
 
-def epoch_line(event: EpochDone, started: RunStarted | None) -> str:
-    """``epoch  3/10  loss 0.6182  val_loss 0.5987  accuracy 0.7711 ...  W=3.27 b=1.81  0.4s``"""
+def epoch_line(event: EpochDone, history: RunHistory) -> str:
+    """``epoch  3/10  loss 0.6182  val_loss 0.5987  accuracy 0.7711 ...  W=3.27 b=1.81  0.4s``
+    (W and b for a W-and-b model: ``history`` has taken ``event`` in)."""
     width = len(str(event.epochs))
     parts = [f"epoch {event.epoch:>{width}}/{event.epochs}", f"loss {_fmt(event.loss)}"]
     if event.val_loss is not None:
         parts.append(f"val_loss {_fmt(event.val_loss)}")
     parts += [f"{k} {_fmt(v)}" for k, v in event.metrics.items()]
     parts += [f"val_{k} {_fmt(v)}" for k, v in event.val_metrics.items()]
-    if started is not None and started.task == "regression" and len(event.weights) == 1:
-        layer = event.weights[0]
-        if layer.kernel is not None and layer.kernel.values:
-            ws = ",".join(f"{w:.3f}" for w in layer.kernel.values)
-            parts.append(f"W={ws}")
-        if layer.bias is not None and layer.bias.values:
-            parts.append(f"b={layer.bias.values[0]:.3f}")
+    if history.wb_model:
+        latest = {label: ys[-1] for label, ys in history.weights.items() if ys}
+        ws = [v for label, v in latest.items() if label.startswith("W")]
+        if ws:
+            parts.append("W=" + ",".join(f"{w:.3f}" for w in ws))
+        if "b" in latest:
+            parts.append(f"b={latest['b']:.3f}")
     parts.append(f"{event.seconds:.2f}s")
     return "  ".join(parts)
 
@@ -64,14 +67,14 @@ class PlainReporter:
 
     def __init__(self, out: IO[str], err: IO[str]) -> None:
         self.out, self.err = out, err
-        self.started: RunStarted | None = None
+        self.history = RunHistory()
 
     def __call__(self, event: Event) -> None:
+        self.history.apply(event)
         if isinstance(event, RunStarted):
-            self.started = event
             self._line(self.run_header(event))
         elif isinstance(event, EpochDone):
-            self._line(epoch_line(event, self.started))
+            self._line(epoch_line(event, self.history))
         elif isinstance(event, Paused):
             self._line(f"paused at epoch {event.epoch}, step {event.step}")
         elif isinstance(event, Resumed):
@@ -128,6 +131,7 @@ class ProgressReporter(PlainReporter):
 
     def __call__(self, event: Event) -> None:
         if isinstance(event, Evaluating):
+            self.history.apply(event)
             self.status = self.console.status(f"evaluating the {event.split} set…")
             self.status.start()
             return
@@ -135,18 +139,23 @@ class ProgressReporter(PlainReporter):
             self.status.stop()
             self.status = None
         if isinstance(event, StepDone):
-            if self.task is None:
-                self.progress.start()
-                self.task = self.progress.add_task("", total=event.steps_per_epoch,
-                                                   epoch=event.epoch, rate=0.0, loss="-")
-            self.progress.update(self.task, completed=event.step, epoch=event.epoch,
-                                 rate=event.steps_per_s, loss=_fmt(event.loss))
+            self._show_step(event)
             return
         if isinstance(event, (EpochDone, RunFinished, RunFailed)) and self.task is not None:
             self.progress.remove_task(self.task)
             self.progress.stop()
             self.task = None
         super().__call__(event)
+
+    def _show_step(self, event: StepDone) -> None:
+        h = self.history
+        h.apply(event)
+        if self.task is None:
+            self.progress.start()
+            self.task = self.progress.add_task("", total=h.steps_per_epoch, epoch=event.epoch,
+                                               rate=0.0, loss="-")
+        self.progress.update(self.task, completed=h.step, epoch=event.epoch,
+                             rate=h.steps_per_s, loss=_fmt(h.step_loss))
 
     def _line(self, text: str) -> None:
         self.console.print(clean(text, keep_newlines=True), markup=False, highlight=False)

@@ -13,7 +13,7 @@ import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ktui.core.runs import format_age
+from ktui.core.runs.listing import format_age
 from ktui.core.text import clean
 
 #: Fixed notation for values in this range (and 0); scientific outside it.

@@ -1,4 +1,5 @@
-"""TUI tests: every app in test mode (no TensorFlow warm-up, no clocks, no blink)."""
+"""TUI tests: every app made with ``make_test_app`` (helpers.TEST_SETTINGS: no TensorFlow
+warm-up, no clocks shown, no blink, no animation)."""
 
 from __future__ import annotations
 

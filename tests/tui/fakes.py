@@ -1,4 +1,4 @@
-"""Scripted stand-ins for ``ktui.core.trainer.train``: deterministic events, no TensorFlow.
+"""Scripted stand-ins for ``ktui.core.training.loop.train``: deterministic events, no TensorFlow.
 
 Each fake has the trainer's signature, sends events to ``sink`` from the calling (worker)
 thread, honours the :class:`TrainerControl` (pause, single step, stop) between steps, and
@@ -11,7 +11,6 @@ import math
 import time
 from collections.abc import Callable, Iterator
 
-from ktui.core.control import TrainerControl
 from ktui.core.events import (
     EpochDone,
     Event,
@@ -26,6 +25,7 @@ from ktui.core.events import (
     TensorStats,
 )
 from ktui.core.spec import ExperimentSpec
+from ktui.core.training.control import TrainerControl
 
 Sink = Callable[[Event], None]
 
@@ -47,7 +47,7 @@ def linear_events(epochs: int = 10, steps: int = 4) -> Iterator[Event]:
         total_params=2, trainable_params=2, epochs=epochs, start_epoch=0,
         steps_per_epoch=steps, batch_size=200, train_samples=800, val_samples=200,
         test_samples=200, task="regression", metric_names=("mae",),
-        true_weights=(3.0,), true_bias=2.0, initial_weights=start)
+        true_weights=(3.0,), true_bias=2.0, initial_weights=start, wb_model=True)
     g = 0
     for e in range(1, epochs + 1):
         for s in range(1, steps + 1):
@@ -76,7 +76,7 @@ def classifier_events(epochs: int = 8, steps: int = 20) -> Iterator[Event]:
         total_params=178_110, trainable_params=178_110, epochs=epochs, start_epoch=0,
         steps_per_epoch=steps, batch_size=256, train_samples=9000, val_samples=1000,
         test_samples=10_000, task="classification", metric_names=("accuracy",),
-        initial_weights=start)
+        initial_weights=start, wb_model=False)
     g = 0
     for e in range(1, epochs + 1):
         for s in range(1, steps + 1):

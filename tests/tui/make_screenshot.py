@@ -1,7 +1,7 @@
 """Write ``assets/training-view.svg``, the README's picture of the training view.
 
 ``python -m tests.tui.make_screenshot`` (from the repository root) replays the scripted
-linear-gd run to the end in test mode at 120×40, so the file is the same on every machine;
+linear-gd run to the end with the test settings at 120×40, so the file is the same on every machine;
 ``test_readme_screenshot_is_current`` checks that it is.
 """
 
@@ -11,10 +11,8 @@ import asyncio
 import sys
 from pathlib import Path
 
-from ktui.ui.app import make_app
-
 from .fakes import linear_events, scripted
-from .helpers import settle
+from .helpers import make_test_app, settle
 
 ASSET = Path(__file__).resolve().parents[2] / "assets" / "training-view.svg"
 SIZE = (120, 40)
@@ -22,7 +20,7 @@ SIZE = (120, 40)
 
 async def render() -> str:
     """The finished linear-gd training view as SVG text."""
-    app = make_app(test_mode=True, start=True,
+    app = make_test_app(start=True,
                    train_fn=scripted(linear_events, test={"loss": 1.021, "mae": 0.807}))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)

@@ -14,7 +14,9 @@ from pathlib import Path
 
 from ktui.core.events import EpochDone, Event, RunFailed, RunFinished, StepDone
 from ktui.core.presets import get_preset
-from ktui.core.runs import RunDir, RunRecorder, atomic_write
+from ktui.core.runs import RunDir
+from ktui.core.runs.recorder import RunRecorder
+from ktui.core.runs.storage import atomic_write
 from ktui.core.spec import ExperimentSpec, dumps
 
 from .fakes import classifier_events, linear_events

@@ -25,19 +25,20 @@ from textual.widgets import DataTable, Static
 from ktui.core.presets import get_preset
 from ktui.core.runs import RunDir
 from ktui.ui import app as app_module
-from ktui.ui.app import KtuiApp, install_signal_handlers, make_app
+from ktui.ui.app import KtuiApp, install_signal_handlers
 from ktui.ui.commands import key_label
 from ktui.ui.screens import runs as runs_module
 from ktui.ui.screens.confirm import ConfirmScreen
 from ktui.ui.screens.help import HelpScreen, help_renderable, section_lines, sections
 from ktui.ui.screens.layer_form import LayerFormScreen
+from ktui.ui.screens.recorded_run import RecordedRunScreen
 from ktui.ui.screens.runs import RunsScreen, middle_ellipsis
 from ktui.ui.screens.setup import SetupScreen
-from ktui.ui.screens.training import RecordedRunScreen, TrainingScreen
+from ktui.ui.screens.training import TrainingScreen
 from ktui.ui.widgets.layer_stack import LayerStack
 
 from .fakes import classifier_events, linear_events, scripted
-from .helpers import feed, until
+from .helpers import feed, make_test_app, until
 from .recorded_runs import finish, make_runs_root, write_run
 from .test_flows import text_of
 
@@ -71,7 +72,7 @@ def slow_run(**kwargs: object):
 async def test_an_action_that_raises_is_logged_shown_and_survived(
         private_cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(SetupScreen, "action_save_spec", boom)
-    app = make_app(test_mode=True)
+    app = make_test_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("ctrl+s")
         await until(pilot, lambda: bool(app.internal_errors))
@@ -94,12 +95,12 @@ async def test_a_message_handler_that_raises_keeps_its_screen_working(
     # Textual leaves a node's message loop when a handler raises: the screen would ignore
     # every later key. The guard keeps the loop going.
     monkeypatch.setattr(SetupScreen, "action_duplicate_layer", boom)
-    app = make_app(test_mode=True)
+    app = make_test_app()
     async with app.run_test(size=(120, 36)) as pilot:
         screen = app.screen
-        await pilot.click("#btn-duplicate")  # Button.Pressed -> SetupScreen.on_button_pressed
+        await pilot.click("#btn-duplicate")  # the button's action -> action_duplicate_layer
         await until(pilot, lambda: bool(app.internal_errors))
-        assert app.internal_errors[0].where == "SetupScreen.on_button_pressed"
+        assert app.internal_errors[0].where == "boom"
         layers = len(app.spec.layers)
         await pilot.click("#btn-remove")  # the same screen still handles its messages
         await until(pilot, lambda: len(app.spec.layers) == layers - 1)
@@ -108,7 +109,7 @@ async def test_a_message_handler_that_raises_keeps_its_screen_working(
 
 
 async def test_a_timer_callback_bug_in_ktui_code_is_survived() -> None:
-    app = make_app(test_mode=True)
+    app = make_test_app()
     async with app.run_test(size=SIZE) as pilot:
         app.set_timer(0.01, partial(app.toggle_compare, None))  # type: ignore[arg-type]
         await until(pilot, lambda: bool(app.internal_errors))
@@ -119,7 +120,7 @@ async def test_a_timer_callback_bug_in_ktui_code_is_survived() -> None:
 
 
 async def test_an_error_storm_still_ends_the_app() -> None:
-    app = make_app(test_mode=True)
+    app = make_test_app()
     with pytest.raises(AttributeError):
         async with app.run_test(size=SIZE) as pilot:
             for _ in range(40):
@@ -131,7 +132,7 @@ async def test_an_error_storm_still_ends_the_app() -> None:
 
 async def test_a_failure_at_startup_still_ends_the_app(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(KtuiApp, "on_mount", boom)
-    app = make_app(test_mode=True)
+    app = make_test_app()
     with pytest.raises(RuntimeError, match="injected failure"):
         async with app.run_test(size=SIZE) as pilot:
             await pilot.pause()
@@ -142,7 +143,7 @@ async def test_a_pilot_test_still_fails_on_a_survived_error(
         monkeypatch: pytest.MonkeyPatch) -> None:
     # The net never hides a bug from the test suite: run_test re-raises it at the end.
     monkeypatch.setattr(SetupScreen, "action_save_spec", boom)
-    app = make_app(test_mode=True)
+    app = make_test_app()
     with pytest.raises(RuntimeError, match="injected failure"):
         async with app.run_test(size=SIZE) as pilot:
             await pilot.press("ctrl+s")
@@ -178,7 +179,7 @@ async def test_a_damaged_run_never_ends_the_app(damage: str, tmp_path: Path,
     monkeypatch.chdir(tmp_path)
     runs = make_runs_root(tmp_path / "ktui-runs")
     DAMAGES[damage](runs["best"])
-    app = make_app(test_mode=True, runs_dir="ktui-runs")
+    app = make_test_app(runs_dir="ktui-runs")
     async with app.run_test(size=(120, 36)) as pilot:
         await pilot.press("ctrl+l")
         screen = app.screen
@@ -216,7 +217,7 @@ async def test_runs_list_reads_run_by_run_when_the_core_listing_raises(
         raise TypeError("an unforeseen damage")
 
     monkeypatch.setattr(runs_module, "list_runs", broken_listing)
-    app = make_app(test_mode=True, runs_dir="ktui-runs")
+    app = make_test_app(runs_dir="ktui-runs")
     async with app.run_test(size=(120, 36)) as pilot:
         await pilot.press("ctrl+l")
         screen = app.screen
@@ -240,7 +241,7 @@ async def test_runs_list_shows_whole_status_words(size: tuple[int, int], tmp_pat
     long.name = "fashion-mlp-with-a-much-longer-name-than-usual"
     write_run(tmp_path / "ktui-runs", long, finish(classifier_events()),
               "20260109-090000-fashion-mlp-with-a-much-longer-name-than-usual")
-    app = make_app(test_mode=True, runs_dir="ktui-runs")
+    app = make_test_app(runs_dir="ktui-runs")
     async with app.run_test(size=size) as pilot:
         await pilot.press("ctrl+l")
         table = app.screen.query_one(DataTable)
@@ -267,7 +268,7 @@ def test_middle_ellipsis_keeps_both_ends() -> None:
 # ---- item 21: quitting during a run asks; ctrl+c does not ---------------------------------
 
 async def test_q_during_a_run_asks_and_no_keeps_training() -> None:
-    app = make_app(test_mode=True, start=True, train_fn=slow_run())
+    app = make_test_app(start=True, train_fn=slow_run())
     async with app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: isinstance(app.screen, TrainingScreen)
                     and app.screen.running and app.screen.control is not None)
@@ -290,7 +291,7 @@ async def test_q_during_a_run_asks_and_no_keeps_training() -> None:
 
 
 async def test_ctrl_c_quits_at_once_and_still_stops_the_trainer() -> None:
-    app = make_app(test_mode=True, start=True, train_fn=slow_run())
+    app = make_test_app(start=True, train_fn=slow_run())
     async with app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: isinstance(app.screen, TrainingScreen)
                     and app.screen.control is not None)
@@ -302,7 +303,7 @@ async def test_ctrl_c_quits_at_once_and_still_stops_the_trainer() -> None:
 
 
 async def test_q_without_a_run_quits_without_asking() -> None:
-    app = make_app(test_mode=True)
+    app = make_test_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("q")
         await until(pilot, lambda: not app.is_running)
@@ -313,7 +314,7 @@ async def test_q_without_a_run_quits_without_asking() -> None:
                                              ("escape", False)])
 async def test_confirm_screen_keys(key: str, answer: bool) -> None:
     answers: list[bool | None] = []
-    app = make_app(test_mode=True)
+    app = make_test_app()
     async with app.run_test(size=SIZE) as pilot:
         app.push_screen(ConfirmScreen("Really?"), answers.append)
         await until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
@@ -388,7 +389,7 @@ def test_a_signal_stops_the_run_cleanly_and_restores_the_terminal(
 
 
 def test_signal_handlers_respect_nohup_and_are_undone() -> None:
-    app = make_app(test_mode=True)
+    app = make_test_app()
     before_term = signal.getsignal(signal.SIGTERM)
     before_hup = signal.signal(signal.SIGHUP, signal.SIG_IGN)
     try:
@@ -434,7 +435,7 @@ async def test_palette_lists_quit_once_and_shows_keys(tmp_path: Path,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     make_runs_root(tmp_path / "ktui-runs")
-    app = make_app(test_mode=True, runs_dir="ktui-runs")
+    app = make_test_app(runs_dir="ktui-runs")
     async with app.run_test(size=(120, 36)) as pilot:
         entries = await _palette_entries(pilot, app)
         titles = [e.splitlines()[0] for e in entries]
@@ -465,7 +466,7 @@ async def test_screenshot_key_saves_in_the_current_folder(tmp_path: Path,
     work = tmp_path / "work"
     work.mkdir()
     monkeypatch.chdir(work)
-    app = make_app(test_mode=True)
+    app = make_test_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("f12")
         await until(pilot, lambda: (work / "ktui-screen-1.svg").exists())
@@ -480,7 +481,7 @@ async def test_screenshot_of_a_past_run_goes_into_its_folder(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     runs = make_runs_root(tmp_path / "ktui-runs")
-    app = make_app(test_mode=True, runs_dir="ktui-runs")
+    app = make_test_app(runs_dir="ktui-runs")
     async with app.run_test(size=(120, 36)) as pilot:
         await pilot.press("ctrl+l")
         table = app.screen.query_one(DataTable)
@@ -505,7 +506,7 @@ async def test_screenshot_of_a_live_run_goes_into_its_folder(
     monkeypatch.chdir(tmp_path)
     run_dir = tmp_path / "ktui-runs" / "20260110-120000-linear-gd"
     run_dir.mkdir(parents=True)
-    app = make_app(test_mode=True)
+    app = make_test_app()
     async with app.run_test(size=SIZE) as pilot:
         screen = await feed(pilot, list(linear_events())[:6])
         screen.run_dir = str(run_dir)  # what the real trainer's RunRecording message sets
@@ -517,7 +518,7 @@ async def test_screenshot_of_a_live_run_goes_into_its_folder(
 async def test_screenshot_into_a_folder_that_cannot_be_written_is_explained(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
-    app = make_app(test_mode=True)
+    app = make_test_app()
     async with app.run_test(size=SIZE) as pilot:
         assert app.deliver_screenshot(path=str(tmp_path / "missing")) is None
         await pilot.pause()
@@ -530,14 +531,14 @@ async def test_screenshot_into_a_folder_that_cannot_be_written_is_explained(
 
 def _help_text() -> str:
     console = Console(width=200, file=io.StringIO(), record=True)
-    console.print(help_renderable())
+    console.print(help_renderable(sections(KtuiApp)))
     return console.export_text()
 
 
 def test_help_lists_every_binding_of_every_view() -> None:
     text = _help_text()
     assert "ctrl+n" in text and "add a layer, wherever the focus is" in text
-    lines = [(keys.split(), what) for s in sections() for keys, what in section_lines(s)]
+    lines = [(keys.split(), what) for s in sections(KtuiApp) for keys, what in section_lines(s)]
     for cls in (SetupScreen, LayerStack, LayerFormScreen, RunsScreen, TrainingScreen,
                 RecordedRunScreen, KtuiApp):
         for binding in Binding.make_bindings(cls.__dict__.get("BINDINGS", ())):
@@ -549,7 +550,7 @@ def test_help_lists_every_binding_of_every_view() -> None:
 
 
 async def test_help_screen_opens_and_closes() -> None:
-    app = make_app(test_mode=True)
+    app = make_test_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("f1")
         await until(pilot, lambda: isinstance(app.screen, HelpScreen))

@@ -10,9 +10,10 @@ SCRIPT = textwrap.dedent("""
     import asyncio, sys
     from ktui.ui.app import make_app
     from ktui.ui.screens.setup import SetupScreen
+    from ktui.ui.settings import AppSettings
 
     async def main():
-        app = make_app(test_mode=True)
+        app = make_app(settings=AppSettings(warm_up_tf=False))
         async with app.run_test(size=(100, 30)) as pilot:
             await pilot.pause()
             assert isinstance(app.screen, SetupScreen)

@@ -8,9 +8,10 @@ import time
 from rich.console import Console
 from textual.widgets import Button, Input, Select, Static
 
+from ktui.core.events import EpochDone, StepDone
+from ktui.core.history import RunHistory
 from ktui.core.presets import get_preset
 from ktui.core.spec import LayerSpec
-from ktui.ui.app import make_app
 from ktui.ui.screens.help import HelpScreen
 from ktui.ui.screens.layer_form import LayerFormScreen
 from ktui.ui.screens.problems import ProblemsScreen
@@ -22,7 +23,7 @@ from ktui.ui.widgets.layer_stack import LayerStack
 from ktui.ui.widgets.model_summary import ModelSummary
 
 from .fakes import classifier_events, failing, linear_events, raising, scripted
-from .helpers import training, until
+from .helpers import make_test_app, training, until
 
 SIZE = (100, 30)
 
@@ -37,7 +38,7 @@ def text_of(widget: Static) -> str:
 # ---- the layer stack and its form ----------------------------------------------------------
 
 async def test_add_layer_through_the_form() -> None:
-    app = make_app(test_mode=True)
+    app = make_test_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("a")
         assert isinstance(app.screen, LayerFormScreen)
@@ -55,7 +56,7 @@ async def test_add_layer_through_the_form() -> None:
 
 
 async def test_bad_value_is_flagged_and_cannot_be_saved() -> None:
-    app = make_app(test_mode=True)
+    app = make_test_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("a")
         form = app.screen
@@ -76,7 +77,7 @@ async def test_bad_value_is_flagged_and_cannot_be_saved() -> None:
 
 
 async def test_form_changes_with_the_kind_and_reads_shapes() -> None:
-    app = make_app(test_mode=True)
+    app = make_test_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("a")
         form = app.screen
@@ -92,7 +93,7 @@ async def test_form_changes_with_the_kind_and_reads_shapes() -> None:
 
 
 async def test_cancel_help_and_edit_layer() -> None:
-    app = make_app(test_mode=True)
+    app = make_test_app()
     async with app.run_test(size=SIZE) as pilot:
         before = app.spec.copy()
         await pilot.press("a", "escape")
@@ -115,7 +116,7 @@ async def test_cancel_help_and_edit_layer() -> None:
 
 
 async def test_remove_move_and_duplicate() -> None:
-    app = make_app(get_preset("fashion-mlp"), test_mode=True)
+    app = make_test_app(get_preset("fashion-mlp"))
     async with app.run_test(size=SIZE) as pilot:
         stack = app.screen.query_one(LayerStack)
 
@@ -138,7 +139,7 @@ async def test_remove_move_and_duplicate() -> None:
 
 
 async def test_buttons_work_with_the_mouse() -> None:
-    app = make_app(test_mode=True)
+    app = make_test_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.click("#btn-duplicate")
         assert len(app.spec.layers) == 2
@@ -151,7 +152,7 @@ async def test_buttons_work_with_the_mouse() -> None:
 # ---- settings and presets ------------------------------------------------------------------
 
 async def test_preset_fills_everything() -> None:
-    app = make_app(test_mode=True)
+    app = make_test_app()
     async with app.run_test(size=SIZE) as pilot:
         app.screen.query_one("#preset", Select).value = "fashion-mlp"
         await pilot.pause()
@@ -168,7 +169,7 @@ async def test_preset_fills_everything() -> None:
 
 
 async def test_palette_command_loads_a_preset() -> None:
-    app = make_app(test_mode=True)
+    app = make_test_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("ctrl+p")
         await pilot.pause()
@@ -180,7 +181,7 @@ async def test_palette_command_loads_a_preset() -> None:
 
 
 async def test_settings_error_is_flagged_and_blocks_training() -> None:
-    app = make_app(test_mode=True, train_fn=scripted(linear_events))
+    app = make_test_app(train_fn=scripted(linear_events))
     async with app.run_test(size=SIZE) as pilot:
         row = app.screen.query_one("#f-train-learning_rate", FieldRow)
         row.query_one(Input).value = "0"
@@ -199,7 +200,7 @@ async def test_settings_error_is_flagged_and_blocks_training() -> None:
 
 
 async def test_switching_dataset_adapts_loss_and_metrics() -> None:
-    app = make_app(test_mode=True)
+    app = make_test_app()
     async with app.run_test(size=SIZE) as pilot:
         app.screen.query_one("#f-dataset-kind Select", Select).value = "fashion_mnist"
         await pilot.pause()
@@ -215,7 +216,7 @@ async def test_switching_dataset_adapts_loss_and_metrics() -> None:
 async def test_impossible_stack_is_explained_before_training() -> None:
     spec = get_preset("fashion-mlp")
     spec.layers[0] = LayerSpec("Reshape", {"target_shape": [780]})
-    app = make_app(spec, test_mode=True, train_fn=scripted(classifier_events))
+    app = make_test_app(spec, train_fn=scripted(classifier_events))
     async with app.run_test(size=SIZE) as pilot:
         summary = text_of(app.screen.query_one(ModelSummary))
         assert "layer 1 (Reshape)" in summary and "780" in summary
@@ -227,7 +228,7 @@ async def test_impossible_stack_is_explained_before_training() -> None:
 # ---- training ------------------------------------------------------------------------------
 
 async def test_train_from_setup_runs_to_the_end() -> None:
-    app = make_app(test_mode=True, train_fn=scripted(linear_events, test={"loss": 1.02}))
+    app = make_test_app(train_fn=scripted(linear_events, test={"loss": 1.02}))
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("ctrl+r")
         await pilot.pause()
@@ -236,12 +237,12 @@ async def test_train_from_setup_runs_to_the_end() -> None:
         assert screen.view.epochs_done == 10
         result = text_of(screen.query_one("#result", Static))
         assert "Finished after 10 epochs" in result and "loss 1.02" in result
-        assert screen.query_one(LossChart).train[-1] < screen.query_one(LossChart).train[0]
+        assert screen.view.train_loss[-1] < screen.view.train_loss[0]
 
 
 async def test_start_pause_step_resume_stop() -> None:
     train = scripted(lambda: linear_events(epochs=100, steps=10), step_delay=0.005)
-    app = make_app(test_mode=True, start=True, train_fn=train)
+    app = make_test_app(start=True, train_fn=train)
     async with app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: isinstance(app.screen, TrainingScreen))
         screen = training(app)
@@ -263,7 +264,7 @@ async def test_start_pause_step_resume_stop() -> None:
 
 
 async def test_rerun_and_back_keep_the_stack() -> None:
-    app = make_app(get_preset("fashion-mlp"), test_mode=True, start=True,
+    app = make_test_app(get_preset("fashion-mlp"), start=True,
                    train_fn=scripted(classifier_events))
     async with app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: isinstance(app.screen, TrainingScreen)
@@ -282,7 +283,7 @@ async def test_rerun_and_back_keep_the_stack() -> None:
 
 
 async def test_run_failed_is_shown_and_the_app_keeps_working() -> None:
-    app = make_app(test_mode=True, start=True, train_fn=failing())
+    app = make_test_app(start=True, train_fn=failing())
     async with app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: isinstance(app.screen, TrainingScreen)
                     and app.screen.view.state == "failed")
@@ -293,7 +294,7 @@ async def test_run_failed_is_shown_and_the_app_keeps_working() -> None:
 
 
 async def test_a_raising_trainer_is_shown_not_fatal() -> None:
-    app = make_app(test_mode=True, start=True, train_fn=raising)
+    app = make_test_app(start=True, train_fn=raising)
     async with app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: isinstance(app.screen, TrainingScreen)
                     and app.screen.view.state == "failed")
@@ -315,7 +316,7 @@ async def test_quit_during_a_run_stops_the_trainer_quickly() -> None:
         time.sleep(5)  # a trainer slow to notice must not hold the UI hostage
         raise AssertionError("unreachable in the test")
 
-    app = make_app(test_mode=True, start=True, train_fn=never_ending)
+    app = make_test_app(start=True, train_fn=never_ending)
     t0 = 0.0
     async with app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: "control" in seen)
@@ -330,20 +331,22 @@ async def test_quit_during_a_run_stops_the_trainer_quickly() -> None:
 # ---- charts --------------------------------------------------------------------------------
 
 def test_charts_redraw_only_when_data_changed() -> None:
+    history = RunHistory()
     chart = LossChart()
+    chart.bind(history)
     chart.flush(now=100.0)
     assert chart.flush(now=100.1) is False
-    chart.add_step(0.1, 1.0)
-    chart.add_step(0.2, 0.9)
+    history.apply(StepDone(1, 1, 10, 1, 1.0, 1.0), now=0.0)
+    history.apply(StepDone(1, 2, 10, 2, 0.9, 1.0), now=0.0)
     # New data waits for the minimum interval since the last redraw, however fast it comes ...
     assert chart.flush(now=100.5) is False
     assert chart.flush(now=101.0) is True and chart.flush(now=101.1) is False
-    chart.add_step(0.3, 0.8)
-    chart.add_epoch(1.0, 0.85, 0.9)
+    history.apply(StepDone(1, 3, 10, 3, 0.8, 1.0), now=0.0)
+    history.apply(EpochDone(1, 1, 0.85, 0.9, {}, {}, (), 1.0, 1.0), now=0.0)
     assert chart.flush(now=101.5) is False
     assert chart.flush(now=102.0) is True
     # ... while a change the user made (a new run) redraws at the next frame.
-    chart.reset()
+    chart.bind(RunHistory())
     assert chart.flush(now=102.1) is True and chart.flush(now=102.2) is False
 
 
@@ -351,7 +354,7 @@ def test_long_step_series_are_downsampled() -> None:
     xs = [float(i) for i in range(10_000)]
     dx, dy = downsample(xs, [1.0] * 10_000, 400)
     assert len(dx) == 400 and dx[-1] == 9_999.0 and all(v == 1.0 for v in dy)
-    chart = LossChart()
+    history = RunHistory()
     for i in range(5_000):
-        chart.add_step(i / 10, 1.0)
-    assert len(chart.step_x) <= 2_000
+        history.apply(StepDone(1, i + 1, 10, i + 1, 1.0, 1.0), now=0.0)
+    assert len(history.step_x) <= 2_000

@@ -1,7 +1,7 @@
 """Pilot tests of saving and opening specs, the runs list, past runs and comparison.
 
 Run directories are written by the core's RunRecorder from scripted event streams (no
-TensorFlow); the app runs in test mode with ``runs_dir`` pointing at them.
+TensorFlow); the app runs with the test settings and ``runs_dir`` pointing at them.
 """
 
 from __future__ import annotations
@@ -12,20 +12,19 @@ from pathlib import Path
 import pytest
 from textual.widgets import DataTable, Input, SelectionList, Static
 
-from ktui.core.events import EpochDone
+from ktui.core.history import RunHistory
 from ktui.core.presets import get_preset
 from ktui.core.spec import load
-from ktui.ui.app import make_app
+from ktui.ui.screens.recorded_run import RecordedRunScreen
 from ktui.ui.screens.runs import RunsScreen
 from ktui.ui.screens.setup import SetupScreen
 from ktui.ui.screens.spec_file import SpecFileScreen
-from ktui.ui.screens.training import RecordedRunScreen
 from ktui.ui.widgets.charts import LossChart, MetricChart, WeightsChart
 from ktui.ui.widgets.fields import FieldRow
 from ktui.ui.widgets.layer_stack import LayerStack
 
 from .fakes import linear_events
-from .helpers import feed, until
+from .helpers import feed, make_test_app, until
 from .recorded_runs import make_runs_root, scaled, write_run
 from .test_flows import text_of
 
@@ -36,7 +35,7 @@ SIZE = (100, 30)
 
 async def test_save_then_open_round_trip(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
-    app = make_app(get_preset("fashion-mlp"), test_mode=True)
+    app = make_test_app(get_preset("fashion-mlp"))
     async with app.run_test(size=SIZE) as pilot:
         app.screen.query_one("#f-train-epochs Input", Input).value = "7"
         await pilot.pause()
@@ -77,7 +76,7 @@ async def test_open_and_save_errors_are_shown_in_the_dialog(
     monkeypatch.chdir(tmp_path)
     (tmp_path / "bad.toml").write_text('ktui_spec = 1\nname = "x"\nwat = 3\n[train]\nepochz = 2\n')
     (tmp_path / "broken.toml").write_text("name = [unclosed\n")
-    app = make_app(test_mode=True)
+    app = make_test_app()
     async with app.run_test(size=SIZE) as pilot:
         before = app.spec.copy()
         await pilot.press("ctrl+o")
@@ -109,7 +108,7 @@ async def test_open_and_save_errors_are_shown_in_the_dialog(
 # ---- metrics and the hint line -----------------------------------------------------------
 
 async def test_metrics_are_ticked_from_the_ones_that_fit() -> None:
-    app = make_app(test_mode=True)
+    app = make_test_app()
     async with app.run_test(size=SIZE) as pilot:
         metrics = app.screen.query_one("#f-train-metrics SelectionList", SelectionList)
         assert [metrics.get_option_at_index(i).value for i in range(metrics.option_count)] == \
@@ -138,7 +137,7 @@ async def test_runs_list_shows_runs_and_problems(tmp_path: Path,
     make_runs_root(tmp_path / "ktui-runs")
     # One more with a time-stamped name, as RunDir.create names them.
     write_run(tmp_path / "ktui-runs", get_preset("linear-gd"), islice(linear_events(), 6))
-    app = make_app(test_mode=True, runs_dir="ktui-runs")
+    app = make_test_app(runs_dir="ktui-runs")
     async with app.run_test(size=(120, 30)) as pilot:
         await pilot.press("ctrl+l")
         screen = app.screen
@@ -166,7 +165,7 @@ async def test_open_a_past_run_and_load_its_spec(tmp_path: Path,
     runs["worse"].events_file.unlink()
     with open(runs["best"].events_file, "a") as f:
         f.write('{"event": "epoch_done", "epoch": "eleven"}\nnot json at all\n')
-    app = make_app(test_mode=True, runs_dir="ktui-runs")
+    app = make_test_app(runs_dir="ktui-runs")
     async with app.run_test(size=(120, 36)) as pilot:
         await pilot.press("ctrl+l")
         table = app.screen.query_one(DataTable)
@@ -175,12 +174,14 @@ async def test_open_a_past_run_and_load_its_spec(tmp_path: Path,
         view = app.screen
         assert isinstance(view, RecordedRunScreen)
         assert view.view.state == "finished" and view.view.epochs_done == 10
-        loss = view.query_one(LossChart)
-        assert len(loss.train) == 10 and len(loss.val) == 10 and len(loss.step_x) == 40
-        weights = view.query_one(WeightsChart)
-        assert weights.linear and set(weights.series) == {"W", "b"}
-        assert len(weights.series["W"]) == 10 and weights.true_w == (3.0,)
-        assert list(view.query_one(MetricChart).train) == ["mae"]
+        drawn = view.query_one(LossChart).history
+        assert drawn is view.view and view.query_one(WeightsChart).history is drawn
+        assert len(drawn.train_loss) == 10 and len(drawn.val_loss_points) == 10
+        assert len(drawn.step_x) == 40
+        assert drawn.wb_model and set(drawn.weights) == {"W", "b"}
+        assert len(drawn.weights["W"]) == 10 and drawn.true_weights == (3.0,)
+        assert list(drawn.train_metrics) == ["mae"]
+        assert view.query_one(WeightsChart).title == "W and b"
         result = text_of(view.query_one("#result", Static))
         assert "test:" in result and "2 lines could not be read" in result
         await pilot.press("r")  # read-only: nothing starts
@@ -192,7 +193,7 @@ async def test_open_a_past_run_and_load_its_spec(tmp_path: Path,
         await pilot.press("enter")
         view = app.screen
         assert isinstance(view, RecordedRunScreen) and view.view.epochs_done == 10
-        assert len(view.query_one(LossChart).train) == 10
+        assert len(view.view.train_loss) == 10
         await pilot.press("b")
         table.move_cursor(row=0)  # interrupted after 4 epochs
         await pilot.press("enter")
@@ -215,7 +216,7 @@ async def test_compare_overlays_and_clear(tmp_path: Path,
     names = [write_run(root, get_preset("linear-gd"), scaled(linear_events(), f),
                        f"2026010{i}-120000-linear-gd").name
              for i, f in enumerate((0.8, 1.2, 1.4, 1.6), start=1)]
-    app = make_app(test_mode=True, runs_dir="ktui-runs")
+    app = make_test_app(runs_dir="ktui-runs")
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("ctrl+l")
         screen = app.screen
@@ -251,12 +252,11 @@ async def test_compare_overlays_and_clear(tmp_path: Path,
 
 
 def test_true_value_lines_span_every_epoch() -> None:
+    history = RunHistory()
     chart = WeightsChart()
-    events = list(linear_events(epochs=6))
-    chart.start(events[0])  # type: ignore[arg-type]
-    for ev in events:
-        if isinstance(ev, EpochDone):
-            chart.add_epoch(float(ev.epoch), ev)
+    chart.bind(history)
+    for ev in linear_events(epochs=6):
+        history.apply(ev)
     chart.flush()
     # From epoch 0: the scripted run sends its initial weights, as the trainer does.
     assert chart.references == [(0.0, 6.0, 3.0), (0.0, 6.0, 2.0)]

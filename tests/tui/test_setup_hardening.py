@@ -23,7 +23,7 @@ from textual.widgets import Button, Input, Select, SelectionList, Static
 
 from ktui.core.presets import get_preset
 from ktui.core.spec import ExperimentSpec, LayerSpec, TrainSpec, save, validate
-from ktui.ui.app import KtuiApp, make_app
+from ktui.ui.app import KtuiApp
 from ktui.ui.screens.confirm import ConfirmScreen
 from ktui.ui.screens.layer_form import LayerFormScreen
 from ktui.ui.screens.problems import ProblemsScreen
@@ -33,7 +33,7 @@ from ktui.ui.widgets.fields import FieldRow
 from ktui.ui.widgets.layer_stack import LayerStack
 from ktui.ui.widgets.model_summary import ModelSummary, summary_renderable
 
-from .helpers import until
+from .helpers import make_test_app, until
 
 SIZE = (100, 30)
 
@@ -103,7 +103,7 @@ def setup_of(app: KtuiApp) -> SetupScreen:
 async def test_select_all_delete_and_type_in_one_tick(key: str) -> None:
     """Every Changed of a burst is handled after the field has moved on: the empty value's
     message must not write None into the spec (it raised TypeError in validate)."""
-    app = make_app(test_mode=True)
+    app = make_test_app()
     async with app.run_test(size=SIZE) as pilot:
         field = app.screen.query_one(f"#f-{key} Input", Input)
         for text in ("", "2", "25", "250"):
@@ -115,7 +115,7 @@ async def test_select_all_delete_and_type_in_one_tick(key: str) -> None:
 
 
 async def test_a_value_typed_as_a_preset_loads_does_not_leak_into_it() -> None:
-    app = make_app(test_mode=True)
+    app = make_test_app()
     async with app.run_test(size=SIZE) as pilot:
         setup = setup_of(app)
         setup.query_one("#f-train-epochs Input", Input).value = "7"
@@ -129,7 +129,7 @@ async def test_a_value_typed_as_a_preset_loads_does_not_leak_into_it() -> None:
 
 @pytest.mark.parametrize("field", ["#f-train-epochs", "#f-train-seed"])
 async def test_select_all_delete_and_type_as_keys(field: str) -> None:
-    app = make_app(test_mode=True)
+    app = make_test_app()
     async with app.run_test(size=SIZE) as pilot:
         app.screen.query_one(f"{field} Input", Input).focus()
         await pilot.pause()
@@ -150,7 +150,7 @@ async def test_select_all_delete_and_type_as_keys(field: str) -> None:
 @pytest.mark.parametrize("keys", [("q", "e"), ("q", "e", "e", "a"), ("q", "a", "x", "d"),
                                   ("q", "ctrl+s"), ("q", "ctrl+o", "escape")])
 async def test_keys_after_quit_do_not_crash(keys: tuple[str, ...]) -> None:
-    app = make_app(test_mode=True)
+    app = make_test_app()
     async with app.run_test(size=SIZE) as pilot:
         burst(app, *keys)
         await pilot.pause(0.3)
@@ -167,7 +167,7 @@ async def test_keys_after_quit_do_not_crash(keys: tuple[str, ...]) -> None:
 async def test_open_and_close_bursts_end_on_setup(keys: tuple[str, ...]) -> None:
     """A form opened and answered in one burst: answered once (a second answer popped the
     setup view itself), never touched after it closed."""
-    app = make_app(test_mode=True)
+    app = make_test_app()
     async with app.run_test(size=SIZE) as pilot:
         before = [lay.kind for lay in app.spec.layers]
         burst(app, *keys)
@@ -180,7 +180,7 @@ async def test_open_and_close_bursts_end_on_setup(keys: tuple[str, ...]) -> None
 async def test_layer_keys_on_an_empty_stack() -> None:
     spec = get_preset("linear-gd")
     spec.layers = []
-    app = make_app(spec, test_mode=True)
+    app = make_test_app(spec)
     async with app.run_test(size=SIZE) as pilot:
         burst(app, "x", "d", "shift+up", "shift+down", "e", "x", "d", "K", "J", "delete")
         await drain(pilot)
@@ -195,7 +195,7 @@ async def test_layer_keys_on_an_empty_stack() -> None:
 
 
 async def test_remove_everything_in_one_burst_then_edit() -> None:
-    app = make_app(get_preset("fashion-cnn"), test_mode=True)
+    app = make_test_app(get_preset("fashion-cnn"))
     async with app.run_test(size=SIZE) as pilot:
         burst(app, *("x",) * 12, "e", "d", "shift+up")
         await drain(pilot)
@@ -234,7 +234,7 @@ SETUP_BATTERY = [
                          ids=[f"{k}={t[:12]!r}" for k, t, _ in SETUP_BATTERY])
 async def test_bad_setting_is_named_and_blocks_training(key: str, typed: str,
                                                         expected: str) -> None:
-    app = make_app(test_mode=True)
+    app = make_test_app()
     async with app.run_test(size=SIZE) as pilot:
         setup = setup_of(app)
         row = setup.query_one(f"#f-{key}", FieldRow)
@@ -278,7 +278,7 @@ LAYER_BATTERY = [
                          ids=[f"{k}.{p}={t!r}" for k, p, t, _ in LAYER_BATTERY])
 async def test_bad_layer_value_is_named_and_cannot_be_saved(kind: str, param: str, typed: str,
                                                             expected: str) -> None:
-    app = make_app(test_mode=True)
+    app = make_test_app()
     async with app.run_test(size=SIZE) as pilot:
         before = list(app.spec.layers)
         await pilot.press("a")
@@ -311,7 +311,7 @@ async def test_odd_values_from_a_spec_file_are_shown_not_fatal() -> None:
     spec.train.loss = "nope"
     spec.train.model_style = "keras2"
     spec.layers.append(LayerSpec("Dense", {"units": "many", "activation": "bogus"}))
-    app = make_app(spec, test_mode=True)
+    app = make_test_app(spec)
     async with app.run_test(size=SIZE) as pilot:
         setup = setup_of(app)
         for key in ("device", "loss", "model_style"):
@@ -338,7 +338,7 @@ async def test_odd_values_from_a_spec_file_are_shown_not_fatal() -> None:
 # ---- item 16: the name and description follow the edits -----------------------------------------
 
 async def test_edits_make_a_custom_experiment_with_a_derived_description() -> None:
-    app = make_app(get_preset("fashion-mlp"), test_mode=True)
+    app = make_test_app(get_preset("fashion-mlp"))
     async with app.run_test(size=SIZE) as pilot:
         setup = setup_of(app)
         preset = setup.query_one("#preset", Select)
@@ -378,7 +378,7 @@ def test_derived_descriptions() -> None:
 # ---- item 17: switching the dataset sets what the new task needs ---------------------------------
 
 async def test_switching_dataset_sets_task_defaults_and_says_so() -> None:
-    app = make_app(test_mode=True)  # linear-gd: batch 0, SGD 0.1, no shuffle
+    app = make_test_app()  # linear-gd: batch 0, SGD 0.1, no shuffle
     async with app.run_test(size=SIZE) as pilot:
         setup = setup_of(app)
         setup.query_one("#f-dataset-kind Select", Select).value = "fashion_mnist"
@@ -406,7 +406,7 @@ async def test_switching_dataset_sets_task_defaults_and_says_so() -> None:
 
 
 async def test_switching_a_fresh_linear_stack_gets_regression_defaults() -> None:
-    app = make_app(get_preset("fashion-mlp"), test_mode=True)
+    app = make_test_app(get_preset("fashion-mlp"))
     async with app.run_test(size=SIZE) as pilot:
         setup = setup_of(app)
         setup.query_one("#f-dataset-kind Select", Select).value = "linear"
@@ -422,7 +422,7 @@ async def test_switching_a_fresh_linear_stack_gets_regression_defaults() -> None
 # ---- item 21: a preset does not silently replace edits ---------------------------------------
 
 async def test_loading_a_preset_over_edits_asks_first() -> None:
-    app = make_app(test_mode=True)
+    app = make_test_app()
     async with app.run_test(size=SIZE) as pilot:
         setup = setup_of(app)
         # Unchanged: no question.
@@ -478,7 +478,7 @@ def test_summary_shows_the_stack_up_to_the_broken_layer() -> None:
 # ---- item 24: the layer form ----------------------------------------------------------------
 
 async def test_layer_form_focus_enter_hint_and_preview() -> None:
-    app = make_app(get_preset("fashion-mlp"), test_mode=True)
+    app = make_test_app(get_preset("fashion-mlp"))
     async with app.run_test(size=SIZE) as pilot:
         app.screen.query_one(LayerStack).highlighted = 1
         await pilot.press("a")
@@ -502,7 +502,7 @@ async def test_layer_form_focus_enter_hint_and_preview() -> None:
 
 
 async def test_layer_form_preview_names_a_shape_problem() -> None:
-    app = make_app(get_preset("fashion-mlp"), test_mode=True)
+    app = make_test_app(get_preset("fashion-mlp"))
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("a")  # after layer 1, Reshape [784]
         form = app.screen
@@ -515,7 +515,7 @@ async def test_layer_form_preview_names_a_shape_problem() -> None:
 
 
 async def test_dropout_help_is_text_not_markup() -> None:
-    app = make_app(test_mode=True)
+    app = make_test_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("a")
         form = app.screen
@@ -527,7 +527,7 @@ async def test_dropout_help_is_text_not_markup() -> None:
 
 
 async def test_ctrl_t_jumps_between_the_fields_and_the_layers() -> None:
-    app = make_app(test_mode=True)
+    app = make_test_app()
     async with app.run_test(size=SIZE) as pilot:
         setup = setup_of(app)
         stack = setup.query_one(LayerStack)
@@ -548,7 +548,7 @@ async def test_ctrl_t_jumps_between_the_fields_and_the_layers() -> None:
 # ---- item 29: unticked boxes read as unticked without colour ------------------------------
 
 async def test_unticked_metric_boxes_are_empty_in_plain_text() -> None:
-    app = make_app(test_mode=True)
+    app = make_test_app()
     async with app.run_test(size=SIZE) as pilot:
         metrics = app.screen.query_one("#f-train-metrics SelectionList", SelectionList)
         await pilot.pause()
@@ -569,7 +569,7 @@ async def test_open_spec_lists_every_problem(tmp_path: Path,
     spec.train.epochs = 0
     spec.train.learning_rate = 0.0
     save(spec, tmp_path / "loads.toml")
-    app = make_app(test_mode=True)
+    app = make_test_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("ctrl+o")
         dialog = app.screen

@@ -1,7 +1,7 @@
 """Screens as a person sees them, recorded as SVG (``make snapshots`` after an intended change).
 
-Every app runs in test mode (no clocks, no blink, no TensorFlow) and is driven by a scripted
-event stream or a scripted fake trainer, so each snapshot is the same on every run.
+Every app runs with the test settings (no clocks, no blink, no TensorFlow) and is driven by a
+scripted event stream or a scripted fake trainer, so each snapshot is the same on every run.
 """
 
 from __future__ import annotations
@@ -15,10 +15,9 @@ from textual.widgets import Input
 
 from ktui.core.presets import get_preset
 from ktui.core.spec import LayerSpec
-from ktui.ui.app import make_app
 
 from .fakes import classifier_events, failing, linear_events, scripted
-from .helpers import feed, settle
+from .helpers import feed, make_test_app, settle
 from .recorded_runs import finish, make_runs_root, write_run
 
 WIDE = (120, 36)
@@ -26,11 +25,11 @@ SMALL = (80, 24)
 
 
 def test_setup_default_preset(snap_compare) -> None:
-    assert snap_compare(make_app(test_mode=True), terminal_size=WIDE, run_before=settle)
+    assert snap_compare(make_test_app(), terminal_size=WIDE, run_before=settle)
 
 
 def test_setup_80x24_fashion_mlp(snap_compare) -> None:
-    app = make_app(get_preset("fashion-mlp"), test_mode=True)
+    app = make_test_app(get_preset("fashion-mlp"))
     assert snap_compare(app, terminal_size=SMALL, run_before=settle)
 
 
@@ -41,24 +40,24 @@ def test_layer_form_with_an_error(snap_compare) -> None:
         pilot.app.screen.query_one("#param-units Input", Input).value = "0"
         await settle(pilot)
 
-    assert snap_compare(make_app(test_mode=True), terminal_size=WIDE, run_before=run_before)
+    assert snap_compare(make_test_app(), terminal_size=WIDE, run_before=run_before)
 
 
 def test_setup_invalid_stack_explained(snap_compare) -> None:
     spec = get_preset("fashion-cnn")
     spec.layers[0] = LayerSpec("Reshape", {"target_shape": [28, 27, 1]})
-    assert snap_compare(make_app(spec, test_mode=True), terminal_size=WIDE, run_before=settle)
+    assert snap_compare(make_test_app(spec), terminal_size=WIDE, run_before=settle)
 
 
 def test_setup_80x24_fashion_cnn(snap_compare) -> None:
     """The summary at its narrowest: shapes and params in full, the layer column cut first."""
-    app = make_app(get_preset("fashion-cnn"), test_mode=True)
+    app = make_test_app(get_preset("fashion-cnn"))
     assert snap_compare(app, terminal_size=SMALL, run_before=settle)
 
 
 def test_setup_200x60_fashion_cnn(snap_compare) -> None:
     """The summary's columns sized to their content, not spread over 140 columns."""
-    app = make_app(get_preset("fashion-cnn"), test_mode=True)
+    app = make_test_app(get_preset("fashion-cnn"))
     assert snap_compare(app, terminal_size=(200, 60), run_before=settle)
 
 
@@ -68,7 +67,7 @@ def test_setup_edited_custom(snap_compare) -> None:
         pilot.app.screen.query_one("#f-train-epochs Input", Input).value = "12"
         await settle(pilot)
 
-    app = make_app(get_preset("fashion-mlp"), test_mode=True)
+    app = make_test_app(get_preset("fashion-mlp"))
     assert snap_compare(app, terminal_size=WIDE, run_before=run_before)
 
 
@@ -78,7 +77,7 @@ def test_layer_form_80x24_preview(snap_compare) -> None:
         await pilot.press("a")  # after layer 1, Reshape [784]
         await settle(pilot)
 
-    app = make_app(get_preset("fashion-mlp"), test_mode=True)
+    app = make_test_app(get_preset("fashion-mlp"))
     assert snap_compare(app, terminal_size=SMALL, run_before=run_before)
 
 
@@ -87,11 +86,11 @@ def test_training_linear_mid_run(snap_compare) -> None:
         await feed(pilot, islice(linear_events(epochs=10, steps=4), 1 + 5 * 5 + 2))
         await settle(pilot)
 
-    assert snap_compare(make_app(test_mode=True), terminal_size=WIDE, run_before=run_before)
+    assert snap_compare(make_test_app(), terminal_size=WIDE, run_before=run_before)
 
 
 def test_training_linear_finished(snap_compare) -> None:
-    app = make_app(test_mode=True, start=True,
+    app = make_test_app(start=True,
                    train_fn=scripted(linear_events, test={"loss": 1.021, "mae": 0.807}))
     assert snap_compare(app, terminal_size=WIDE, run_before=settle)
 
@@ -101,18 +100,18 @@ def test_training_classifier_mid_run(snap_compare) -> None:
         await feed(pilot, islice(classifier_events(epochs=8, steps=20), 1 + 21 * 3 + 7))
         await settle(pilot)
 
-    app = make_app(get_preset("fashion-mlp"), test_mode=True)
+    app = make_test_app(get_preset("fashion-mlp"))
     assert snap_compare(app, terminal_size=WIDE, run_before=run_before)
 
 
 def test_training_classifier_finished(snap_compare) -> None:
-    app = make_app(get_preset("fashion-mlp"), test_mode=True, start=True,
+    app = make_test_app(get_preset("fashion-mlp"), start=True,
                    train_fn=scripted(classifier_events, test={"loss": 0.402, "accuracy": 0.861}))
     assert snap_compare(app, terminal_size=WIDE, run_before=settle)
 
 
 def test_training_classifier_80x24(snap_compare) -> None:
-    app = make_app(get_preset("fashion-mlp"), test_mode=True, start=True,
+    app = make_test_app(get_preset("fashion-mlp"), start=True,
                    train_fn=scripted(classifier_events, test={"loss": 0.402, "accuracy": 0.861}))
     assert snap_compare(app, terminal_size=SMALL, run_before=settle)
 
@@ -124,26 +123,26 @@ def test_training_linear_80x24_weights(snap_compare) -> None:
         await pilot.press("c")
         await settle(pilot)
 
-    app = make_app(test_mode=True, start=True,
+    app = make_test_app(start=True,
                    train_fn=scripted(linear_events, test={"loss": 1.021, "mae": 0.807}))
     assert snap_compare(app, terminal_size=SMALL, run_before=run_before)
 
 
 def test_training_linear_200x60(snap_compare) -> None:
-    app = make_app(test_mode=True, start=True,
+    app = make_test_app(start=True,
                    train_fn=scripted(linear_events, test={"loss": 1.021, "mae": 0.807}))
     assert snap_compare(app, terminal_size=(200, 60), run_before=settle)
 
 
 def test_training_stopped_in_first_epoch(snap_compare) -> None:
     """Stopped before the test set ran: says so (not "no test set"), no Pause/Step/Stop."""
-    app = make_app(test_mode=True, start=True,
+    app = make_test_app(start=True,
                    train_fn=scripted(lambda: linear_events(epochs=1), stop_after=3))
     assert snap_compare(app, terminal_size=WIDE, run_before=settle)
 
 
 def test_training_failed(snap_compare) -> None:
-    app = make_app(test_mode=True, start=True, train_fn=failing())
+    app = make_test_app(start=True, train_fn=failing())
     assert snap_compare(app, terminal_size=WIDE, run_before=settle)
 
 
@@ -152,7 +151,7 @@ def test_help_screen(snap_compare) -> None:
         await pilot.press("question_mark")
         await settle(pilot)
 
-    assert snap_compare(make_app(test_mode=True), terminal_size=SMALL, run_before=run_before)
+    assert snap_compare(make_test_app(), terminal_size=SMALL, run_before=run_before)
 
 
 def test_runs_list(snap_compare, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -164,7 +163,7 @@ def test_runs_list(snap_compare, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
         await pilot.press("down", "down", "down", "space", "down", "space")
         await settle(pilot)
 
-    app = make_app(test_mode=True, runs_dir="ktui-runs")
+    app = make_test_app(runs_dir="ktui-runs")
     assert snap_compare(app, terminal_size=WIDE, run_before=run_before)
 
 
@@ -183,7 +182,7 @@ def test_runs_list_sizes(snap_compare, tmp_path: Path, monkeypatch: pytest.Monke
         await pilot.press("ctrl+l")
         await settle(pilot)
 
-    app = make_app(test_mode=True, runs_dir="ktui-runs")
+    app = make_test_app(runs_dir="ktui-runs")
     assert snap_compare(app, terminal_size=size, run_before=run_before)
 
 
@@ -198,7 +197,7 @@ def test_training_compared_with_past_runs(snap_compare, tmp_path: Path,
         await feed(pilot, islice(linear_events(epochs=10, steps=4), 1 + 5 * 6))
         await settle(pilot)
 
-    app = make_app(test_mode=True, runs_dir="ktui-runs")
+    app = make_test_app(runs_dir="ktui-runs")
     assert snap_compare(app, terminal_size=WIDE, run_before=run_before)
 
 

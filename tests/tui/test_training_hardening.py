@@ -18,7 +18,6 @@ from pathlib import Path
 import pytest
 from textual.widgets import Static
 
-from ktui.core.control import TrainerControl
 from ktui.core.events import (
     EpochDone,
     Evaluating,
@@ -28,16 +27,19 @@ from ktui.core.events import (
     RunFinished,
     RunStarted,
     StepDone,
+    from_dict,
     to_json,
 )
+from ktui.core.history import RunHistory
 from ktui.core.presets import get_preset
 from ktui.core.runs import RunDir
+from ktui.core.runs.replay import load_recorded, read_events
+from ktui.core.training.control import TrainerControl
 from ktui.reporters import PlainReporter
-from ktui.ui.app import make_app
-from ktui.ui.recorded import compared_run, event_from_dict, load_recorded, read_events
 from ktui.ui.screens.confirm import ConfirmScreen
+from ktui.ui.screens.recorded_run import RecordedRunScreen
 from ktui.ui.screens.setup import SetupScreen
-from ktui.ui.screens.training import RecordedRunScreen, TrainingScreen, failure_text
+from ktui.ui.screens.training import TrainingScreen, failure_text
 from ktui.ui.widgets.charts import (
     LossChart,
     MetricChart,
@@ -45,10 +47,11 @@ from ktui.ui.widgets.charts import (
     nice_ticks,
     tick_labels,
 )
-from ktui.ui.widgets.progress import RunProgress, RunView
+from ktui.ui.widgets.charts.compared import compared_run
+from ktui.ui.widgets.progress import RunProgress
 
 from .fakes import classifier_events, linear_events, scripted
-from .helpers import feed, settle, until
+from .helpers import feed, make_test_app, settle, until
 from .recorded_runs import finish, make_runs_root, write_run
 from .test_flows import text_of
 
@@ -67,7 +70,7 @@ def shown(app) -> str:
 # ---- item 18: the W/b chart ---------------------------------------------------------------
 
 async def test_weights_chart_starts_at_epoch_0_with_true_values_and_numbers() -> None:
-    app = make_app(test_mode=True)
+    app = make_test_app()
     async with app.run_test(size=SIZE) as pilot:
         screen = await feed(pilot, linear_events(epochs=10))
         chart = screen.query_one(WeightsChart)
@@ -76,7 +79,7 @@ async def test_weights_chart_starts_at_epoch_0_with_true_values_and_numbers() ->
         assert xs[0] == 0.0 and ws[0] == 5.0  # the start, W=5 b=0, is drawn
         assert chart._curve("b")[1][0] == 0.0
         head = header_text(chart)
-        w_now, b_now = chart.series["W"][-1], chart.series["b"][-1]
+        w_now, b_now = screen.view.weights["W"][-1], screen.view.weights["b"][-1]
         assert f"W {w_now:.3f} → 3" in head and f"b {b_now:.3f} → 2" in head
         assert "true W" in head and "true b" in head  # legend entries for the references
         assert {"2", "3"} <= set(chart.frame.yticks)  # the true values are labelled
@@ -94,22 +97,24 @@ def test_old_runs_without_initial_weights_still_draw() -> None:
     started = json.loads(to_json(next(linear_events())))
     assert started["initial_weights"][0]["kernel"]["values"] == [5.0]
     del started["initial_weights"]
-    event = event_from_dict(started)
+    event = from_dict(started)
     assert isinstance(event, RunStarted) and event.initial_weights == ()
     started["initial_weights"] = "garbage"
-    event = event_from_dict(started)
+    event = from_dict(started)
     assert isinstance(event, RunStarted) and event.initial_weights == ()
+    history = RunHistory()
     chart = WeightsChart()
-    chart.start(event)
+    chart.bind(history)
+    history.apply(event)
     for ev in islice(linear_events(epochs=3), 1, None):
         if isinstance(ev, EpochDone):
-            chart.add_epoch(float(ev.epoch), ev)
+            history.apply(ev)
     chart.flush()
     assert chart._curve("W")[0] == [1.0, 2.0, 3.0] and chart.frame.x == (0, 3)
 
 
 async def test_one_epoch_run_has_an_axis_from_0_to_1() -> None:
-    app = make_app(test_mode=True)
+    app = make_test_app()
     async with app.run_test(size=SIZE) as pilot:
         screen = await feed(pilot, linear_events(epochs=1))
         for chart in (screen.query_one(LossChart), screen.query_one(WeightsChart),
@@ -139,7 +144,7 @@ async def test_diverging_run_draws_short_tick_labels() -> None:
                 ev = dataclasses.replace(ev, loss=10.0 ** (10 * ev.epoch * 4))
             yield ev
 
-    app = make_app(test_mode=True)
+    app = make_test_app()
     async with app.run_test(size=SIZE) as pilot:
         screen = await feed(pilot, diverging())
         chart = screen.query_one(LossChart)
@@ -164,7 +169,7 @@ def test_nan_failure_says_it_once() -> None:
 # ---- item 20: pause time, the stopped and evaluating states -----------------------------
 
 def test_run_view_leaves_pauses_out_of_elapsed_and_eta() -> None:
-    v = RunView(state="running", epochs=10, steps_per_epoch=10, started_at=100.0)
+    v = RunHistory(state="running", epochs=10, steps_per_epoch=10, started_at=100.0)
     v.global_step = 20
     assert v.elapsed(110.0) == 10.0 and v.eta(110.0) == pytest.approx(40.0)
     v.pause(110.0)
@@ -176,14 +181,14 @@ def test_run_view_leaves_pauses_out_of_elapsed_and_eta() -> None:
     # 20 s of training for 40 steps, not 410 s: 60 steps left at 2 steps/s.
     assert v.elapsed(510.0) == 20.0 and v.eta(510.0) == pytest.approx(30.0)
     # A resumed run: only this session's steps set the pace.
-    r = RunView(state="running", epochs=10, steps_per_epoch=10, started_at=0.0,
+    r = RunHistory(state="running", epochs=10, steps_per_epoch=10, started_at=0.0,
                 global_step=60, start_step=50)
     assert r.eta(10.0) == pytest.approx(40.0)
 
 
 async def test_screen_counts_pauses_from_the_event_stream() -> None:
     now = [0.0]
-    app = make_app(test_mode=True)
+    app = make_test_app()
     async with app.run_test(size=SIZE) as pilot:
         screen = app.open_training(start=False)
         await pilot.pause()
@@ -199,7 +204,7 @@ async def test_screen_counts_pauses_from_the_event_stream() -> None:
 
 
 async def test_evaluating_state_is_shown() -> None:
-    app = make_app(test_mode=True)
+    app = make_test_app()
     async with app.run_test(size=SIZE) as pilot:
         screen = await feed(pilot, linear_events(epochs=2))
         screen.handle_event(Evaluating("test"))
@@ -213,7 +218,7 @@ async def test_evaluating_state_is_shown() -> None:
 
 
 async def test_stopped_run_says_the_test_set_was_not_evaluated() -> None:
-    app = make_app(test_mode=True)
+    app = make_test_app()
     async with app.run_test(size=SIZE) as pilot:
         screen = await feed(pilot, islice(linear_events(epochs=1), 3))  # mid first epoch
         screen.handle_event(RunFinished("stopped", 0, {}, 1.0))
@@ -256,7 +261,7 @@ def test_plain_reporter_is_quiet_about_evaluating() -> None:
 # ---- item 21: keys that must not silently do nothing ----------------------------------------
 
 async def test_controls_leave_the_footer_when_the_run_is_over() -> None:
-    app = make_app(test_mode=True)
+    app = make_test_app()
     async with app.run_test(size=SIZE) as pilot:
         screen = await feed(pilot, islice(linear_events(epochs=2), 4))
         keys = set(screen.active_bindings)
@@ -270,7 +275,7 @@ async def test_controls_leave_the_footer_when_the_run_is_over() -> None:
 
 
 async def test_r_while_running_says_why_nothing_starts() -> None:
-    app = make_app(test_mode=True)
+    app = make_test_app()
     async with app.run_test(size=SIZE) as pilot:
         screen = await feed(pilot, islice(linear_events(epochs=2), 4))
         said: list[str] = []
@@ -282,7 +287,7 @@ async def test_r_while_running_says_why_nothing_starts() -> None:
 
 async def test_esc_while_running_asks_first() -> None:
     train = scripted(lambda: linear_events(epochs=200, steps=10), step_delay=0.01)
-    app = make_app(test_mode=True, start=True, train_fn=train)
+    app = make_test_app(start=True, train_fn=train)
     async with app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: isinstance(app.screen, TrainingScreen)
                     and app.screen.view.global_step > 2)
@@ -302,7 +307,7 @@ async def test_esc_while_running_asks_first() -> None:
 
 
 async def test_esc_after_the_run_goes_back_without_asking() -> None:
-    app = make_app(test_mode=True, start=True, train_fn=scripted(linear_events))
+    app = make_test_app(start=True, train_fn=scripted(linear_events))
     async with app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: isinstance(app.screen, TrainingScreen)
                     and app.screen.view.state == "finished")
@@ -313,7 +318,7 @@ async def test_esc_after_the_run_goes_back_without_asking() -> None:
 # ---- item 22: small and large terminals --------------------------------------------------
 
 async def test_short_terminal_shows_fewer_bigger_charts() -> None:
-    app = make_app(get_preset("fashion-mlp"), test_mode=True, start=True,
+    app = make_test_app(get_preset("fashion-mlp"), start=True,
                    train_fn=scripted(classifier_events, test={"loss": 0.4, "accuracy": 0.86}))
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
@@ -341,7 +346,7 @@ async def test_short_terminal_shows_fewer_bigger_charts() -> None:
 
 
 async def test_wide_terminal_stretches_the_progress_bar() -> None:
-    app = make_app(test_mode=True, start=True, train_fn=scripted(linear_events))
+    app = make_test_app(start=True, train_fn=scripted(linear_events))
     async with app.run_test(size=(200, 60)) as pilot:
         await settle(pilot)
         first = shown(app).splitlines()[0]
@@ -351,7 +356,7 @@ async def test_wide_terminal_stretches_the_progress_bar() -> None:
 async def test_run_dir_is_on_the_progress_line_not_in_a_toast() -> None:
     from ktui.ui.messages import RunRecording
 
-    app = make_app(test_mode=True)
+    app = make_test_app()
     async with app.run_test(size=SIZE) as pilot:
         screen = await feed(pilot, islice(linear_events(), 3))
         screen.post_message(RunRecording(str(Path.cwd() / "ktui-runs" / "20260101-x")))
@@ -369,7 +374,7 @@ async def test_compare_filters_by_dataset_and_works_on_a_past_run(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     runs = make_runs_root(tmp_path / "ktui-runs")
-    app = make_app(test_mode=True, runs_dir="ktui-runs")
+    app = make_test_app(runs_dir="ktui-runs")
     async with app.run_test(size=SIZE) as pilot:
         for key in ("best", "worse", "fashion"):
             assert app.toggle_compare(runs[key])
@@ -454,7 +459,7 @@ async def test_damaged_past_run_opens_in_the_app(tmp_path: Path,
     run.summary_file.write_text(json.dumps({"status": "finished", "seconds": "slow"}))
     with open(run.events_file, "a") as f:
         f.write('{"event": "epoch_done", "epoch": 4, "epochs": "x"}\n')
-    app = make_app(test_mode=True, runs_dir="ktui-runs")
+    app = make_test_app(runs_dir="ktui-runs")
     async with app.run_test(size=SIZE) as pilot:
         screen = app.open_recorded(run)
         await pilot.pause()
@@ -466,7 +471,7 @@ async def test_damaged_past_run_opens_in_the_app(tmp_path: Path,
 # ---- the trainer: initial weights, evaluating, pauses -------------------------------------
 
 def test_trainer_sends_initial_weights_and_evaluating() -> None:
-    from ktui.core.trainer import train
+    from ktui.core.training.loop import train
 
     events: list = []
     spec = get_preset("linear-gd")
@@ -483,7 +488,7 @@ def test_trainer_sends_initial_weights_and_evaluating() -> None:
 
 
 def test_trainer_leaves_pauses_out_of_rates_and_durations() -> None:
-    from ktui.core.trainer import train
+    from ktui.core.training.loop import train
 
     control = TrainerControl()
     spec = get_preset("linear-gd")

@@ -24,9 +24,9 @@ from idx_files import idx_bytes, make_fashion
 
 from ktui.cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE, main
 from ktui.core import spec as S
-from ktui.core.data import FASHION_FILES
+from ktui.core.datasets.fashion import FASHION_FILES
 from ktui.core.presets import get_preset
-from ktui.core.runs_lookup import find_run
+from ktui.core.runs import find_run
 from ktui.core.text import brief, clean, identifier
 from ktui.run_report import epoch_table, number
 
@@ -496,7 +496,7 @@ def test_runs_list_skips_a_non_utf8_spec_and_cleans_names(
 def test_app_clamps_fps(fps: float, expected: float) -> None:
     from ktui.ui.app import make_app
 
-    assert make_app(get_preset("linear-gd"), fps=fps, test_mode=True).fps == expected
+    assert make_app(get_preset("linear-gd"), fps=fps).fps == expected
 
 
 # ---- end to end: real processes ----------------------------------------------------------------

@@ -30,11 +30,16 @@ from pathlib import Path
 import pytest
 
 from ktui.cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE, main
-from ktui.core import runs as runsmod
+from ktui.core import spec as specmod
 from ktui.core.events import EpochDone, RunFailed, RunFinished, RunStarted
 from ktui.core.presets import get_preset
-from ktui.core.runs import RunDir, RunRecorder, list_runs
-from ktui.core.trainer import train
+from ktui.core.runs import RunBusy, RunDir, list_runs
+from ktui.core.runs import lock as lockmod
+from ktui.core.runs import recorder as recordermod
+from ktui.core.runs import rundir as rundirmod
+from ktui.core.runs.recorder import RunRecorder
+from ktui.core.runs.storage import atomic_write
+from ktui.core.session import start_run
 
 ENOSPC = OSError(errno.ENOSPC, "No space left on device")
 
@@ -67,7 +72,7 @@ def recorded_run(root: Path, epochs: int = 3, total: int = 5, name: str | None =
     else:
         (root / name).mkdir(parents=True)
         run = RunDir(root / name)
-        runsmod.atomic_write(run.spec_file, runsmod.specmod.dumps(spec))
+        atomic_write(run.spec_file, specmod.dumps(spec))
         run.write_summary({"status": "running", "epochs_done": 0})
     recorder = RunRecorder(run)
     recorder(RunStarted(name="linear-gd", devices=("CPU",), layers=(), total_params=2,
@@ -96,7 +101,7 @@ def trained(tmp_path_factory: pytest.TempPathFactory) -> RunDir:
     spec = get_preset("linear-gd")
     spec.train.epochs = 3
     run = RunDir.create(tmp_path_factory.mktemp("trained"), spec)
-    final = train(spec, lambda event: None, run_dir=run)
+    final = start_run(spec, [], run=run).join()
     assert isinstance(final, RunFinished) and final.epochs_done == 3
     return run
 
@@ -187,7 +192,7 @@ def test_disk_full_while_creating_leaves_nothing_behind(
     def full(path: Path, text: str) -> None:
         raise ENOSPC
 
-    monkeypatch.setattr(runsmod, "atomic_write", full)
+    monkeypatch.setattr(rundirmod, "atomic_write", full)
     code, _, err = ktui(capsys, "train", "--preset", "linear-gd", "--runs-dir", str(tmp_path))
     assert code == EXIT_FAILED
     assert "No space left on device" in one_line(err) and "free some space" in one_line(err)
@@ -233,7 +238,7 @@ def _train_cli(capsys: pytest.CaptureFixture[str], root: Path, epochs: int = 6
 
 def test_disk_full_on_metrics_csv_mid_run(tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                           monkeypatch: pytest.MonkeyPatch) -> None:
-    real = runsmod.append_whole
+    real = recordermod.append_whole
     calls = []
 
     def fills_up(path: Path, text: str) -> None:
@@ -242,7 +247,7 @@ def test_disk_full_on_metrics_csv_mid_run(tmp_path: Path, capsys: pytest.Capture
             raise ENOSPC
         real(path, text)
 
-    monkeypatch.setattr(runsmod, "append_whole", fills_up)
+    monkeypatch.setattr(recordermod, "append_whole", fills_up)
     code, err, run = _train_cli(capsys, tmp_path)
     assert code == EXIT_FAILED
     assert f"cannot write {run.name}/metrics.csv: No space left on device" in err
@@ -255,14 +260,14 @@ def test_disk_full_on_metrics_csv_mid_run(tmp_path: Path, capsys: pytest.Capture
 
 def test_disk_full_on_events_jsonl_mid_run(tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                            monkeypatch: pytest.MonkeyPatch) -> None:
-    real = runsmod._write_all
+    real = recordermod.write_all
 
     def fills_up(fd: int, data: bytes) -> None:
         if data.startswith(b'{"event":"epoch_done","epoch":3'):
             raise ENOSPC
         real(fd, data)
 
-    monkeypatch.setattr(runsmod, "_write_all", fills_up)
+    monkeypatch.setattr(recordermod, "write_all", fills_up)
     code, err, run = _train_cli(capsys, tmp_path)
     assert code == EXIT_FAILED
     assert f"cannot write {run.name}/events.jsonl: No space left on device" in err
@@ -507,7 +512,7 @@ def test_resume_repairs_a_damaged_summary_and_drops_event_garbage(
 def test_the_trainer_itself_refuses_a_resume_without_checkpoints(tmp_path: Path) -> None:
     run = recorded_run(tmp_path, epochs=4)
     events: list = []
-    final = train(run.spec(), events.append, run_dir=run, resume=True)
+    final = start_run(run.spec(), [events.append], run=run, resume=True).join()
     assert isinstance(final, RunFailed) and final.kind == "io"
     assert "4 logged epochs but no checkpoint" in final.message
     assert len(run.epochs_logged()) == 4  # nothing dropped
@@ -560,13 +565,12 @@ def test_a_second_resume_is_refused_naming_the_holder(
     assert run.spec_file.read_text() == before
 
 
-def test_the_trainer_takes_the_lock_too(tmp_path: Path,
-                                        holder: Callable[[RunDir], subprocess.Popen]) -> None:
+def test_starting_a_run_takes_the_lock_too(tmp_path: Path,
+                                           holder: Callable[[RunDir], subprocess.Popen]) -> None:
     run = recorded_run(tmp_path)
     proc = holder(run)
-    final = train(run.spec(), lambda event: None, run_dir=run, resume=True)
-    assert isinstance(final, RunFailed) and final.kind == "io"
-    assert f"in use by pid {proc.pid}" in final.message
+    with pytest.raises(RunBusy, match=f"in use by pid {proc.pid}"):
+        start_run(run.spec(), [], run=run, resume=True)
 
 
 def test_running_means_its_lock_is_held(tmp_path: Path,
@@ -586,9 +590,9 @@ def test_lock_is_reentrant_and_released(tmp_path: Path) -> None:
     run = recorded_run(tmp_path)
     with run.lock("test"):
         with run.lock("again"):
-            assert runsmod.lock_held(run.path)
-        assert runsmod.lock_held(run.path)
-    assert runsmod.lock_held(run.path) is False
+            assert lockmod.lock_held(run.path)
+        assert lockmod.lock_held(run.path)
+    assert lockmod.lock_held(run.path) is False
 
 
 # ---- item 7: errors only TensorFlow/Keras raise --------------------------------------------
@@ -596,12 +600,12 @@ def test_lock_is_reentrant_and_released(tmp_path: Path) -> None:
 def _fail_with(monkeypatch: pytest.MonkeyPatch, where: str, err: BaseException,
                tmp_path: Path) -> RunFailed:
     import ktui.core.build
-    import ktui.core.trainer
+    from ktui.core.training import loop
 
     def boom(*args: object, **kwargs: object) -> None:
         raise err
 
-    target = ktui.core.build if where == "build_model" else ktui.core.trainer._Run
+    target = ktui.core.build if where == "build_model" else loop._Run
     monkeypatch.setattr(target, where, boom)
     spec = get_preset("fashion-mlp" if where == "build_model" else "linear-gd")
     spec.train.epochs = 2
@@ -613,9 +617,9 @@ def _fail_with(monkeypatch: pytest.MonkeyPatch, where: str, err: BaseException,
 
         x = np.zeros((8, 28, 28), np.float32)
         y = np.zeros(8, np.int64)
-        monkeypatch.setattr("ktui.core.data.load_splits",
+        monkeypatch.setattr("ktui.core.datasets.load_splits",
                             lambda *a, **k: Splits(x, y, x, y, x, y, (), None))
-    final = train(spec, events.append, run_dir=RunDir.create(tmp_path, spec))
+    final = start_run(spec, [events.append], run=RunDir.create(tmp_path, spec)).join()
     assert isinstance(final, RunFailed) and events[-1] == final
     assert "\n" not in final.message
     return final

@@ -7,21 +7,24 @@ import math
 import numpy as np
 import pytest
 
-from ktui.core.catalog import LAYER_KINDS, ParamSpec, StackError, format_shape, infer_stack
+from ktui.core.catalog import LAYER_KINDS, StackError, format_shape, infer_stack
+from ktui.core.registry import ACTIVATIONS, INITIALIZERS
+from ktui.core.schema import Field
+from ktui.core.validate import param_problems
 
 
 @pytest.mark.parametrize(("spec", "good", "bad"), [
-    (ParamSpec("units", "int", 1, "", min=1), [1, 5, 10**5], [0, -3, 2.5, True, "3"]),
-    (ParamSpec("rate", "float", 0.5, "", min=0.0, max=1.0, max_inclusive=False),
+    (Field("units", "int", 1, "", min=1), [1, 5, 10**5], [0, -3, 2.5, True, "3"]),
+    (Field("rate", "float", 0.5, "", min=0.0, max=1.0, max_inclusive=False),
      [0, 0.0, 0.99], [1.0, -0.1, math.nan, math.inf, "x", False]),
-    (ParamSpec("use_bias", "bool", True, ""), [True, False], [1, 0, "yes"]),
-    (ParamSpec("act", "choice", "relu", "", choices=("relu", "tanh")), ["relu", "tanh"],
+    (Field("use_bias", "bool", True, ""), [True, False], [1, 0, "yes"]),
+    (Field("act", "choice", "relu", "", choices=("relu", "tanh")), ["relu", "tanh"],
      ["RELU", "", None, "exp"]),
-    (ParamSpec("shape", "shape", [784], ""), [[784], [28, 28, 1], (2, 3)],
+    (Field("shape", "shape", [784], ""), [[784], [28, 28, 1], (2, 3)],
      [[], [0], [-1, 2], [2.5], "784", 784]),
-    (ParamSpec("k", "int_pair", [3, 3], ""), [[3, 3], [1, 5]], [[3], [3, 3, 3], [0, 3]]),
+    (Field("k", "int_pair", [3, 3], ""), [[3, 3], [1, 5]], [[3], [3, 3, 3], [0, 3]]),
 ])
-def test_param_check_accepts_good_and_rejects_bad(spec: ParamSpec, good: list, bad: list) -> None:
+def test_param_check_accepts_good_and_rejects_bad(spec: Field, good: list, bad: list) -> None:
     for value in good:
         assert spec.check(value) is None, value
     for value in bad:
@@ -29,9 +32,9 @@ def test_param_check_accepts_good_and_rejects_bad(spec: ParamSpec, good: list, b
 
 
 def test_range_messages_say_the_range() -> None:
-    units = ParamSpec("units", "int", 1, "", min=1)
+    units = Field("units", "int", 1, "", min=1)
     assert units.check(-3) == "must be a positive integer, got -3"
-    rate = ParamSpec("rate", "float", 0.5, "", min=0.0, max=1.0, max_inclusive=False)
+    rate = Field("rate", "float", 0.5, "", min=0.0, max=1.0, max_inclusive=False)
     assert rate.check(1.0) == "must be in [0, 1), got 1.0"
 
 
@@ -80,9 +83,47 @@ def test_inference_matches_real_keras_layers(input_shape, layers) -> None:
     inferred = infer_stack(input_shape, layers)
     x = keras.ops.zeros((2, *input_shape))
     for (kind, params), row in zip(layers, inferred, strict=True):
-        merged = {**LAYER_KINDS[kind].defaults(), **params}
+        merged = LAYER_KINDS[kind].resolve(params)
         layer = LAYER_CLASSES[kind](**merged)
         x = layer(x)
         assert tuple(x.shape[1:]) == row.output_shape, kind
         assert layer.count_params() == row.params, kind
     assert np.all(np.isfinite(keras.ops.convert_to_numpy(x)))
+
+
+def test_activation_and_initializer_choices_come_from_the_registry() -> None:
+    dense = LAYER_KINDS["Dense"]
+    assert dense.param("activation").options == ACTIVATIONS.names()
+    assert dense.param("kernel_initializer").options == INITIALIZERS.names()
+    assert LAYER_KINDS["Activation"].param("activation").options == ACTIVATIONS.names()
+    assert dense.param("activation").check("swoosh").startswith("must be one of linear, relu")
+
+
+def test_defaults_are_merged_in_one_place() -> None:
+    dense = LAYER_KINDS["Dense"]
+    merged = dense.resolve({"units": 3})
+    assert merged == {**dense.defaults(), "units": 3}
+    assert dense.output((4,), {"units": 3}) == ((3,), 15)
+    assert infer_stack((4,), [("Dense", {"units": 3})])[0].params == 15
+
+
+def test_reading_a_file_refuses_what_a_layer_always_refused() -> None:
+    """On reading, a layer's wrong types, names off its menu and non-finite numbers are
+    refused; a value merely out of range is left for validation to flag."""
+    dense = LAYER_KINDS["Dense"]
+    problems = param_problems("layer 1 (Dense)", dense, {
+        "units": 0, "activation": "swoosh", "kernel_value": math.nan, "use_bias": "yes"},
+        types_only=True)
+    assert problems == [
+        "layer 1 (Dense): use_bias must be true or false, got 'yes'",
+        "layer 1 (Dense): activation must be one of linear, relu, sigmoid, tanh, softmax, "
+        "selu, elu, gelu, swish; got 'swoosh'",
+        "layer 1 (Dense): kernel_value must be in [-1000000, 1000000], got nan",
+    ]
+    every = param_problems("layer 1 (Dense)", dense, {"units": 0})
+    assert every == ["layer 1 (Dense): units must be a positive integer <= 100000, got 0"]
+
+
+def test_dropout_seed_range_is_an_interval() -> None:
+    seed = LAYER_KINDS["Dropout"].param("seed")
+    assert seed.check(2**32) == "must be in [0, 4294967295], got 4294967296"

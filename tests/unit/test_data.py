@@ -1,4 +1,4 @@
-"""Tests for ktui.core.data: IDX parsing, finding Fashion-MNIST, splits and normalisation.
+"""Tests for ktui.core.datasets: IDX parsing, finding Fashion-MNIST, splits and normalisation.
 
 Fashion-MNIST is faked with tiny IDX files written here, so these run in well under a second;
 only the test marked ``integration`` reads the real files.
@@ -7,6 +7,7 @@ only the test marked ``integration`` reads the real files.
 from __future__ import annotations
 
 import gzip
+import json
 import os
 import subprocess
 import sys
@@ -17,22 +18,28 @@ import numpy as np
 import pytest
 from idx_files import idx_bytes, make_fashion, write_idx
 
-from ktui.core import data
-from ktui.core.data import (
-    FASHION_CLASS_NAMES,
-    FASHION_FILES,
+from ktui.core import datasets
+from ktui.core.datasets import (
+    DATASETS,
+    KIND_FIELD,
     DataCorruptError,
     DataError,
     DataMissingError,
-    describe_dataset,
+    FashionData,
+    LinearData,
+    load_splits,
+)
+from ktui.core.datasets import fashion as fashion_module
+from ktui.core.datasets.fashion import (
+    FASHION_CLASS_NAMES,
+    FASHION_FILES,
     fashion_search_dirs,
     find_fashion_dir,
     load_fashion,
-    load_linear,
-    load_splits,
-    read_idx,
 )
-from ktui.core.spec import ExperimentSpec, FashionData, LinearData, TrainSpec
+from ktui.core.datasets.idx import read_idx
+from ktui.core.datasets.linear import load_linear
+from ktui.core.spec import ExperimentSpec, TrainSpec
 
 REAL_DIR = Path("/usr/share/datasets/fashion-mnist")
 
@@ -44,7 +51,7 @@ def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     home = tmp_path / "home"
     home.mkdir()
     monkeypatch.setenv("HOME", str(home))
-    monkeypatch.setattr(data, "SYSTEM_FASHION_DIR", tmp_path / "system")
+    monkeypatch.setattr(fashion_module, "SYSTEM_FASHION_DIR", tmp_path / "system")
     return tmp_path
 
 
@@ -237,7 +244,7 @@ def test_download_only_when_allowed(clean_env: Path, monkeypatch: pytest.MonkeyP
         make_fashion(clean_env / "home/.keras/datasets/fashion-mnist", n_train=3, n_test=2)
         return None
 
-    monkeypatch.setattr(data, "_try_keras_download", fake_download)
+    monkeypatch.setattr(fashion_module, "_try_keras_download", fake_download)
     with pytest.raises(DataMissingError):
         find_fashion_dir()
     assert calls == []
@@ -247,7 +254,7 @@ def test_download_only_when_allowed(clean_env: Path, monkeypatch: pytest.MonkeyP
 
 
 def test_download_failure_is_reported(clean_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(data, "_try_keras_download", lambda: "URLError: no network")
+    monkeypatch.setattr(fashion_module, "_try_keras_download", lambda: "URLError: no network")
     monkeypatch.setenv("KTUI_ALLOW_DOWNLOAD", "1")
     with pytest.raises(DataMissingError, match="download failed.*no network"):
         find_fashion_dir()
@@ -419,23 +426,79 @@ def test_load_splits_dispatch(clean_env: Path) -> None:
 
 
 def test_describe_dataset() -> None:
-    linear = describe_dataset(LinearData())
+    linear = LinearData().describe()
     assert linear == "y = 3·x + 2 + N(0, 1²) noise, 1 000 samples, 1 feature"
-    assert describe_dataset(FashionData(samples=10_000)).startswith(
+    assert FashionData(samples=10_000).describe().startswith(
         "Fashion-MNIST: 10 000 training images of 28×28, 10 classes")
-    multi = describe_dataset(LinearData(w=[1.0, 2.5], b=-1.0, noise=0.5, n_features=2))
+    multi = LinearData(w=[1.0, 2.5], b=-1.0, noise=0.5, n_features=2).describe()
     assert "W = (1, 2.5)" in multi and "- 1" in multi and "2 features" in multi
-    assert "3 explicit points" in describe_dataset(LinearData(x=[[1.0]] * 3, y=[1.0] * 3))
+    assert "3 explicit points" in LinearData(x=[[1.0]] * 3, y=[1.0] * 3).describe()
 
 
-def test_module_imports_no_tensorflow() -> None:
-    code = ("import sys, ktui.core.data; "
-            "print(sorted(m for m in ('tensorflow', 'keras', 'textual') if m in sys.modules))")
-    src = str(Path(data.__file__).resolve().parents[2])
+# ---- the dataset interface ---------------------------------------------------------------------
+
+def test_every_kind_is_registered_under_its_name_and_answers_the_interface() -> None:
+    assert list(DATASETS) == ["linear", "fashion_mnist"]
+    assert KIND_FIELD.options == tuple(DATASETS) and KIND_FIELD.default == "linear"
+    for kind, cls in DATASETS.items():
+        d = cls()
+        assert d.kind == kind and d.problems() == [], kind
+        assert d.task in ("regression", "classification")
+        assert d.describe() and d.in_words() and d.title and d.target_words
+        assert len(d.output_shape()) == 1 and d.input_shape()
+        assert (d.task == "classification") == bool(d.class_names())
+    assert FashionData().class_names() == FASHION_CLASS_NAMES
+    assert FashionData().output_shape() == (len(FASHION_CLASS_NAMES),)
+    assert LinearData(n_features=3).input_shape() == (3,)
+
+
+def test_true_params_only_for_generated_linear_data() -> None:
+    assert LinearData(w=[2], b=-1.0, n_features=3).true_params() == ((2.0, 2.0, 2.0), -1.0)
+    assert LinearData(x=[[1.0]], y=[2.0]).true_params() is None
+    assert FashionData().true_params() is None
+    s = load_linear(LinearData(w=[2.0, 1.0], n_features=2, n=10), 0.0)
+    assert (s.true_w, s.true_b) == LinearData(w=[2.0, 1.0], n_features=2).true_params()
+
+
+def test_settings_keep_the_file_order_and_the_form_its_own() -> None:
+    assert [f.name for f in FashionData.fields()] == ["samples", "data_dir", "standardize"]
+    assert [f.name for f in FashionData.form_fields()] == ["samples", "standardize", "data_dir"]
+    assert [f.name for f in LinearData.form_fields()] == ["w", "b", "noise", "n", "n_features",
+                                                         "seed"]  # x and y: file only
+
+
+def test_checks_together_name_the_setting_to_change() -> None:
+    assert LinearData(w=[1.0, 2.0], n_features=3).problems() == [
+        "dataset.w: has 2 values but n_features is 3; give one W or one per feature"]
+    assert LinearData(n=10_000_000, n_features=10_000).problems() == [
+        "dataset.n: n × n_features = 100,000,000,000 values is too many (at most 100,000,000); "
+        "lower n or n_features"]
+    assert FashionData(samples=60_001).problems() == [
+        "dataset.samples: must be a non-negative integer <= 60000, got 60001 (0 = all)"]
+    assert FashionData(data_dir="a\x00b").problems() == [
+        "dataset.data_dir: must not contain NUL characters"]
+
+
+def _loaded_after(imports: str, modules: tuple[str, ...]) -> list[str]:
+    """Which of ``modules`` a fresh Python has loaded after ``import <imports>``."""
+    code = (f"import json, sys, {imports}; "
+            f"print(json.dumps(sorted(m for m in {modules!r} if m in sys.modules)))")
+    src = str(Path(datasets.__file__).resolve().parents[3])
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([src, os.environ.get("PYTHONPATH", "")])}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, env=env).stdout.strip()
-    assert out == "[]"
+    return json.loads(out)
+
+
+def test_the_spec_side_imports_no_numpy() -> None:
+    """Describing and checking a dataset is instant: numpy comes with loading only."""
+    assert _loaded_after("ktui.core.spec, ktui.core.validate, ktui.core.datasets",
+                         ("numpy",)) == []
+
+
+def test_module_imports_no_tensorflow() -> None:
+    assert _loaded_after("ktui.core.datasets, ktui.core.datasets.idx",
+                         ("tensorflow", "keras", "textual")) == []
 
 
 # ---- the real dataset ---------------------------------------------------------------------------

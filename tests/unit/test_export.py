@@ -22,8 +22,8 @@ from ktui.core.events import RunFinished
 from ktui.core.export import ExportError, export_script
 from ktui.core.presets import get_preset
 from ktui.core.runs import RunDir
+from ktui.core.session import start_run
 from ktui.core.spec import ExperimentSpec, FashionData, LayerSpec, TrainSpec
-from ktui.core.trainer import train
 
 #: What an injection would run: it leaves a file behind.
 PAYLOAD = "__import__('os').system('touch PWNED')"
@@ -271,7 +271,7 @@ def test_exported_script_reproduces_losses_metrics_and_test_score(tmp_path: Path
     spec.train.epochs = 4
     spec.train.metrics = ["mae", "mse", "rmse"]
     run = RunDir.create(tmp_path / "runs", spec)
-    assert isinstance(train(spec, lambda e: None, run_dir=run), RunFinished)
+    assert isinstance(start_run(spec, [], run=run).join(), RunFinished)
     script = export_script(run.spec(), style, run_name=run.name, file_name="exported.py")
     assert "import ktui" not in script and "from ktui" not in script
     path = tmp_path / "exported.py"
@@ -307,7 +307,7 @@ def test_cli_export_of_a_hostile_run_reproduces_a_classifier(tmp_path: Path) -> 
     )
     assert specmod.validate(spec) == []
     created = RunDir.create(tmp_path / "runs", spec)
-    assert isinstance(train(spec, lambda e: None, run_dir=created), RunFinished)
+    assert isinstance(start_run(spec, [], run=created).join(), RunFinished)
     run = RunDir(created.path.rename(created.path.with_name(f"20260101-000000-{weird}")))
     target = tmp_path / "out" / "classifier.py"
     target.parent.mkdir()

@@ -19,7 +19,8 @@ def _modules_after(code: str) -> set[str]:
 def test_core_never_imports_textual() -> None:
     mods = _modules_after(
         "import ktui.core.spec, ktui.core.catalog, ktui.core.presets, ktui.core.data, "
-        "ktui.core.events, ktui.core.control, ktui.core.trainer, ktui.core.layers, "
+        "ktui.core.events, ktui.core.history, ktui.core.session, ktui.core.runs.replay, "
+        "ktui.core.training.loop, ktui.core.runs.keras_sink, ktui.core.layers, "
         "ktui.core.build, ktui.core.losses, ktui.core.metrics, ktui.core.summary"
     )
     assert "tensorflow" in mods  # the imports above really ran
@@ -28,7 +29,8 @@ def test_core_never_imports_textual() -> None:
 
 @pytest.mark.parametrize("module", [
     "ktui.cli", "ktui.core.spec", "ktui.core.catalog", "ktui.core.presets", "ktui.core.data",
-    "ktui.core.trainer", "ktui.reporters",
+    "ktui.core.training.loop", "ktui.core.session", "ktui.core.history",
+    "ktui.core.runs.listing", "ktui.core.runs.replay", "ktui.reporters",
 ])
 def test_light_modules_do_not_import_tensorflow(module: str) -> None:
     assert "tensorflow" not in _modules_after(f"import {module}")

@@ -11,6 +11,7 @@ import pytest
 
 from ktui.core.build import StackModel, build_model
 from ktui.core.catalog import LAMBDA_OPS, LAYER_KINDS
+from ktui.core.datasets import FashionData, LinearData
 from ktui.core.layers import (
     LAYER_CLASSES,
     Activation,
@@ -23,15 +24,19 @@ from ktui.core.layers import (
     MaxPooling2D,
     MenuLambda,
     Reshape,
+    make_initializer,
 )
-from ktui.core.spec import (
-    ExperimentSpec,
-    FashionData,
-    LayerSpec,
-    LinearData,
-    TrainSpec,
-    validate,
+from ktui.core.metrics import build_metric, make_metric
+from ktui.core.registry import (
+    INITIALIZERS,
+    LOSSES,
+    METRICS,
+    OPTIMIZERS,
+    initializer_config,
+    optimizer_config,
 )
+from ktui.core.spec import ExperimentSpec, LayerSpec, TrainSpec
+from ktui.core.validate import validate
 
 
 def _rand(*shape: int, seed: int = 0, low: float = -2.0, high: float = 2.0) -> np.ndarray:
@@ -423,3 +428,68 @@ def test_saved_model_loads_in_plain_keras_and_predicts_identically(
     # A reloaded functional model lists its InputLayer; the rest are ktui's own classes.
     loaded_kinds = [type(lay) for lay in layers if not isinstance(lay, keras.layers.InputLayer)]
     assert loaded_kinds == [LAYER_CLASSES[lay.kind] for lay in spec.layers]
+
+
+# ---- the registry builds what ktui always built -----------------------------------------------
+
+@pytest.mark.parametrize("name", list(INITIALIZERS))
+def test_registry_initializers_give_the_same_weights(name: str) -> None:
+    """``keras.initializers.get`` of a registry config draws exactly the numbers the layers'
+    own ``make_initializer`` draws (the seeds' tests compare these numbers)."""
+    for value, seed in ((0.0, None), (5.0, 7), (-1.5, 1234)):
+        ours = make_initializer(name, value, seed)
+        theirs = keras.initializers.get(initializer_config(name, value, seed))
+        assert type(theirs) is type(ours) and theirs.get_config() == ours.get_config()
+        if seed is not None:
+            np.testing.assert_array_equal(_np(theirs((5, 3))), _np(ours((5, 3))))
+
+
+@pytest.mark.parametrize("name", list(METRICS))
+def test_registry_metrics_match_the_exported_make_metric(name: str) -> None:
+    """The trainer builds metrics from registry entries; the exported script uses
+    ``make_metric``: both must be the same metric under the same name."""
+    built, written = build_metric(name), make_metric(name)
+    assert type(built) is type(written) and built.name == written.name == name
+    inner = getattr(built, "inner", None)
+    if inner is not None:
+        assert type(inner) is type(written.inner)
+        assert inner.get_config() == written.inner.get_config()
+    else:
+        assert built.get_config() == written.get_config()
+    y_true = np.array([0, 1, 1, 2], dtype="int32" if name in _CLASS_METRICS else "float32")
+    y_pred = _rand(4, 3, seed=4) if name in _CLASS_METRICS else _rand(4, 1, seed=4)
+    if name not in _CLASS_METRICS:
+        y_true = y_true.reshape(-1, 1)
+    built.update_state(y_true, y_pred)
+    written.update_state(y_true, y_pred)
+    assert float(built.result()) == float(written.result())
+
+
+_CLASS_METRICS = {n for n in METRICS if METRICS[n].fits("classification")}
+
+
+@pytest.mark.parametrize("name", list(OPTIMIZERS))
+def test_registry_optimizers_are_the_keras_classes_with_the_settings(name: str) -> None:
+    """What the trainer builds: ``keras.optimizers.get`` of the entry's config, with the
+    spec's settings where the optimizer uses them (momentum is not Adam's)."""
+    settings = {"learning_rate": 0.25, "momentum": 0.5}
+    optimizer = keras.optimizers.get(optimizer_config(name, settings))
+    config = optimizer.get_config()
+    assert type(optimizer).__name__ == OPTIMIZERS[name].config["class_name"]
+    assert config["learning_rate"] == pytest.approx(0.25)
+    if "momentum" in OPTIMIZERS[name].uses:
+        assert config["momentum"] == 0.5
+    else:
+        assert "momentum" not in config
+
+
+@pytest.mark.parametrize("name", list(LOSSES))
+def test_registry_losses_are_the_functions_of_losses_py(name: str) -> None:
+    from ktui.core import losses
+
+    fn = LOSSES[name].load()
+    assert fn is getattr(losses, name)
+    classes = LOSSES[name].fits("classification")
+    y_true = np.array([0, 2], dtype="int32") if classes else np.array([[1.0], [2.0]], "float32")
+    y_pred = _rand(2, 3, seed=2) if classes else _rand(2, 1, seed=2)
+    assert np.isfinite(float(fn(y_true, y_pred)))

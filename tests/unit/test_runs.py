@@ -19,7 +19,7 @@ from ktui.core import spec as specmod
 from ktui.core.events import EpochDone, RunFinished, RunStarted
 from ktui.core.presets import get_preset
 from ktui.core.runs import RunDir, list_runs
-from ktui.core.trainer import train
+from ktui.core.session import start_run
 
 
 def _run(root: Path, name: str = "linear-functional", epochs: int = 3, **overrides):
@@ -29,7 +29,7 @@ def _run(root: Path, name: str = "linear-functional", epochs: int = 3, **overrid
         setattr(spec.train, key, value)
     run = RunDir.create(root, spec)
     events: list = []
-    final = train(spec, events.append, run_dir=run)
+    final = start_run(spec, [events.append], run=run).join()
     return run, events, final
 
 
@@ -76,7 +76,7 @@ def test_saved_model_loads_in_plain_keras_and_predicts_the_same(tmp_path: Path, 
         if isinstance(event, RunStarted):
             captured["started"] = event
 
-    final = train(spec, keep_model, run_dir=run)
+    final = start_run(spec, [keep_model], run=run).join()
     assert isinstance(final, RunFinished)
     model = keras.saving.load_model(run.model_file)  # safe_mode stays True
     x = np.linspace(-2, 2, 20, dtype=np.float32).reshape(-1, 1)
@@ -86,7 +86,7 @@ def test_saved_model_loads_in_plain_keras_and_predicts_the_same(tmp_path: Path, 
     import tensorflow as tf
 
     from ktui.core.build import build_model
-    from ktui.core.trainer import make_checkpoint
+    from ktui.core.runs.keras_sink import make_checkpoint
 
     fresh = build_model(spec)
     make_checkpoint(fresh).restore(
@@ -104,7 +104,7 @@ def test_resume_continues_epochs_and_curves_exactly(tmp_path: Path) -> None:
     spec.train.epochs = 5
     specmod.save(spec, run.spec_file)
     resumed: list = []
-    final = train(spec, resumed.append, run_dir=run, resume=True)
+    final = start_run(spec, [resumed.append], run=run, resume=True).join()
     assert isinstance(final, RunFinished)
     started = next(e for e in resumed if isinstance(e, RunStarted))
     assert started.start_epoch == 3
@@ -151,7 +151,7 @@ def test_kill_9_mid_run_leaves_readable_files_then_list_and_resume(tmp_path: Pat
     spec = run.spec()
     spec.train.epochs = done + 2
     events: list = []
-    final = train(spec, events.append, run_dir=run, resume=True)
+    final = start_run(spec, [events.append], run=run, resume=True).join()
     assert isinstance(final, RunFinished), final
     started = next(e for e in events if isinstance(e, RunStarted))
     assert done - 1 <= started.start_epoch <= done

@@ -7,11 +7,11 @@ import threading
 import numpy as np
 import pytest
 
-from ktui.core.control import TrainerControl
 from ktui.core.events import EpochDone, Paused, Resumed, RunFailed, RunFinished, RunStarted
 from ktui.core.presets import PRESETS, get_preset
 from ktui.core.spec import LayerSpec
-from ktui.core.trainer import train
+from ktui.core.training.control import TrainerControl
+from ktui.core.training.loop import train
 
 
 class Recorder:

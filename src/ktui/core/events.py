@@ -1,7 +1,9 @@
 """What the trainer tells the world: frozen dataclasses of plain Python numbers.
 
 Events never hold tensors, so the UI thread, the CLI and log writers can read them without
-touching TensorFlow. ``to_dict`` gives the JSON shape documented in the README (``--jsonl``).
+touching TensorFlow. This module is also their one codec: :func:`to_dict`/:func:`to_json` give
+the JSON shape documented in the README (``--jsonl``, ``events.jsonl``) and :func:`from_dict`
+reads it back, tolerant of lines from older versions and of damaged ones.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -68,6 +71,10 @@ class RunStarted:
     #: The weights before the first step (same shape as ``EpochDone.weights``), so curves of
     #: W and b start at epoch 0 (at ``start_epoch`` for a resumed run).
     initial_weights: tuple[LayerWeights, ...] = ()
+    #: Whether the model is one layer ``y = x·W + b`` with at most :data:`WB_MAX_WEIGHTS`
+    #: weights, so views show W and b themselves (else statistics per layer). Decided once, by
+    #: the trainer, from the model (:func:`wb_model_of`); None: not known (an older log).
+    wb_model: bool | None = None
     event: Literal["run_started"] = "run_started"
 
 
@@ -144,6 +151,19 @@ class Evaluating:
     event: Literal["evaluating"] = "evaluating"
 
 
+#: A W-and-b model has at most this many weights in W (each drawn as its own curve).
+WB_MAX_WEIGHTS = 4
+
+
+def wb_model_of(weights: Sequence[LayerWeights]) -> bool:
+    """Whether ``weights`` (one entry per trainable layer) are those of a W-and-b model: one
+    layer with a kernel, of at most :data:`WB_MAX_WEIGHTS` values. The trainer asks this of
+    its model's weights; the codec asks it of an old log's, once."""
+    layers = [w for w in weights if w.kernel is not None]
+    kernel = layers[0].kernel if len(layers) == 1 else None
+    return bool(kernel and kernel.values and len(kernel.values) <= WB_MAX_WEIGHTS)
+
+
 Event = (RunStarted | StepDone | EpochDone | Paused | Resumed | Evaluating | RunFinished
          | RunFailed)
 
@@ -169,3 +189,129 @@ def json_safe(value: Any) -> Any:
 def to_json(event: Event) -> str:
     """One event as a compact JSON line: the ``--jsonl`` and ``events.jsonl`` format."""
     return json.dumps(json_safe(to_dict(event)), separators=(",", ":"))
+
+
+# ---- reading events back -------------------------------------------------------------------
+
+#: Fields that must be whole numbers for the readers' arithmetic (a string there would fail
+#: far from the file it came from): an object with another type is a skipped line.
+_INTS = ("epoch", "epochs", "step", "steps_per_epoch", "global_step", "start_epoch",
+         "epochs_done", "batch_size", "train_samples", "val_samples", "test_samples",
+         "total_params", "trainable_params")
+_FAILURE_KINDS = ("nan", "data", "spec", "io", "resources", "error")
+
+
+def _num(value: Any) -> float:
+    """A logged number; ``null`` (how non-finite values are written) becomes NaN."""
+    return float(value) if isinstance(value, (int, float)) else math.nan
+
+
+def _numbers(data: Any) -> dict[str, float]:
+    return {str(k): _num(v) for k, v in data.items()} if isinstance(data, dict) else {}
+
+
+def _stats(data: Any) -> TensorStats | None:
+    if not isinstance(data, dict):
+        return None
+    return TensorStats(size=int(data.get("size", 0)), mean=_num(data.get("mean")),
+                       std=_num(data.get("std")), norm=_num(data.get("norm")),
+                       min=_num(data.get("min")), max=_num(data.get("max")),
+                       values=tuple(_num(v) for v in data.get("values") or ()))
+
+
+def _weights(data: Any) -> tuple[LayerWeights, ...]:
+    """``[{layer, kernel, bias}, ...]`` back as LayerWeights (entries that are not objects
+    are skipped; a missing list is no weights)."""
+    if not isinstance(data, (list, tuple)):
+        return ()
+    return tuple(LayerWeights(str(w.get("layer", "")), _stats(w.get("kernel")),
+                              _stats(w.get("bias")))
+                 for w in data if isinstance(w, dict))
+
+
+def _fields(cls: type, data: dict[str, Any]) -> dict[str, Any]:
+    """The entries of ``data`` that are fields of ``cls``, whole numbers checked."""
+    names = {f.name for f in dataclasses.fields(cls)} - {"event"}
+    d = {k: v for k, v in data.items() if k in names}
+    for name in _INTS:
+        if name in d and (not isinstance(d[name], int) or isinstance(d[name], bool)
+                          or d[name] < 0):
+            raise TypeError(f"{name} must be a whole number, got {d[name]!r}")
+    return d
+
+
+def _run_started(d: dict[str, Any]) -> RunStarted:
+    d["devices"] = tuple(d.get("devices") or ())
+    d["layers"] = tuple(
+        LayerSummary(**{**layer, "output_shape": tuple(layer.get("output_shape") or ())})
+        for layer in d.get("layers") or ())
+    d["metric_names"] = tuple(d.get("metric_names") or ())
+    d["true_weights"] = tuple(_num(w) for w in d.get("true_weights") or ())
+    if d.get("true_bias") is not None:
+        d["true_bias"] = _num(d["true_bias"])
+    d["initial_weights"] = _weights(d.get("initial_weights"))  # absent in older runs
+    if not isinstance(d.get("wb_model"), bool):  # older runs: decided here, once
+        d["wb_model"] = wb_model_of(d["initial_weights"]) if d["initial_weights"] else None
+    return RunStarted(**d)
+
+
+def _step_done(d: dict[str, Any]) -> StepDone:
+    d["loss"], d["steps_per_s"] = _num(d.get("loss")), _num(d.get("steps_per_s"))
+    return StepDone(**d)
+
+
+def _epoch_done(d: dict[str, Any]) -> EpochDone:
+    d["loss"] = _num(d.get("loss"))
+    d["val_loss"] = None if d.get("val_loss") is None else _num(d["val_loss"])
+    d["metrics"], d["val_metrics"] = _numbers(d.get("metrics")), _numbers(d.get("val_metrics"))
+    d["weights"] = _weights(d.get("weights"))
+    d["seconds"], d["samples_per_s"] = _num(d.get("seconds")), _num(d.get("samples_per_s"))
+    return EpochDone(**d)
+
+
+def _run_finished(d: dict[str, Any]) -> RunFinished | None:
+    if d.get("status") not in ("finished", "stopped"):
+        return None
+    d["test"] = _numbers(d.get("test"))
+    d["seconds"] = _num(d.get("seconds"))
+    return RunFinished(**d)
+
+
+def _run_failed(d: dict[str, Any]) -> RunFailed:
+    kind = d.get("kind", "error")
+    d["kind"] = kind if kind in _FAILURE_KINDS else "error"
+    d["message"] = str(d.get("message", ""))
+    d["details"] = d["details"] if isinstance(d.get("details"), dict) else {}
+    return RunFailed(**d)
+
+
+def _evaluating(d: dict[str, Any]) -> Evaluating | None:
+    return Evaluating(**d) if d.get("split", "test") == "test" else None
+
+
+_DECODERS: dict[str, tuple[type, Any]] = {
+    "run_started": (RunStarted, _run_started),
+    "step_done": (StepDone, _step_done),
+    "epoch_done": (EpochDone, _epoch_done),
+    "paused": (Paused, lambda d: Paused(**d)),
+    "resumed": (Resumed, lambda d: Resumed(**d)),
+    "evaluating": (Evaluating, _evaluating),
+    "run_finished": (RunFinished, _run_finished),
+    "run_failed": (RunFailed, _run_failed),
+}
+
+
+def from_dict(data: Any) -> Event | None:
+    """One ``--jsonl`` object back as an event; None for an unknown kind or an object that
+    does not fit (a malformed line is skipped by its reader, never fatal). Fields a newer
+    version added are ignored; fields an older one lacked take their defaults."""
+    if not isinstance(data, dict):
+        return None
+    decoder = _DECODERS.get(data.get("event"))  # type: ignore[arg-type]
+    if decoder is None:
+        return None
+    cls, decode = decoder
+    try:
+        return decode(_fields(cls, data))
+    except Exception:  # noqa: BLE001 - any malformed object is one skipped line
+        return None

@@ -1,7 +1,9 @@
-"""Loss functions by name, as the seeds write them: ``(y_true, y_pred) -> scalar``.
+"""Loss functions, as the seeds write them: ``(y_true, y_pred) -> scalar``.
 
-Classification models output logits (no softmax in the last layer, as seed 001 explains);
-losses that compare distributions apply the softmax themselves.
+Each is named in :data:`ktui.core.registry.LOSSES` (its entry says which task it fits and
+points here); the trainer takes it from there. Classification models output logits (no
+softmax in the last layer, as seed 001 explains); losses that compare distributions apply the
+softmax themselves.
 """
 
 from __future__ import annotations
@@ -61,13 +63,3 @@ def cosine_similarity(y_true, logits):
     target = tf.math.l2_normalize(target, axis=-1)
     probs = tf.math.l2_normalize(probs, axis=-1)
     return -tf.reduce_mean(tf.reduce_sum(target * probs, axis=-1))
-
-
-LOSS_FUNCTIONS: dict[str, LossFn] = {
-    "mse": mse,
-    "mae": mae,
-    "huber": huber,
-    "sparse_categorical_crossentropy": sparse_categorical_crossentropy,
-    "kl_divergence": kl_divergence,
-    "cosine_similarity": cosine_similarity,
-}

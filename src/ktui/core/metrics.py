@@ -1,9 +1,16 @@
-"""Metrics by name: the seed's ``SparseCategoricalAccuracy`` plus Keras' own where they fit."""
+"""Metrics: the seed's ``SparseCategoricalAccuracy`` plus Keras' own where they fit.
+
+Each is named in :data:`ktui.core.registry.METRICS`: an entry points at a class here, at a
+Keras metric (a config ``keras.metrics.get`` builds), or both (a Keras metric fed one-hot
+labels by :class:`OneHotSoftmax`). :func:`build_metric` makes any of them from its entry.
+"""
 
 from __future__ import annotations
 
 import keras
 import tensorflow as tf
+
+from ktui.core.registry import METRICS
 
 
 @keras.saving.register_keras_serializable(package="ktui")
@@ -47,7 +54,21 @@ class OneHotSoftmax(keras.metrics.Metric):
         self.inner.reset_state()
 
 
+def build_metric(name: str) -> keras.metrics.Metric:
+    """The metric registered as ``name``, reporting under that name."""
+    entry = METRICS[name]
+    if not entry.config:
+        return entry.load()(name=name)
+    config = {"class_name": entry.config["class_name"],
+              "config": {"name": f"{name}_inner" if entry.impl else name}}
+    metric = keras.metrics.get(config)
+    return entry.load()(metric, name) if entry.impl else metric
+
+
 def make_metric(name: str) -> keras.metrics.Metric:
+    """:func:`build_metric` written out, for the exported script: the exporter copies this
+    function's source into the script, which has no registry. Keep the two in step (a unit
+    test compares them) until the exporter writes the registry's entries itself."""
     if name == "accuracy":
         return SparseCategoricalAccuracy(name="accuracy")
     if name == "auc":

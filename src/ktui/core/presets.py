@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ktui.core.spec import ExperimentSpec, FashionData, LayerSpec, LinearData, TrainSpec
+from ktui.core.datasets import FashionData, LinearData
+from ktui.core.spec import ExperimentSpec, LayerSpec, TrainSpec
 
 
 def _linear_gd() -> ExperimentSpec:

@@ -1,72 +1,52 @@
 """The experiment: dataset + layer stack + training settings, as dataclasses and TOML.
 
-``parse_spec`` turns TOML data into an :class:`ExperimentSpec`, collecting *every* problem
-(unknown keys included) as ``path: message`` strings; ``validate`` checks values, the layer
-stack's shapes and whether the loss and metrics fit the dataset. Both are pure Python so the
-TUI can flag a field as the user types, and both survive any input: whatever a file or a
-form holds, the answer is a list of problems (or :class:`SpecError`), never a TypeError.
-Layers are numbered from 1 with their kind, ``layer 2 (Dense): ...``, as the UI lists them.
+Every setting is declared once, with :func:`ktui.core.schema.spec_field` (type, range,
+choices, label, help); the dataset's are on its kind in :mod:`ktui.core.datasets`, a layer's on
+its kind in :mod:`ktui.core.catalog`. ``parse_spec`` turns TOML data into an
+:class:`ExperimentSpec`, collecting *every* problem (unknown keys included) as ``path:
+message`` strings; :mod:`ktui.core.validate` checks values, the layer stack's shapes and
+whether the loss and metrics fit the dataset. Both are pure Python and survive any input.
 """
 
 from __future__ import annotations
 
 import copy
-import math
 import os
 import stat
 import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import tomli_w
 
-from ktui.core.catalog import (
-    LAYER_KINDS,
-    MAX_SEED,
-    InferredLayer,
-    StackError,
-    format_shape,
-    infer_stack,
-    layer_label,
-)
+from ktui.core import registry
+from ktui.core.catalog import LAYER_KINDS, layer_label
+from ktui.core.datasets import DATASETS, DatasetSpec, FashionData, LinearData
+from ktui.core.registry import Task
+from ktui.core.schema import MAX_SEED, SEED_NOTE, is_int, parse_table, spec_field, table_of
 from ktui.core.text import brief
 
 SPEC_VERSION = 1
-Task = Literal["regression", "classification"]
-
-FASHION_SHAPE = (28, 28)
-FASHION_CLASSES = 10
-FASHION_TRAIN_SIZE = 60_000
-
-#: Loss name -> (tasks it fits, one-line help).
-LOSSES: dict[str, tuple[tuple[Task, ...], str]] = {
-    "mse": (("regression",), "mean squared error"),
-    "mae": (("regression",), "mean absolute error"),
-    "huber": (("regression",), "Huber loss, delta 1 (seed 002's huber_fn)"),
-    "sparse_categorical_crossentropy": (
-        ("classification",), "cross-entropy of integer labels against logits (seed 001)"),
-    "kl_divergence": (("classification",), "KL(one-hot labels || softmax of logits)"),
-    "cosine_similarity": (
-        ("classification",), "negative cosine similarity of one-hot labels and softmax"),
-}
-#: Metric name -> (tasks it fits, one-line help).
-METRICS: dict[str, tuple[tuple[Task, ...], str]] = {
-    "accuracy": (("classification",), "fraction of argmax predictions equal to the label"),
-    "auc": (("classification",), "ROC AUC of one-hot labels vs softmax (micro-averaged)"),
-    "precision": (("classification",), "precision of softmax > 0.5 (micro-averaged)"),
-    "recall": (("classification",), "recall of softmax > 0.5 (micro-averaged)"),
-    "mae": (("regression",), "mean absolute error"),
-    "mse": (("regression",), "mean squared error"),
-    "rmse": (("regression",), "root mean squared error"),
-}
-OPTIMIZERS: dict[str, str] = {
-    "sgd": "plain or momentum gradient descent",
-    "rmsprop": "RMSprop (momentum applies)",
-    "adam": "Adam",
-}
 MODEL_STYLES = ("sequential", "functional", "subclassed")
 DEVICES = ("auto", "cpu", "gpu")
+
+#: Longest experiment name: it names the run directory and the Keras model.
+MAX_NAME = 100
+MAX_DESCRIPTION = 10_000
+#: More layers than any model here needs. Keras' graph code (``map_graph``) recurses once per
+#: layer: 1 000 layers already end in RecursionError; 500 build, train and save in every style.
+MAX_LAYERS = 500
+#: A spec file larger than this is not a spec (explicit x/y points included).
+MAX_SPEC_BYTES = 16 * 1024 * 1024
+
+
+#: The tables these names held before the registry (name -> (tasks, help); an optimizer's
+#: help alone), derived from it for the callers that still read them here (the exporter, the
+#: setup view's dataset defaults and hints). New code reads :mod:`ktui.core.registry`.
+LOSSES = {name: (e.tasks, e.help) for name, e in registry.LOSSES.items()}
+METRICS = {name: (e.tasks, e.help) for name, e in registry.METRICS.items()}
+OPTIMIZERS = {name: e.help for name, e in registry.OPTIMIZERS.items()}
 
 
 class SpecError(ValueError):
@@ -78,187 +58,86 @@ class SpecError(ValueError):
 
 
 @dataclass
-class LinearData:
-    """y = x·W + b + noise, with x ~ N(0, 1); the seed's defaults (W=3, b=2, n=1000, noise 1)."""
-
-    kind: Literal["linear"] = "linear"
-    w: list[float] = field(default_factory=lambda: [3.0])
-    b: float = 2.0
-    noise: float = 1.0
-    n: int = 1000
-    n_features: int = 1
-    seed: int = 0
-    #: Explicit training points (rows of ``n_features`` values) and targets, as in seed 003's
-    #: ``X``/``y``; when given, they replace the generated training set (W, b, noise, n unused)
-    #: and there is no validation or test set.
-    x: list[list[float]] = field(default_factory=list)
-    y: list[float] = field(default_factory=list)
-
-    def weights(self) -> list[float]:
-        """W with one entry per feature (a single W is repeated)."""
-        return self.w * self.n_features if len(self.w) == 1 else list(self.w)
-
-
-@dataclass
-class FashionData:
-    """The real Fashion-MNIST: 60 000 training and 10 000 test images of 28×28."""
-
-    kind: Literal["fashion_mnist"] = "fashion_mnist"
-    #: Training images to use (0 = all 60 000), taken before the validation split.
-    samples: int = 0
-    #: Where the four .gz files are; empty = the standard places (see data.py).
-    data_dir: str = ""
-    #: Standardise with the training set's mean and std (as the seed's StandardScaler).
-    standardize: bool = True
-
-
-DatasetSpec = LinearData | FashionData
-
-
-@dataclass
 class LayerSpec:
     kind: str
     params: dict[str, Any] = field(default_factory=dict)
 
     def resolved(self) -> dict[str, Any]:
         """Catalog defaults overlaid with the given parameters."""
-        return {**LAYER_KINDS[self.kind].defaults(), **self.params}
+        return LAYER_KINDS[self.kind].resolve(self.params)
 
 
 @dataclass
 class TrainSpec:
-    loss: str = "mse"
-    optimizer: str = "sgd"
-    learning_rate: float = 0.01
-    momentum: float = 0.0
-    metrics: list[str] = field(default_factory=lambda: ["mae"])
-    epochs: int = 10
+    loss: str = spec_field("choice", "mse", label="loss", registry=registry.LOSSES,
+                           help="the loss minimised")
+    optimizer: str = spec_field("choice", "sgd", label="optimizer", registry=registry.OPTIMIZERS,
+                                help="how gradients update the weights")
+    learning_rate: float = spec_field("float", 0.01, label="learning rate", min=0,
+                                      min_inclusive=False, max=10, help="step size")
+    momentum: float = spec_field("float", 0.0, label="momentum", min=0, max=1,
+                                 max_inclusive=False, help="sgd / rmsprop momentum")
+    metrics: list[str] = spec_field(
+        "multi", ["mae"], label="metrics", registry=registry.METRICS,
+        help="reported each epoch; space ticks one (those that fit the dataset)")
+    epochs: int = spec_field("int", 10, label="epochs", min=1, max=100_000,
+                             help="passes over the training set")
     #: Samples per step; 0 = the whole training set in one batch (seed 000's gradient descent).
-    batch_size: int = 32
+    batch_size: int = spec_field("int", 32, label="batch size", min=0, max=1_000_000,
+                                 note=" (0 = the whole training set)",
+                                 help="samples per step (0 = all at once)")
     #: Fashion-MNIST: fraction of the training images held out. Linear: the size of the
     #: (separately drawn) validation and test sets, relative to ``n``.
-    validation_split: float = 0.1
-    seed: int = 42
-    shuffle: bool = True
-    model_style: str = "sequential"
+    validation_split: float = spec_field("float", 0.1, label="val split", min=0, max=1,
+                                         max_inclusive=False,
+                                         help="fraction held out for validation")
+    seed: int = spec_field("int", 42, label="seed", min=0, max=MAX_SEED, note=SEED_NOTE,
+                           help="seed of weights and shuffling")
+    shuffle: bool = spec_field(
+        "bool", True, label="shuffle",
+        help="reshuffle the training set every epoch (off: the same order each epoch)")
+    model_style: str = spec_field(
+        "choice", "sequential", label="model style", choices=MODEL_STYLES,
+        help="how the Keras model is built: Sequential, functional or a Model subclass")
     #: Emit a step event every this many steps (each one costs a device-to-host copy).
-    log_every: int = 10
-    device: str = "auto"
+    log_every: int = spec_field("int", 10, label="log every", min=1, max=1_000_000,
+                                help="steps between step events (the per-step loss chart)")
+    device: str = spec_field(
+        "choice", "auto", label="device", choices=DEVICES,
+        help="auto: the GPU when TensorFlow sees one; cpu; gpu (fails without one)")
     #: Compile the step with XLA (opt-in: it helps some models and slows others).
-    jit_compile: bool = False
+    jit_compile: bool = spec_field(
+        "bool", False, label="jit (XLA)",
+        help="compile the step with XLA: faster for some models, slower for others")
 
 
 @dataclass
 class ExperimentSpec:
-    name: str = "experiment"
-    description: str = ""
+    name: str = spec_field("str", "experiment", label="name", max_len=MAX_NAME, required=True,
+                           note=" (it names the run)",
+                           help="runs are recorded, listed, compared and exported under this name")
+    description: str = spec_field("str", "", max_len=MAX_DESCRIPTION)
     dataset: DatasetSpec = field(default_factory=LinearData)
     layers: list[LayerSpec] = field(default_factory=list)
     train: TrainSpec = field(default_factory=TrainSpec)
 
     @property
     def task(self) -> Task:
-        return "classification" if isinstance(self.dataset, FashionData) else "regression"
+        return self.dataset.task
 
     def input_shape(self) -> tuple[int, ...]:
-        if isinstance(self.dataset, FashionData):
-            return FASHION_SHAPE
-        return (self.dataset.n_features,)
+        return self.dataset.input_shape()
 
     def output_shape(self) -> tuple[int, ...]:
-        return (FASHION_CLASSES,) if self.task == "classification" else (1,)
+        return self.dataset.output_shape()
 
     def copy(self) -> ExperimentSpec:
         return copy.deepcopy(self)
 
 
-# ---- limits --------------------------------------------------------------------------------------
-
-#: Longest experiment name: it names the run directory and the Keras model.
-MAX_NAME = 100
-MAX_DESCRIPTION = 10_000
-#: More layers than any model here needs. Keras' graph code (``map_graph``) recurses once per
-#: layer: 1 000 layers already end in RecursionError; 500 build, train and save in every style.
-MAX_LAYERS = 500
-#: Weights of float32 beyond this (8 GB, before the optimizer's slots) do not fit a
-#: workstation; refused with the count instead of an out-of-memory error from TensorFlow.
-MAX_PARAMS = 2_000_000_000
-#: The linear generator's x is n × n_features float64 values (plus validation and test sets).
-MAX_LINEAR_VALUES = 100_000_000
-#: A spec file larger than this is not a spec (explicit x/y points included).
-MAX_SPEC_BYTES = 16 * 1024 * 1024
-
-
-# ---- types, shared by parsing and validation -------------------------------------------------
-
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
-def _as_float(value: int | float) -> float:
-    """``float(value)``, with an integer too large for a float as infinity (not an error)."""
-    try:
-        return float(value)
-    except OverflowError:
-        return math.inf if value > 0 else -math.inf
-
-
-#: What the items of each list field must be (checked by parsing and validation alike).
-_LIST_ITEMS = {"metrics": "a string (a metric name)", "w": "a number", "y": "a number",
-               "x": "a list of numbers"}
-
-
-def _item_ok(key: str, item: Any) -> bool:
-    if key == "metrics":
-        return isinstance(item, str)
-    if key == "x":
-        return isinstance(item, list) and all(map(_is_number, item))
-    return _is_number(item)
-
-
-def _type_problems(path: str, value: Any, default: Any) -> list[str]:
-    """Why ``value`` does not have the type of the field's default (for lists: of its items)."""
-    key = path.rsplit(".", 1)[-1]
-    if isinstance(default, bool):
-        ok, want = isinstance(value, bool), "true or false"
-    elif isinstance(default, int):
-        ok, want = _is_int(value), "an integer"
-    elif isinstance(default, float):
-        ok, want = _is_number(value), "a number"
-    elif isinstance(default, str):
-        ok, want = isinstance(value, str), "a string"
-    elif isinstance(default, list):
-        ok, want = isinstance(value, list), "a list"
-        if key == "w":
-            want = "a number or a list of numbers"
-        if ok and key in _LIST_ITEMS:
-            for i, item in enumerate(value):
-                if not _item_ok(key, item):
-                    where = path if key == "w" else f"{path}[{i}]"
-                    what = want if key == "w" else _LIST_ITEMS[key]
-                    return [f"{where}: must be {what}, got {brief(item)}"]
-    else:
-        return []
-    return [] if ok else [f"{path}: must be {want}, got {brief(value)}"]
-
-
-_DEFAULTS: dict[type, Any] = {}
-
-
-def _default(cls: type, key: str) -> Any:
-    if cls not in _DEFAULTS:
-        _DEFAULTS[cls] = cls()
-    return getattr(_DEFAULTS[cls], key)
-
-
-# ---- TOML in and out ---------------------------------------------------------------------------
+# ---- TOML in ---------------------------------------------------------------------------------
 
 _TOP_KEYS = ("ktui_spec", "name", "description", "dataset", "layers", "train")
-_SKIP_ROW = "layer:"  # marks a [[layers]] entry already reported (its kind is unusable)
 
 
 @dataclass
@@ -273,31 +152,18 @@ class _Parsed:
 
 
 def _fill(cls: type, data: dict[str, Any], path: str, errors: list[str]) -> Any:
-    """Build dataclass ``cls`` from ``data``: unknown keys and wrong types become errors.
-
-    A value of the wrong type is still stored, so validation (which checks types itself, in
-    the same words) can skip what depends on it instead of judging a default."""
-    known = [f.name for f in fields(cls)]
-    instance = cls()
-    for key, value in data.items():
-        if key not in known:
-            options = ", ".join(k for k in known if k != "kind")
-            errors.append(f"{path}.{key}: unknown key (expected one of: {options})")
-            continue
-        if key == "kind":
-            continue
-        default = getattr(instance, key)
-        problems = _type_problems(f"{path}.{key}", value, default)
-        errors.extend(problems)
-        if not problems and isinstance(default, float):
-            value = _as_float(value)
-        setattr(instance, key, value)
-    return instance
+    """Build dataclass ``cls`` from a TOML table: unknown keys and wrong types are errors;
+    a value of the wrong type is still stored, so validation can skip what depends on it."""
+    options = ", ".join(f.name for f in table_of(cls))
+    values = parse_table(table_of(cls), data, errors, at=lambda k: f"{path}.{k}: ",
+                         unknown=lambda k: f"{path}.{k}: unknown key (expected one of: "
+                                           f"{options})")
+    return cls(**values)
 
 
 def _version_problem(data: dict[str, Any]) -> str | None:
     version = data.get("ktui_spec", SPEC_VERSION)
-    if not _is_int(version) or version < 1:
+    if not is_int(version) or version < 1:
         return (f"ktui_spec: must be the format version, an integer ({SPEC_VERSION}), "
                 f"got {brief(version)}")
     if version > SPEC_VERSION:
@@ -307,26 +173,24 @@ def _version_problem(data: dict[str, Any]) -> str | None:
 
 
 def _parse_dataset(raw: Any, errors: list[str], skip: set[str]) -> DatasetSpec:
+    default = next(iter(DATASETS.values()))
     if not isinstance(raw, dict):
         errors.append(f"dataset: must be a table ([dataset] with a kind), got {brief(raw)}")
         skip.update(("fit", "stack"))
-        return LinearData()
-    kind = raw.get("kind", "linear")
-    if kind == "fashion_mnist":
-        return _fill(FashionData, raw, "dataset", errors)
-    if kind != "linear":
-        errors.append(f"dataset.kind: must be 'linear' or 'fashion_mnist', got {brief(kind)}")
+        return default()
+    kind = raw.get("kind", default.kind)
+    cls = DATASETS.get(kind) if isinstance(kind, str) else None
+    if cls is None:
+        kinds = " or ".join(repr(k) for k in DATASETS)
+        errors.append(f"dataset.kind: must be {kinds}, got {brief(kind)}")
         skip.update(("fit", "stack"))
-        return LinearData()
-    d = dict(raw)
-    if _is_number(d.get("w")):  # one W for every feature
-        d["w"] = [d["w"]]
-    if isinstance(d.get("w"), list):
-        d["w"] = [_as_float(v) if _is_number(v) else v for v in d["w"]]
-    return _fill(LinearData, d, "dataset", errors)
+        return default()
+    return _fill(cls, {k: v for k, v in raw.items() if k != "kind"}, "dataset", errors)
 
 
 def _parse_layers(raw: Any, errors: list[str], skip: set[str]) -> list[LayerSpec]:
+    from ktui.core.validate import SKIP_ROW, kind_problem, param_problems
+
     if not isinstance(raw, list):
         errors.append(f"layers: must be a list of tables ([[layers]]), got {brief(raw)}")
         skip.update(("stack", "layers"))
@@ -341,18 +205,19 @@ def _parse_layers(raw: Any, errors: list[str], skip: set[str]) -> list[LayerSpec
             errors.append(f"layer {i + 1}: must be a table ([[layers]] with a kind), "
                           f"got {brief(item)}")
         else:
-            problem = _kind_problem(i, item.get("kind"))
+            problem = kind_problem(i, item.get("kind"))
             if problem is None:
-                layer = LayerSpec(item["kind"], {k: v for k, v in item.items() if k != "kind"})
-                problems = _layer_problems(i, layer, types_only=True)
+                params = {k: v for k, v in item.items() if k != "kind"}
+                problems = param_problems(layer_label(i, item["kind"]), LAYER_KINDS[item["kind"]],
+                                          params, types_only=True)
                 errors.extend(problems)
                 if problems:
                     skip.add("stack")
-                layers.append(layer)
+                layers.append(LayerSpec(item["kind"], params))
                 continue
             errors.append(problem)
         # Keep the numbering of the layers after it; validation skips this placeholder.
-        skip.update(("stack", f"{_SKIP_ROW}{i}"))
+        skip.update(("stack", f"{SKIP_ROW}{i}"))
         layers.append(LayerSpec("", {}))
     return layers
 
@@ -360,15 +225,13 @@ def _parse_layers(raw: Any, errors: list[str], skip: set[str]) -> list[LayerSpec
 def _parse(data: dict[str, Any]) -> _Parsed:
     errors: list[str] = []
     skip: set[str] = set()
-    spec = ExperimentSpec()
     for key in data:
         if key not in _TOP_KEYS:
             errors.append(f"{key}: unknown key (expected name, description, dataset, layers, "
                           "train)")
-    for key in ("name", "description"):
-        if key in data:
-            errors.extend(_type_problems(key, data[key], ""))
-            setattr(spec, key, data[key])
+    top = {k: data[k] for k in ("name", "description") if k in data}
+    spec = ExperimentSpec(**parse_table(table_of(ExperimentSpec), top, errors,
+                                        at=lambda k: f"{k}: ", unknown=str))
     spec.dataset = _parse_dataset(data.get("dataset", {}), errors, skip)
     spec.layers = _parse_layers(data.get("layers", []), errors, skip)
     train = data.get("train", {})
@@ -386,16 +249,18 @@ def parse_spec(data: dict[str, Any]) -> ExperimentSpec:
     Raises :class:`SpecError` when the data has the wrong structure or types (unknown keys,
     a list where a name belongs, a layer without a kind): those cannot even be shown in the
     form. The error then lists *every* problem at once, the values out of range included
-    (what :func:`validate` finds in the parts that could be read). A spec whose problems are
-    only values out of range is returned; :func:`validate` lists them.
+    (what validation finds in the parts that could be read). A spec whose problems are
+    only values out of range is returned; :func:`ktui.core.validate.validate` lists them.
     """
+    from ktui.core.validate import collect_problems
+
     version = _version_problem(data)
     if version:  # a newer format may mean other things by the same keys: say only this
         raise SpecError([version])
     parsed = _parse(data)
     if parsed.errors:
         seen = set(parsed.errors)
-        more = [e for e in _validate(parsed.spec, parsed.skip) if e not in seen]
+        more = [e for e in collect_problems(parsed.spec, parsed.skip) if e not in seen]
         raise SpecError(sorted(parsed.errors + more, key=_section))
     return parsed.spec
 
@@ -407,24 +272,6 @@ def _section(error: str) -> int:
         if error.startswith(prefix):
             return rank + 1
     return 0
-
-
-def spec_to_dict(spec: ExperimentSpec) -> dict[str, Any]:
-    """The spec as TOML-ready data; layer parameters are written in full (defaults included)
-    so a saved spec means the same thing even if a later ktui changes a default."""
-    dataset = {f.name: getattr(spec.dataset, f.name) for f in fields(spec.dataset)}
-    return {
-        "ktui_spec": SPEC_VERSION,
-        "name": spec.name,
-        "description": spec.description,
-        "dataset": dataset,
-        "layers": [{"kind": layer.kind, **layer.resolved()} for layer in spec.layers],
-        "train": {f.name: getattr(spec.train, f.name) for f in fields(spec.train)},
-    }
-
-
-def dumps(spec: ExperimentSpec) -> str:
-    return tomli_w.dumps(spec_to_dict(spec))
 
 
 def loads(text: str, source: str = "") -> ExperimentSpec:
@@ -478,296 +325,48 @@ def load(path: str | Path) -> ExperimentSpec:
     return loads(read_text(path), source=str(path))
 
 
+# ---- TOML out --------------------------------------------------------------------------------
+
+def spec_to_dict(spec: ExperimentSpec) -> dict[str, Any]:
+    """The spec as TOML-ready data; layer parameters are written in full (defaults included)
+    so a saved spec means the same thing even if a later ktui changes a default."""
+    return {
+        "ktui_spec": SPEC_VERSION,
+        "name": spec.name,
+        "description": spec.description,
+        "dataset": {"kind": spec.dataset.kind, **spec.dataset.values()},
+        "layers": [{"kind": layer.kind, **layer.resolved()} for layer in spec.layers],
+        "train": {f.name: getattr(spec.train, f.name) for f in fields(spec.train)},
+    }
+
+
+def dumps(spec: ExperimentSpec) -> str:
+    return tomli_w.dumps(spec_to_dict(spec))
+
+
 def save(spec: ExperimentSpec, path: str | Path) -> None:
     Path(path).write_text(dumps(spec), encoding="utf-8")
 
 
-# ---- validation --------------------------------------------------------------------------------
+# ---- names that moved ------------------------------------------------------------------------
 
-def _int_problem(path: str, value: Any, low: int, high: int) -> str | None:
-    """``value`` must be an integer in [low, high]; the message says so in words."""
-    if not _is_int(value):
-        return f"{path}: must be an integer, got {brief(value)}"
-    if low <= value <= high:
-        return None
-    if low == 1:
-        words = f"a positive integer <= {high}"
-    elif low == 0:
-        words = f"a non-negative integer <= {high}"
-    else:
-        words = f"an integer in [{low}, {high}]"
-    return f"{path}: must be {words}, got {value}"
+#: Validation moved to :mod:`ktui.core.validate`; these names still resolve here for the
+#: callers that import them from this module (it cannot import them eagerly: validate.py
+#: imports this module).
+_MOVED_TO_VALIDATE = ("validate", "check", "layer_errors", "stack_problem", "MAX_PARAMS")
 
 
-def _seed_problem(path: str, value: Any) -> str | None:
-    problem = _int_problem(path, value, 0, MAX_SEED)
-    return problem and problem + " (2**32 - 1 is the largest seed Keras takes)"
+def __getattr__(name: str) -> Any:
+    if name in _MOVED_TO_VALIDATE:
+        from ktui.core import validate as validation
+
+        return getattr(validation, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-def _finite(value: Any) -> bool:
-    return _is_number(value) and math.isfinite(_as_float(value))
-
-
-def _typed(cls: type, obj: Any, path: str, errors: list[str]) -> set[str]:
-    """Type-check every field of dataclass instance ``obj``; return the names that are wrong
-    (their value checks are skipped: the type problem is the one to fix)."""
-    bad = set()
-    for f in fields(cls):
-        if f.name == "kind":
-            continue
-        problems = _type_problems(f"{path}.{f.name}", getattr(obj, f.name), _default(cls, f.name))
-        if problems:
-            errors.extend(problems)
-            bad.add(f.name)
-    return bad
-
-
-def _check_top(spec: ExperimentSpec, errors: list[str]) -> None:
-    for key, limit in (("name", MAX_NAME), ("description", MAX_DESCRIPTION)):
-        value = getattr(spec, key)
-        if not isinstance(value, str):
-            errors.append(f"{key}: must be a string, got {brief(value)}")
-        elif len(value) > limit:
-            errors.append(f"{key}: must be at most {limit} characters, got {len(value)}")
-    if isinstance(spec.name, str) and not spec.name.strip():
-        errors.append("name: must not be empty (it names the run)")
-
-
-def _check_dataset(spec: ExperimentSpec, errors: list[str]) -> None:
-    d = spec.dataset
-    if isinstance(d, LinearData):
-        _check_linear(d, errors)
-    elif isinstance(d, FashionData):
-        bad = _typed(FashionData, d, "dataset", errors)
-        if "samples" not in bad:
-            e = _int_problem("dataset.samples", d.samples, 0, FASHION_TRAIN_SIZE)
-            if e:
-                errors.append(e + " (0 = all)")
-        if "data_dir" not in bad and "\x00" in d.data_dir:
-            errors.append("dataset.data_dir: must not contain NUL characters")
-    else:
-        errors.append(f"dataset: must be a linear or fashion_mnist dataset, got {brief(d)}")
-
-
-def _check_linear(d: LinearData, errors: list[str]) -> None:
-    bad = _typed(LinearData, d, "dataset", errors)
-    ok = {k for k in ("n", "n_features") if k not in bad}
-    for key, high in (("n", 10_000_000), ("n_features", 10_000)):
-        if key in ok:
-            e = _int_problem(f"dataset.{key}", getattr(d, key), 1, high)
-            if e:
-                errors.append(e)
-                ok.discard(key)
-    if ok == {"n", "n_features"} and d.n * d.n_features > MAX_LINEAR_VALUES:
-        errors.append(f"dataset.n: n × n_features = {d.n * d.n_features:,} values is too many "
-                      f"(at most {MAX_LINEAR_VALUES:,}); lower n or n_features")
-    if "noise" not in bad and not (_finite(d.noise) and d.noise >= 0):
-        errors.append(f"dataset.noise: must be >= 0 and finite, got {d.noise}")
-    if "b" not in bad and not _finite(d.b):
-        errors.append(f"dataset.b: must be a finite number, got {d.b}")
-    if "seed" not in bad:
-        e = _seed_problem("dataset.seed", d.seed)
-        if e:
-            errors.append(e)
-    if "w" not in bad:
-        if not d.w or not all(map(_finite, d.w)):
-            errors.append(f"dataset.w: must be a finite number or a list of them, "
-                          f"got {brief(d.w)}")
-        elif "n_features" in ok and len(d.w) not in (1, d.n_features):
-            errors.append(f"dataset.w: has {len(d.w)} values but n_features is "
-                          f"{d.n_features}; give one W or one per feature")
-    if not bad & {"x", "y"} and (d.x or d.y):
-        _check_points(d, errors, n_features=d.n_features if "n_features" in ok else None)
-
-
-def _check_points(d: LinearData, errors: list[str], n_features: int | None) -> None:
-    if len(d.x) != len(d.y):
-        errors.append(f"dataset.y: has {len(d.y)} targets for {len(d.x)} rows of x")
-    for i, row in enumerate(d.x):
-        if (n_features is not None and len(row) != n_features) or not all(map(_finite, row)):
-            errors.append(f"dataset.x[{i}]: must be a list of {d.n_features} finite numbers "
-                          f"(n_features), got {brief(row)}")
-            break
-    if not all(map(_finite, d.y)):
-        errors.append(f"dataset.y: must be a list of finite numbers, got {brief(d.y)}")
-
-
-def _check_train(spec: ExperimentSpec, errors: list[str], fit: bool) -> None:
-    """The [train] table; ``fit`` says whether to check the loss and metrics against the
-    dataset (not when the dataset itself could not be read)."""
-    t = spec.train
-    if not isinstance(t, TrainSpec):
-        errors.append(f"train: must be a table of training settings, got {brief(t)}")
-        return
-    bad = _typed(TrainSpec, t, "train", errors)
-    task = spec.task
-    if "loss" not in bad:
-        if t.loss not in LOSSES:
-            errors.append(f"train.loss: must be one of {', '.join(LOSSES)}; got {brief(t.loss)}")
-        elif fit and task not in LOSSES[t.loss][0]:
-            fits = [name for name, (tasks, _) in LOSSES.items() if task in tasks]
-            errors.append(f"train.loss: {t.loss} does not fit {task} ({_dataset_words(spec)}); "
-                          f"use one of {', '.join(fits)}")
-    for key, table in (("optimizer", OPTIMIZERS), ("model_style", MODEL_STYLES),
-                       ("device", DEVICES)):
-        value = getattr(t, key)
-        if key not in bad and value not in table:
-            errors.append(f"train.{key}: must be one of {', '.join(table)}; got {brief(value)}")
-    if "learning_rate" not in bad and not (_finite(t.learning_rate)
-                                           and 0 < t.learning_rate <= 10):
-        errors.append(f"train.learning_rate: must be in (0, 10], got {t.learning_rate}")
-    for key in ("momentum", "validation_split"):
-        value = getattr(t, key)
-        if key not in bad and not (_finite(value) and 0 <= value < 1):
-            errors.append(f"train.{key}: must be in [0, 1), got {value}")
-    if "metrics" not in bad:
-        _check_metrics(spec, errors, fit)
-    for key, low, high in (("epochs", 1, 100_000), ("batch_size", 0, 1_000_000),
-                           ("log_every", 1, 1_000_000)):
-        e = None if key in bad else _int_problem(f"train.{key}", getattr(t, key), low, high)
-        if e:
-            errors.append(e + (" (0 = the whole training set)" if key == "batch_size" else ""))
-    e = None if "seed" in bad else _seed_problem("train.seed", t.seed)
-    if e:
-        errors.append(e)
-
-
-def _check_metrics(spec: ExperimentSpec, errors: list[str], fit: bool) -> None:
-    metrics, task = spec.train.metrics, spec.task
-    for i, name in enumerate(metrics):
-        if name not in METRICS:
-            errors.append(f"train.metrics[{i}]: must be one of {', '.join(METRICS)}; "
-                          f"got {brief(name)}")
-        elif fit and task not in METRICS[name][0]:
-            fits = [m for m, (tasks, _) in METRICS.items() if task in tasks]
-            errors.append(f"train.metrics[{i}]: {name} does not fit {task} "
-                          f"({_dataset_words(spec)}); use {', '.join(fits)}")
-    if len(set(metrics)) != len(metrics):
-        errors.append("train.metrics: lists a metric twice")
-
-
-def _dataset_words(spec: ExperimentSpec) -> str:
-    return "Fashion-MNIST labels" if spec.task == "classification" else "the linear dataset"
-
-
-def _kind_problem(index: int, kind: Any) -> str | None:
-    kinds = ", ".join(LAYER_KINDS)
-    if kind is None:
-        return f"layer {index + 1}: needs a kind (one of {kinds})"
-    if not isinstance(kind, str):
-        return f"layer {index + 1}: kind must be a layer name (one of {kinds}), got {brief(kind)}"
-    if kind not in LAYER_KINDS:
-        return f"layer {index + 1}: unknown kind {brief(kind)} (one of {kinds})"
-    return None
-
-
-def _layer_problems(index: int, layer: Any, types_only: bool = False) -> list[str]:
-    if not isinstance(layer, LayerSpec):
-        return [f"layer {index + 1}: must be a layer, got {brief(layer)}"]
-    problem = _kind_problem(index, layer.kind)
-    if problem:
-        return [problem]
-    label = layer_label(index, layer.kind)
-    if not isinstance(layer.params, dict):
-        return [f"{label}: parameters must be a table, got {brief(layer.params)}"]
-    kind = LAYER_KINDS[layer.kind]
-    names = [p.name for p in kind.params]
-    errors = []
-    for key in layer.params:
-        if key not in names:
-            expected = f"expected {', '.join(sorted(names))}" if names else "it has none"
-            errors.append(f"{label}: unknown parameter {brief(key)} ({expected})")
-    for p in kind.params:
-        if p.name in layer.params:
-            value = layer.params[p.name]
-            problem = p.type_problem(value) if types_only else p.check(value)
-            if problem:
-                errors.append(f"{label}: {p.name} {problem}")
-    return errors
-
-
-def layer_errors(index: int, layer: LayerSpec) -> list[str]:
-    """Problems with one layer's parameters, each as ``layer 2 (Dense): units must be ...``
-    (1-based, with the kind: the numbering users see everywhere)."""
-    return _layer_problems(index, layer)
-
-
-def validate(spec: ExperimentSpec) -> list[str]:
-    """Every problem with the spec, each starting with its field path; [] when it can run.
-
-    Never raises, whatever the fields hold (a form mid-edit can hold None, a TOML file a
-    list where a name belongs): a wrong type is reported like any other problem."""
-    return _validate(spec, set())
-
-
-def _validate(spec: ExperimentSpec, skip: set[str]) -> list[str]:
-    errors: list[str] = []
-    _check_top(spec, errors)
-    _check_dataset(spec, errors)
-    _check_layers(spec, errors, skip)
-    _check_train(spec, errors, fit="fit" not in skip)
-    return errors
-
-
-def _check_layers(spec: ExperimentSpec, errors: list[str], skip: set[str]) -> None:
-    layers = spec.layers
-    if "layers" in skip:  # not even a list in the file: reported already
-        return
-    if not isinstance(layers, list):
-        errors.append(f"layers: must be a list of layers, got {brief(layers)}")
-        return
-    if not layers:
-        errors.append("layers: the model needs at least one layer")
-        return
-    if len(layers) > MAX_LAYERS:
-        errors.append(f"layers: at most {MAX_LAYERS} layers, got {len(layers)}")
-        return
-    problems = [e for i, layer in enumerate(layers) if f"{_SKIP_ROW}{i}" not in skip
-                for e in layer_errors(i, layer)]
-    errors.extend(problems)
-    if problems or "stack" in skip or not isinstance(spec.dataset,
-                                                             (LinearData, FashionData)):
-        return
-    if isinstance(spec.dataset, LinearData) and not (
-            _is_int(spec.dataset.n_features) and 1 <= spec.dataset.n_features <= 10_000):
-        return  # the input shape is unknown; its own problem is reported
-    try:
-        rows = stack_problem(spec)
-    except StackError as err:
-        errors.append(str(err))
-        return
-    total = sum(r.params for r in rows)
-    if total > MAX_PARAMS:
-        errors.append(f"layers: the model has {total:,} parameters ({total * 4 / 1e9:,.1f} GB "
-                      f"of float32 weights, more with the optimizer's state); ktui trains "
-                      f"models of up to {MAX_PARAMS:,}: use fewer units or filters")
-
-
-def stack_problem(spec: ExperimentSpec) -> list[InferredLayer]:
-    """Raise :class:`StackError` when the stack cannot map the dataset's input to its target;
-    else return the inferred layers (shapes and parameter counts)."""
-    rows = infer_stack(spec.input_shape(), [(lay.kind, lay.params) for lay in spec.layers])
-    out = rows[-1].output_shape
-    want = spec.output_shape()
-    if out != want:
-        last = len(rows) - 1
-        if spec.task == "classification":
-            hint = (f"end with a Dense of {FASHION_CLASSES} units (logits, no softmax) after a "
-                    "Flatten or Reshape")
-        else:
-            hint = "end with a Dense (or Linear) of 1 unit"
-        raise StackError(
-            f"{layer_label(last, spec.layers[last].kind)}: the model outputs "
-            f"{format_shape(out)} but {_dataset_words(spec)} "
-            f"{'need' if spec.task == 'classification' else 'needs'} {format_shape(want)}; {hint}",
-            index=last, rows=rows[:-1],
-        )
-    return rows
-
-
-def check(spec: ExperimentSpec) -> ExperimentSpec:
-    """Return ``spec`` if valid, else raise :class:`SpecError` with every problem."""
-    errors = validate(spec)
-    if errors:
-        raise SpecError(errors)
-    return spec
+__all__ = [
+    "DEVICES", "LOSSES", "MAX_LAYERS", "MAX_SPEC_BYTES", "METRICS", "MODEL_STYLES",
+    "OPTIMIZERS", "SPEC_VERSION", "DatasetSpec", "ExperimentSpec", "FashionData", "LayerSpec",
+    "LinearData", "SpecError", "TrainSpec", "dumps", "load", "loads", "parse_spec",
+    "read_text", "save", "spec_to_dict", *_MOVED_TO_VALIDATE,
+]

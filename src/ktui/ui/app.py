@@ -1,61 +1,59 @@
 """The ktui Textual app, and the factory shared by the CLI and the tests.
 
 ``make_app`` injects everything that must differ between a user's run and a snapshot test: the
-train function (a scripted fake in tests), the redraw rate, and ``test_mode`` (no TensorFlow
-warm-up, no clocks, no cursor blink, no animation) so screenshots are byte-for-byte stable.
+train function (a scripted fake in tests), the redraw rate, and the :class:`AppSettings` (clock,
+timings shown, TensorFlow warm-up, cursor blink, animations, ...; see ``ktui.ui.settings``), so
+screenshots can be byte-for-byte stable without production code asking "am I under test?".
+
+The app knows every screen; the screens never import it: they read its state and ask it to
+act through :class:`ktui.ui.host.KtuiHost`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
-import signal
-import sys
 import threading
-import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable
 from pathlib import Path
-from types import FrameType
 
 from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.reactive import reactive
-from textual.screen import ModalScreen, Screen
+from textual.screen import Screen
 from textual.worker import get_current_worker
 
-from ktui.core.events import RunFailed, RunFinished
 from ktui.core.presets import DEFAULT_PRESET, get_preset
 from ktui.core.runs import RunDir
+from ktui.core.runs.replay import load_recorded
 from ktui.core.spec import ExperimentSpec, SpecError, validate
 from ktui.ui.commands import KtuiCommands, with_keys
 from ktui.ui.messages import TensorFlowStatus
-from ktui.ui.recorded import compared_run, load_recorded
-from ktui.ui.safety import (
-    ErrorNet,
-    InternalError,
-    display_path,
-    install_dispatch_guard,
-    print_safely,
-    write_error_log,
-)
+from ktui.ui.safety import ErrorNet, SurvivingApp, display_path, install_dispatch_guard
 from ktui.ui.screens.confirm import ConfirmScreen
 from ktui.ui.screens.help import HelpScreen
+from ktui.ui.screens.recorded_run import RecordedRunScreen
 from ktui.ui.screens.runs import RunsScreen
 from ktui.ui.screens.setup import SetupScreen
-from ktui.ui.screens.training import RecordedRunScreen, TrainingScreen
+from ktui.ui.screens.training import TrainingScreen
+from ktui.ui.screenshots import free_name, screenshot_folder
+from ktui.ui.settings import DEFAULT_SETTINGS, AppSettings
+from ktui.ui.shutdown import install_signal_handlers, wait_for_trainers
+from ktui.ui.stderr import native_stderr_to_log
+from ktui.ui.training_thread import TrainFn
 from ktui.ui.widgets.charts import ComparedRun
-
-#: ``train(spec, sink, control, *, data_dir=None) -> RunFinished | RunFailed``
-TrainFn = Callable[..., RunFinished | RunFailed]
+from ktui.ui.widgets.charts.compared import compared_run
 
 #: Past runs overlaid on the live charts at most (more would bury the live curves).
 MAX_COMPARED = 3
 
 
-class KtuiApp(App[int]):
-    """Setup view first; the training view on top of it while a run is shown."""
+class KtuiApp(SurvivingApp, App[int]):
+    """Setup view first; the training view on top of it while a run is shown.
+
+    A bug in a handler is logged and shown instead of ending the app (SurvivingApp,
+    ktui.ui.safety)."""
 
     CSS_PATH = "ktui.tcss"
     TITLE = "ktui"
@@ -75,8 +73,10 @@ class KtuiApp(App[int]):
 
     def __init__(self, spec: ExperimentSpec, *, start: bool = False, fps: float = 4.0,
                  data_dir: str | None = None, train_fn: TrainFn | None = None,
-                 test_mode: bool = False, runs_dir: str | None = None) -> None:
+                 settings: AppSettings = DEFAULT_SETTINGS,
+                 runs_dir: str | None = None) -> None:
         super().__init__()
+        self.settings = settings
         #: Where real runs are recorded (None: $KTUI_RUNS_DIR or ./ktui-runs).
         self.runs_dir = runs_dir
         self.spec = spec
@@ -86,15 +86,15 @@ class KtuiApp(App[int]):
         self.fps = min(max(fps, 0.5), 60.0) if fps == fps else 4.0  # fps != fps: NaN
         self.data_dir = data_dir
         self.train_fn = train_fn
-        self.test_mode = test_mode
         #: Past runs overlaid on the live loss and metric charts (marked in the runs list).
         self.compared: list[ComparedRun] = []
         #: The spec file last saved or opened (the next dialog's default).
         self.spec_path: str = ""
-        if test_mode:
+        if not settings.animations:
             self.animation_level = "none"
         #: Handler errors are logged and shown instead of ending the app (see ui/safety.py).
         self.error_net = ErrorNet(self.notify)
+        self.reraise_internal_errors = settings.reraise_internal_errors
         install_dispatch_guard()
         #: The loop a signal handler hands its work to, and a signal that came before it ran.
         self._signal_loop: asyncio.AbstractEventLoop | None = None
@@ -106,7 +106,7 @@ class KtuiApp(App[int]):
             self.call_later(self._quit_for_signal, self._pending_signal)
 
     def on_mount(self) -> None:
-        if not self.test_mode:
+        if self.settings.warm_up_tf:
             self.tf_status = "TensorFlow loading…"
         problems = validate(self.spec) if self.start else []
         if self.start and not problems:
@@ -122,58 +122,26 @@ class KtuiApp(App[int]):
         """The first frame is on screen: only now start importing TensorFlow, whose import
         holds the GIL for seconds and would otherwise delay that frame (measured: 2.0-3.0 s
         to the first frame with the import racing it, 1.3 s without)."""
-        if not self.test_mode:
+        if self.settings.warm_up_tf:
             self._warm_up()
         self.error_net.armed = True  # from now on a handler's bug is survived
 
-    # ---- the safety net (ui/safety.py) ---------------------------------------------------
-    def survive_handler_error(self, error: Exception) -> bool:
-        """Asked by the dispatch guard for an error a handler raised: True when it was logged
-        and shown and the app goes on (the node keeps processing its messages)."""
-        if self._exit or not self.error_net.survives(error, in_handler=True):
-            return False
-        self._report_internal_error(error)
-        return True
-
-    def _handle_exception(self, error: Exception) -> None:
-        """Textual's last stop for errors in timers, callbacks and compose (every other path
-        meets :meth:`survive_handler_error` first). Startup failures, errors outside ktui's
-        code and error storms still end the app, with Textual's report and the log."""
-        if not self._exit and self.error_net.survives(error, in_handler=False):
-            self._report_internal_error(error)
-            return
-        if isinstance(error, Exception) and not self._exit:
-            write_error_log(error, "ktui (fatal)")
-        if any(self._exception is e.error for e in self.error_net.errors):
-            self._exception = None  # the fatal one is what Pilot must wake up to and raise
-        super()._handle_exception(error)
-
-    def _report_internal_error(self, error: Exception) -> None:
-        self.error_net.report(error)
-        if self.test_mode and self._exception is None:
-            # A Pilot test still fails on it at the end (run_test re-raises this) unless it
-            # took the errors it expected with take_internal_errors().
-            self._exception = error
-
-    @property
-    def internal_errors(self) -> list[InternalError]:
-        """The errors survived so far (logged and notified)."""
-        return list(self.error_net.errors)
-
-    def take_internal_errors(self) -> list[InternalError]:
-        """The survived errors, forgotten: for tests that provoke them on purpose."""
-        taken = list(self.error_net.errors)
-        self.error_net.errors.clear()
-        if any(self._exception is e.error for e in taken):
-            self._exception = None
-        return taken
-
+    # ---- the views ------------------------------------------------------------------------
     def open_training(self, *, start: bool) -> TrainingScreen:
         screen = TrainingScreen(self.spec.copy())
         self.push_screen(screen)
         if start:
             screen.call_after_refresh(screen.start_run)
         return screen
+
+    def back_to_setup(self) -> None:
+        """From the training view: to the setup view under it, or a new one when the app
+        started straight into training."""
+        stack = self.screen_stack
+        if len(stack) >= 2 and isinstance(stack[-2], SetupScreen):
+            self.pop_screen()
+        else:
+            self.switch_screen(SetupScreen())
 
     # ---- past runs ----------------------------------------------------------------------
     def action_open_runs(self) -> None:
@@ -205,7 +173,7 @@ class KtuiApp(App[int]):
 
     def show_setup(self, spec: ExperimentSpec, source: str) -> None:
         """Put ``spec`` in the setup view and go there (from the runs list or a past run)."""
-        if any(isinstance(s, TrainingScreen) and s.running for s in self.screen_stack):
+        if self.run_in_progress():
             self.notify("A run is in progress: stop it (s) first.", title="Not now",
                         severity="warning")
             return
@@ -347,32 +315,16 @@ class KtuiApp(App[int]):
                 command = command._replace(help=with_keys(command.help, screen, self, action))
             yield command
 
-    def screenshot_folder(self) -> Path:
-        """The folder of the run on screen (a live run's or a past one's), else the current
-        folder: never a ~/Downloads that may not exist."""
-        for screen in reversed(self.screen_stack):
-            if isinstance(screen, ModalScreen):
-                continue
-            run = getattr(screen, "run_dir", None)
-            recorded = getattr(screen, "recorded", None)
-            if run is None and recorded is not None:
-                run = getattr(recorded, "run", None)
-            path = getattr(run, "path", run)
-            if isinstance(path, (str, os.PathLike)) and Path(path).is_dir():
-                return Path(path)
-            break
-        return Path.cwd()
-
     def deliver_screenshot(self, filename: str | None = None, path: str | None = None,
                            time_format: str | None = None) -> str | None:
         """Save an SVG of the screen with an explicit folder and name and say where it went
-        (Textual's default saves into ~/Downloads and fails when that folder is missing).
-        In a browser (textual-serve) the file is still handed to the browser."""
+        (see ktui.ui.screenshots). In a browser (textual-serve) the file is still handed to
+        the browser."""
         if self.is_web:
             return super().deliver_screenshot(filename, path, time_format)
-        folder = Path(path) if path else self.screenshot_folder()
+        folder = Path(path) if path else screenshot_folder(self.screen_stack)
         in_run = folder != Path.cwd()
-        name = filename or _free_name(folder, "screen" if in_run else "ktui-screen", ".svg")
+        name = filename or free_name(folder, "screen" if in_run else "ktui-screen", ".svg")
         try:
             saved = self.save_screenshot(filename=name, path=str(folder))
         except OSError as err:
@@ -385,20 +337,12 @@ class KtuiApp(App[int]):
         return saved
 
 
-def _free_name(folder: Path, stem: str, suffix: str) -> str:
-    """``stem-N.suffix`` with the first N not taken in ``folder``."""
-    n = 1
-    while (folder / f"{stem}-{n}{suffix}").exists():
-        n += 1
-    return f"{stem}-{n}{suffix}"
-
-
 def make_app(spec: ExperimentSpec | None = None, *, start: bool = False, fps: float = 4.0,
              data_dir: str | None = None, train_fn: TrainFn | None = None,
-             test_mode: bool = False, runs_dir: str | None = None) -> KtuiApp:
+             settings: AppSettings = DEFAULT_SETTINGS, runs_dir: str | None = None) -> KtuiApp:
     """The app for the CLI and the tests; ``spec`` defaults to the default preset."""
     return KtuiApp(spec if spec is not None else get_preset(DEFAULT_PRESET), start=start,
-                   fps=fps, data_dir=data_dir, train_fn=train_fn, test_mode=test_mode,
+                   fps=fps, data_dir=data_dir, train_fn=train_fn, settings=settings,
                    runs_dir=runs_dir)
 
 
@@ -418,99 +362,7 @@ def run_app(spec: ExperimentSpec | None, *, start: bool, fps: float,
     return code
 
 
-#: Signals that end the TUI like ``ctrl+c`` does (an SSH connection dropping sends SIGHUP).
-STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
-#: How long a quit waits at most for the trainer's last batch and its model.keras.
-TRAINER_STOP_TIMEOUT_S = 60.0
-
-
-def install_signal_handlers(app: KtuiApp) -> Callable[[], None]:
-    """Make SIGTERM and SIGHUP stop the run cleanly and quit (Textual leaves them at their
-    default, which kills the process with the terminal in raw mode and the run unrecorded).
-    A signal the user set to be ignored (``nohup``) stays ignored. Returns the undo."""
-    if threading.current_thread() is not threading.main_thread():
-        return lambda: None  # signal.signal works only there
-
-    def on_signal(signum: int, frame: FrameType | None) -> None:
-        app.stop_from_signal(signum)
-
-    previous: dict[int, object] = {}
-    for sig in STOP_SIGNALS:
-        if signal.getsignal(sig) is signal.SIG_IGN:
-            continue
-        previous[sig] = signal.signal(sig, on_signal)
-
-    def restore() -> None:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)  # type: ignore[arg-type]
-
-    return restore
-
-
-def trainer_threads() -> list[threading.Thread]:
-    """The trainers still running (TrainingScreen names its thread ``ktui-train``)."""
-    return [t for t in threading.enumerate() if t.name == "ktui-train" and t.is_alive()]
-
-
-def wait_for_trainers(timeout: float = TRAINER_STOP_TIMEOUT_S) -> bool:
-    """After the screen is restored: let a stopping trainer finish its batch, record
-    ``stopped`` and save model.keras (its thread is a daemon, the process would otherwise
-    end under it). False when the user gave up waiting with ctrl+c."""
-    threads = trainer_threads()
-    if not threads:
-        return True
-    deadline = time.monotonic() + timeout
-    told = False
-    try:
-        for thread in threads:
-            while thread.is_alive() and time.monotonic() < deadline:
-                thread.join(0.1)
-                if not told and thread.is_alive():
-                    told = True
-                    print_safely("ktui: stopping the run after its batch and saving the model "
-                                 "(ctrl+c to leave now)…")
-    except KeyboardInterrupt:
-        return False
-    if any(t.is_alive() for t in threads):
-        print_safely(f"ktui: the trainer did not stop within {timeout:.0f}s; leaving it.")
-    return True
-
-
-@contextlib.contextmanager
-def native_stderr_to_log() -> Iterator[None]:
-    """Let Textual draw on a private copy of the terminal's stderr, and point file
-    descriptor 2 at a log file while the app runs.
-
-    TensorFlow's C++ runtime writes warnings straight to fd 2, whatever Python's
-    ``sys.stderr`` is; on the terminal Textual draws on (stderr), they would tear the
-    screen. Textual takes ``sys.__stderr__`` when the app is created, so it must be swapped
-    before. The log is ``$XDG_CACHE_HOME/ktui/native-stderr.log`` (or ~/.cache/...).
-    """
-    if not sys.__stderr__ or not sys.__stderr__.isatty():
-        yield
-        return
-    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "ktui"
-    try:
-        cache.mkdir(parents=True, exist_ok=True)
-        log_fd = os.open(cache / "native-stderr.log",
-                         os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-    except OSError:
-        log_fd = os.open(os.devnull, os.O_WRONLY)
-    original = sys.__stderr__
-    tty_fd = os.dup(2)
-    tty = os.fdopen(tty_fd, "w", encoding=original.encoding, errors=original.errors)
-    os.dup2(log_fd, 2)
-    os.close(log_fd)
-    sys.__stderr__ = sys.stderr = tty
-    try:
-        yield
-    finally:
-        with contextlib.suppress(OSError):  # the terminal may be gone (SIGHUP)
-            tty.flush()
-        os.dup2(tty_fd, 2)
-        sys.__stderr__ = sys.stderr = original
-        with contextlib.suppress(OSError):
-            tty.close()
-
-
-__all__ = ["KtuiApp", "TrainFn", "make_app", "run_app"]
+__all__ = [
+    "AppSettings", "KtuiApp", "TrainFn", "install_signal_handlers", "make_app", "run_app",
+    "wait_for_trainers",
+]

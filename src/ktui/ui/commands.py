@@ -4,9 +4,10 @@ Each screen lists its own commands (``palette_commands``), so the palette offers
 footer offers, and nothing that does not apply where the user is. App-wide entries (Quit,
 Help, Screenshot, Theme, Keys) come from ``KtuiApp.get_system_commands``, once each.
 
-Keys are never written by hand here: :func:`keys_for` reads them from the ``BINDINGS`` of the
-screen, of its widgets and of the app, so a changed binding shows up in the palette (and in
-the help screen, which uses :func:`key_label` too) without another edit.
+Keys are never written by hand, here or in a screen's commands: :func:`keys_for` reads them
+from the ``BINDINGS`` of the screen, of its widgets and of the app, so a changed binding shows
+up in the palette (and in the help screen, which uses :func:`key_label` too) without another
+edit.
 """
 
 from __future__ import annotations
@@ -87,12 +88,6 @@ def with_keys(help_text: str, screen: Screen[object], app: App[object], action: 
     keys = keys_for(screen, app, target if target is not None else app, action)
     if not keys:
         return help_text
-    # Keys written by hand at the end, "(x)" or "(a, ctrl+n)", give way to the bound ones.
-    start = help_text.rfind("(")
-    if help_text.endswith(")") and start >= 0:
-        written = help_text[start + 1:-1].replace(",", " ").replace("/", " ").split()
-        if written and set(written) <= set(keys):
-            help_text = help_text[:start].rstrip()
     joined = " / ".join(keys)
     return f"{help_text} ({joined})" if help_text else joined
 

@@ -1,7 +1,8 @@
 """Messages that carry the trainer's stream (and TensorFlow's warm-up) into the UI thread.
 
 Workers never touch widgets: they ``post_message`` one of these (thread-safe, non-blocking) and
-the screen updates itself in its handler.
+the screen updates itself in its handler. (Screens ask the app to act through
+:class:`ktui.ui.host.KtuiHost`, synchronously, so keys typed in a burst keep their order.)
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ class StepProgress(Message):
     """A step's loss and rate. Frequent, so a newer one may replace one still queued."""
 
     event: StepDone
-    #: False in test mode: which steps get merged depends on timing, and snapshots must not.
+    #: False for reproducible screens: which steps get merged depends on timing.
     mergeable: bool = True
 
     def can_replace(self, message: Message) -> bool:

@@ -178,6 +178,59 @@ class ErrorNet:
         return record
 
 
+class SurvivingApp:
+    """The app's side of the net, mixed into an ``App`` (before it, so its
+    ``_handle_exception`` comes first). The app sets :attr:`error_net` and arms it once its
+    first frame is up."""
+
+    error_net: ErrorNet
+    #: Re-raise a survived error when the app ends (what a Pilot test wants).
+    reraise_internal_errors = False
+    _exit: bool
+    _exception: BaseException | None
+
+    def survive_handler_error(self, error: Exception) -> bool:
+        """Asked by the dispatch guard for an error a handler raised: True when it was logged
+        and shown and the app goes on (the node keeps processing its messages)."""
+        if self._exit or not self.error_net.survives(error, in_handler=True):
+            return False
+        self._report_internal_error(error)
+        return True
+
+    def _handle_exception(self, error: Exception) -> None:
+        """Textual's last stop for errors in timers, callbacks and compose (every other path
+        meets :meth:`survive_handler_error` first). Startup failures, errors outside ktui's
+        code and error storms still end the app, with Textual's report and the log."""
+        if not self._exit and self.error_net.survives(error, in_handler=False):
+            self._report_internal_error(error)
+            return
+        if isinstance(error, Exception) and not self._exit:
+            write_error_log(error, "ktui (fatal)")
+        if any(self._exception is e.error for e in self.error_net.errors):
+            self._exception = None  # the fatal one is what Pilot must wake up to and raise
+        super()._handle_exception(error)
+
+    def _report_internal_error(self, error: Exception) -> None:
+        self.error_net.report(error)
+        if self.reraise_internal_errors and self._exception is None:
+            # A Pilot test still fails on it at the end (run_test re-raises this) unless it
+            # took the errors it expected with take_internal_errors().
+            self._exception = error
+
+    @property
+    def internal_errors(self) -> list[InternalError]:
+        """The errors survived so far (logged and notified)."""
+        return list(self.error_net.errors)
+
+    def take_internal_errors(self) -> list[InternalError]:
+        """The survived errors, forgotten: for tests that provoke them on purpose."""
+        taken = list(self.error_net.errors)
+        self.error_net.errors.clear()
+        if any(self._exception is e.error for e in taken):
+            self._exception = None
+        return taken
+
+
 _ORIGINAL_DISPATCH: Any = None
 
 
@@ -218,7 +271,7 @@ def print_safely(text: str) -> None:
 
 
 __all__ = [
-    "ErrorNet", "InternalError", "cache_dir", "display_path", "errors_log_path",
+    "ErrorNet", "InternalError", "SurvivingApp", "cache_dir", "display_path", "errors_log_path",
     "handler_name", "install_dispatch_guard", "print_safely", "raised_in_ktui",
     "write_error_log",
 ]

@@ -4,6 +4,9 @@ The keys are read from the views' ``BINDINGS`` (and the app's), never written he
 added or changed in a screen appears in this help by itself. What this module adds is the
 longer explanation of each binding, by binding id; a binding without one shows its
 ``tooltip`` or its footer description, so nothing that works is ever missing.
+
+The app's own bindings come from the running app's class (``type(self.app)``): this module
+never imports the app, which imports it.
 """
 
 from __future__ import annotations
@@ -14,13 +17,20 @@ from dataclasses import dataclass, field
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.screen import ModalScreen
+from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
 from ktui.ui.commands import key_label
+from ktui.ui.screens.layer_form import LayerFormScreen
+from ktui.ui.screens.recorded_run import RecordedRunScreen
+from ktui.ui.screens.runs import RunsScreen
+from ktui.ui.screens.setup import SetupScreen
+from ktui.ui.screens.spec_file import SpecFileScreen
+from ktui.ui.screens.training import TrainingScreen
+from ktui.ui.widgets.layer_stack import LayerStack
 
 
 @dataclass(frozen=True)
@@ -39,25 +49,15 @@ class Section:
     extra: tuple[tuple[str, str], ...] = ()
 
 
-def sections() -> tuple[Section, ...]:
-    """The help's sections (imported here: the screens import the app's modules)."""
-    from textual.screen import Screen
-
-    from ktui.ui.app import KtuiApp
-    from ktui.ui.screens.layer_form import LayerFormScreen
-    from ktui.ui.screens.runs import RunsScreen
-    from ktui.ui.screens.setup import SetupScreen
-    from ktui.ui.screens.spec_file import SpecFileScreen
-    from ktui.ui.screens.training import RecordedRunScreen, TrainingScreen
-    from ktui.ui.widgets.layer_stack import LayerStack
-
+def sections(app_type: type[App[object]]) -> tuple[Section, ...]:
+    """The help's sections; "Anywhere" lists ``app_type``'s bindings (the running app's)."""
     return (
-        Section("Anywhere", (KtuiApp, Screen), {  # quit, screenshot: their tooltips
+        Section("Anywhere", (app_type, Screen), {  # quit, screenshot: their tooltips
             "help": "this help",
             "app.focus_next": "next field",
             "app.focus_previous": "previous field",
             "screen.copy_text": None,  # ctrl+c quits in ktui
-        }, textual_too=True, extra=((key_label(KtuiApp.COMMAND_PALETTE_BINDING),
+        }, textual_too=True, extra=((key_label(app_type.COMMAND_PALETTE_BINDING),
                                      "command palette: every action, and the presets"),)),
         Section("Setup", (SetupScreen,), {
             "train": "train this experiment (it is checked first)",
@@ -137,10 +137,10 @@ def section_lines(section: Section) -> list[tuple[str, str]]:
     return [("  ".join(keys), what) for keys, what in lines.values()] + list(section.extra)
 
 
-def help_renderable(all_sections: Iterable[Section] | None = None) -> Group:
+def help_renderable(all_sections: Iterable[Section]) -> Group:
     parts: list[Text | Table] = [
         Text.assemble(("ktui keys", "bold underline"), ("   esc closes · ↑ ↓ scroll", "dim"))]
-    for section in all_sections if all_sections is not None else sections():
+    for section in all_sections:
         table = Table(box=None, show_header=False, padding=(0, 2, 0, 0), pad_edge=False)
         table.add_column(style="bold", no_wrap=True, min_width=16)
         table.add_column()
@@ -157,7 +157,7 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help"):
-            yield Static(help_renderable(), id="help-text")
+            yield Static(help_renderable(sections(type(self.app))), id="help-text")
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -1,6 +1,6 @@
 """Add or edit one layer: a form generated from the catalog, one field per parameter.
 
-Every field is checked with its ``ParamSpec.check`` as the user types; Save stays disabled
+Every field is checked with its schema ``Field.check`` as the user types; Save stays disabled
 while any field is invalid, so an invalid layer never reaches the spec. A preview line shows
 the layer's output shape for the input it will get (the catalog's TF-free inference), or why
 it cannot take that input.
@@ -25,16 +25,11 @@ from textual.widgets import Button, Input, Label, Select, Static
 
 from ktui.core.catalog import LAYER_KINDS, LayerKind, StackError, format_shape
 from ktui.core.spec import LayerSpec
-from ktui.ui.widgets.fields import FieldDef, FieldRow
+from ktui.ui.settings import settings_of
+from ktui.ui.widgets.fields import FieldRow, param_def
 
 Shape = tuple[int, ...]
 KEYS_HINT = "enter/ctrl+s save · esc cancel"
-
-
-def _range_hint(p: Any) -> str:
-    if p.type in ("int", "float") and (p.min is not None or p.max is not None):
-        return f" ({p.range_text()})"
-    return ""
 
 
 class LayerFormScreen(ModalScreen[LayerSpec | None]):
@@ -70,7 +65,7 @@ class LayerFormScreen(ModalScreen[LayerSpec | None]):
 
     # ---- layout ---------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
-        self._blink = not getattr(self.app, "test_mode", False)
+        self._blink = settings_of(self).cursor_blink
         with Vertical(id="layer-form"):
             yield Label(self._title(), id="form-title")
             yield Select([(k, k) for k in LAYER_KINDS], value=self.layer_spec.kind,
@@ -83,8 +78,9 @@ class LayerFormScreen(ModalScreen[LayerSpec | None]):
             yield Static(self._preview(), id="preview")
             with Horizontal(id="form-buttons"):
                 yield Static(Text(KEYS_HINT, style="dim"), id="form-keys")
-                yield Button("Save", variant="primary", id="save", compact=True)
-                yield Button("Cancel", id="cancel", compact=True)
+                yield Button("Save", variant="primary", id="save", compact=True,
+                             action="screen.save")
+                yield Button("Cancel", id="cancel", compact=True, action="screen.cancel")
 
     def _title(self) -> Text:
         """``Edit layer 2 (Dense)``: the number the layer list and the errors use."""
@@ -103,10 +99,10 @@ class LayerFormScreen(ModalScreen[LayerSpec | None]):
 
     def _rows(self) -> list[FieldRow]:
         kind = self.kind
-        values = {**kind.defaults(), **self.layer_spec.params}
+        values = kind.resolve(self.layer_spec.params)
         return [
-            FieldRow(FieldDef(p.name, p.name, p.type, p.help + _range_hint(p), p.choices),
-                     values[p.name], p.check, blink=self._blink, id=f"param-{p.name}")
+            FieldRow(param_def(p), values[p.name], p.check, blink=self._blink,
+                     id=f"param-{p.name}")
             for p in kind.params
         ]
 
@@ -186,10 +182,10 @@ class LayerFormScreen(ModalScreen[LayerSpec | None]):
             return text.append("fix the field marked above to see the output shape",
                                style="dim")
         kind = self.kind
-        params = {**kind.defaults(), **self.layer_spec.params, **self._values()}
+        params = {**self.layer_spec.params, **self._values()}
         text.append(format_shape(self.input_shape) + " → ")
         try:
-            out, count = kind.infer(tuple(self.input_shape), params)
+            out, count = kind.output(tuple(self.input_shape), params)
         except StackError as err:
             return text.append(f"⚠ {err}", style="bold red")
         except Exception as err:  # a value the checks let through but inference cannot use
@@ -236,10 +232,3 @@ class LayerFormScreen(ModalScreen[LayerSpec | None]):
             self.call_later(self.action_cancel)
             return
         self._answer(None)
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        if event.button.id == "save":
-            self.action_save()
-        else:
-            self.action_cancel()

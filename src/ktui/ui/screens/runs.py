@@ -16,11 +16,11 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from rich.cells import cell_len
 from rich.text import Text
-from textual import events
+from textual import events, getters
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
@@ -28,15 +28,13 @@ from textual.widgets import DataTable, Footer, Static
 
 from ktui.core.runs import RunDir, RunInfo, format_age, list_runs, runs_root
 from ktui.core.text import clean
-
-if TYPE_CHECKING:
-    from ktui.ui.app import KtuiApp
+from ktui.ui.host import KtuiHost
 
 STATUS_STYLE = {
     "finished": "green", "stopped": "yellow", "failed": "red", "interrupted": "yellow",
     "running": "cyan",
 }
-#: What test mode shows for an age, so snapshots do not depend on the clock.
+#: The age shown when the settings hide timings (reproducible screens).
 AGE_PLACEHOLDER = "–"
 MARK = "◆"
 #: Problem lines shown under the table at most (the rest are counted).
@@ -209,9 +207,8 @@ class RunsScreen(Screen[None]):
         self._rows: list[tuple[RunInfo, list[str]]] = []
         self._fitted_width = 0
 
-    @property
-    def ktui(self) -> KtuiApp:
-        return self.app  # type: ignore[return-value]
+    #: The app's state (runs folder, compared runs), typed without importing the app.
+    host = getters.app(KtuiHost)
 
     def compose(self) -> ComposeResult:
         yield Static("", id="runs-title")
@@ -234,7 +231,7 @@ class RunsScreen(Screen[None]):
     # ---- data -----------------------------------------------------------------------------
     def reload(self) -> None:
         """Read the runs root again (cheap: no TensorFlow, a few small files per run)."""
-        root = runs_root(self.ktui.runs_dir)
+        root = runs_root(self.host.runs_dir)
         self.runs, self.problems = read_runs(root)
         self._prepare_rows()
         self._fill_table()
@@ -243,13 +240,14 @@ class RunsScreen(Screen[None]):
 
     def _cells(self, info: RunInfo, marked: list[str]) -> list[str]:
         """One run's cells as plain text (user text cleaned: no markup, no escapes)."""
-        age = AGE_PLACEHOLDER if self.ktui.test_mode else format_age(float(info.age_s))
+        timed = self.host.settings.timings
+        age = format_age(float(info.age_s)) if timed else AGE_PLACEHOLDER
         return [MARK if info.name in marked else " ", clean(str(info.name)),
                 clean(str(info.dataset)), f"{info.epochs_done}/{info.epochs}",
                 clean(str(info.best)), clean(str(info.status)), age]
 
     def _prepare_rows(self) -> None:
-        marked = self.ktui.compared_names()
+        marked = self.host.compared_names()
         self._rows = []
         shown: list[RunInfo] = []
         for info in self.runs:
@@ -296,7 +294,7 @@ class RunsScreen(Screen[None]):
             table.move_cursor(row=min(max(cursor, 0), len(self.runs) - 1))
 
     def _show_title(self, root: Path) -> None:
-        marked = self.ktui.compared_names()
+        marked = self.host.compared_names()
         title = Text()
         title.append(" Runs ", style="bold reverse")
         title.append(f" in {clean(str(root))}  ", style="bold")
@@ -341,17 +339,17 @@ class RunsScreen(Screen[None]):
     def action_open_run(self) -> None:
         info = self.current
         if info is not None:
-            self.ktui.open_recorded(RunDir(info.path))
+            self.host.open_recorded(RunDir(info.path))
 
     def action_load_spec(self) -> None:
         info = self.current
         if info is not None:
-            self.ktui.load_run_spec(RunDir(info.path))
+            self.host.load_run_spec(RunDir(info.path))
 
     def action_toggle_compare(self) -> None:
         info = self.current
         if info is not None:
-            self.ktui.toggle_compare(RunDir(info.path))  # the app redraws this list
+            self.host.toggle_compare(RunDir(info.path))  # the app redraws this list
 
     def action_refresh_runs(self) -> None:
         self.reload()

@@ -20,6 +20,7 @@ from textual.widgets import Button, Input, Label, Static
 
 from ktui.core.spec import ExperimentSpec, SpecError, load, save
 from ktui.core.text import clean
+from ktui.ui.settings import settings_of
 
 #: Problems listed at most (the list scrolls; a broken file can have thousands).
 MAX_SHOWN = 500
@@ -58,14 +59,14 @@ class SpecFileScreen(ModalScreen[tuple[Path, ExperimentSpec] | None]):
                 "whole form", style="dim"), id="spec-file-help")
             path = Input(self.initial, placeholder="file.toml", compact=True, id="spec-path",
                          select_on_focus=False)
-            path.cursor_blink = not getattr(self.app, "test_mode", False)
+            path.cursor_blink = settings_of(self).cursor_blink
             yield path
             with VerticalScroll(id="spec-error-scroll", can_focus=False):
                 yield Static("", id="spec-error")
             with Horizontal(id="spec-file-buttons"):
                 yield Button("Save" if saving else "Open", variant="primary", id="spec-go",
-                             compact=True)
-                yield Button("Cancel", id="spec-cancel", compact=True)
+                             compact=True, action="screen.go")
+                yield Button("Cancel", id="spec-cancel", compact=True, action="screen.cancel")
 
     def on_mount(self) -> None:
         for scroll in self.query("#spec-error-scroll"):
@@ -114,13 +115,6 @@ class SpecFileScreen(ModalScreen[tuple[Path, ExperimentSpec] | None]):
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
         self.action_go()
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        if event.button.id == "spec-go":
-            self.action_go()
-        else:
-            self.action_cancel()
 
     def action_go(self) -> None:
         if self._answered or not self.is_attached:

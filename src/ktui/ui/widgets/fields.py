@@ -1,8 +1,9 @@
 """One labelled form field (Input, Select or Switch) that parses and checks as the user types.
 
-Used by the layer form (fields generated from the catalog's ``ParamSpec``) and by the setup
-view's dataset and training settings, so both flag a bad value the same way: the reason under
-the field and a red border, updated on every keystroke.
+Used by the layer form (rows made from the catalog's parameters) and by the setup view's
+dataset and training settings (rows made from the spec's fields), so both flag a bad value the
+same way: the reason under the field and a red border, updated on every keystroke. Parsing,
+display and the help's range text come from the one schema (:mod:`ktui.core.schema`).
 
 Each :class:`FieldRow.Changed` carries the value (or the error) of the keystroke that made it:
 keys typed in a burst are parsed one by one, and a message read later must not be judged by
@@ -13,11 +14,9 @@ shown and explained, never a crash.
 
 from __future__ import annotations
 
-import math
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 from rich.segment import Segment
 from rich.text import Text
@@ -29,88 +28,40 @@ from textual.widget import Widget
 from textual.widgets import Input, Label, Select, SelectionList, Static, Switch
 from textual.widgets.option_list import OptionDoesNotExist
 
-FieldType = Literal[
-    "int", "float", "floats", "names", "str", "bool", "choice", "multi", "shape", "int_pair"
-]
-
-_INT = re.compile(r"[+-]?\d+")
-_SPLIT = re.compile(r"[\s,x×]+")
-#: C0 and C1 control characters (ESC, BEL, CR, ...): never part of a name or a path.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-
-
-class ParseError(ValueError):
-    """The text cannot be read as the field's type; the message says what is expected."""
-
-
-def parse(kind: FieldType, text: str) -> Any:
-    """Text typed into an Input -> the value for the spec; raise :class:`ParseError`."""
-    text = text.strip()
-    if kind == "str":
-        bad = _CONTROL.search(text)
-        if bad:
-            raise ParseError(f"must not contain control characters, got {bad.group()!r}")
-        return text
-    if not text:
-        raise ParseError("required")
-    if kind == "int":
-        if not _INT.fullmatch(text):
-            raise ParseError(f"must be an integer, got {text!r}")
-        return int(text)
-    if kind == "float":
-        try:
-            value = float(text)
-        except ValueError:
-            raise ParseError(f"must be a number, got {text!r}") from None
-        if not math.isfinite(value):
-            raise ParseError(f"must be a finite number, got {text!r}")
-        return value
-    if kind == "names":
-        return [p for p in re.split(r"[\s,]+", text) if p]
-    parts = [p for p in _SPLIT.split(text) if p]
-    if kind == "floats":
-        try:
-            return [float(p) for p in parts]
-        except ValueError:
-            raise ParseError(f"must be numbers separated by commas, got {text!r}") from None
-    if kind in ("shape", "int_pair"):
-        if not all(_INT.fullmatch(p) for p in parts):
-            example = "3, 3" if kind == "int_pair" else "28, 28, 1"
-            raise ParseError(f"must be integers separated by commas, e.g. {example}")
-        return [int(p) for p in parts]
-    raise ParseError(f"cannot type {kind} values")
-
-
-def format_value(kind: FieldType, value: Any) -> str:
-    """The spec's value as the Input shows it (the inverse of :func:`parse`).
-
-    A value of the wrong type (from a hand-edited spec) is shown as it is, so the field's
-    check can say what is wrong with it.
-    """
-    if kind in ("names", "multi", "shape", "int_pair", "floats"):
-        if isinstance(value, (list, tuple)):
-            return ", ".join(v if isinstance(v, str) else _num(v) for v in value)
-        return str(value)
-    if kind == "float":
-        return _num(value)
-    return str(value)
-
-
-def _num(v: Any) -> str:
-    if isinstance(v, float):
-        return f"{v:g}" if abs(v) < 1e-3 or abs(v) >= 1e6 else repr(v)
-    return str(v)
+from ktui.core.form_text import FieldError, FieldType, format_value, parse_text
+from ktui.core.schema import Field
 
 
 @dataclass(frozen=True)
 class FieldDef:
-    """What a field edits: a spec path (``train.epochs``) or a layer parameter name."""
+    """A form row: what it edits (a spec path, ``train.epochs``, or a layer parameter's name)
+    and how the form shows it; made from the schema's Field by :func:`setup_def` or
+    :func:`param_def` (parsing, display and checks all follow ``type``)."""
 
     key: str
     label: str
     type: FieldType
     help: str = ""
     choices: tuple[str, ...] = ()
+    #: The schema field it shows, when there is one (its registry says what a choice does).
+    schema: Field | None = None
+
+
+def setup_def(key: str, field: Field) -> FieldDef:
+    """A setup-view row for ``field`` at spec path ``key``: its label, and its help with the
+    range where the range is what to know (a number between two bounds, ``in [0, 1)``)."""
+    help_text = field.help
+    if field.type == "float" and field.min is not None and field.max is not None:
+        help_text += f", {field.range_text()}"
+    return FieldDef(key, field.label or field.name, field.type, help_text, field.options, field)
+
+
+def param_def(field: Field) -> FieldDef:
+    """A layer-form row for parameter ``field``: named as in the spec, its range in the help."""
+    help_text = field.help
+    if field.type in ("int", "float") and (field.min is not None or field.max is not None):
+        help_text += f" ({field.range_text()})"
+    return FieldDef(field.name, field.name, field.type, help_text, field.options, field)
 
 
 class CheckList(SelectionList[str]):
@@ -304,9 +255,9 @@ class FieldRow(Vertical):
     def _accept(self, raw: Any) -> None:
         error = None
         try:
-            value = parse(self.field.type, raw) if isinstance(raw, str) and \
+            value = parse_text(self.field.type, raw) if isinstance(raw, str) and \
                 self.field.type not in ("choice",) else raw
-        except ParseError as err:
+        except FieldError as err:
             error, value = str(err), None
         if error is None:
             error = self._run_check(value)
@@ -338,3 +289,8 @@ class FieldRow(Vertical):
         event.stop()
         selected = set(event.selection_list.selected)
         self._accept([n for n, _, _ in self._selections() if n in selected])
+
+
+#: ``format_value`` is the schema's; the layer list imports it from here.
+__all__ = ["CheckList", "FieldDef", "FieldRow", "choice_options", "format_value", "param_def",
+           "setup_def"]

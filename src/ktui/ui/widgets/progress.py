@@ -1,13 +1,17 @@
-"""The run's progress as text: state, epoch and step, a bar, the latest numbers, the pace."""
+"""The run's progress as text: state, epoch and step, a bar, the latest numbers, the pace.
+
+Everything shown comes from the run's :class:`RunHistory`; this only lays it out.
+"""
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
 
 from rich.text import Text
 from textual.events import Resize
 from textual.widgets import Static
+
+from ktui.core.history import RunHistory
 
 STATE_STYLE = {
     "idle": ("○", "dim"), "starting": ("◌", "yellow"), "running": ("▶", "green"),
@@ -17,79 +21,6 @@ STATE_STYLE = {
 }
 #: States in which the run is over: the line says how far it got, not which epoch is next.
 ENDED = ("finished", "stopped", "failed", "interrupted", "unknown")
-
-
-@dataclass
-class RunView:
-    """Everything the progress line shows, derived from events only.
-
-    Times are ``time.monotonic()`` readings passed in by the screen (a test passes its own),
-    and time spent paused is kept apart so elapsed time and ETA count training only.
-    """
-
-    state: str = "idle"
-    epochs_done: int = 0
-    epochs: int = 0
-    step: int = 0
-    steps_per_epoch: int = 0
-    global_step: int = 0
-    start_step: int = 0
-    loss: float | None = None
-    step_loss: float | None = None
-    val_loss: float | None = None
-    metrics: dict[str, float] = field(default_factory=dict)
-    val_metrics: dict[str, float] = field(default_factory=dict)
-    steps_per_s: float | None = None
-    started_at: float | None = None
-    ended_at: float | None = None
-    #: Test-set size from RunStarted (None: not known, e.g. a past run without its stream).
-    test_samples: int | None = None
-    #: Where the run is recorded (shown on the third line), "" when it is not.
-    run_dir: str = ""
-    paused_since: float | None = None
-    paused_total: float = 0.0
-
-    @property
-    def fraction(self) -> float:
-        total = self.epochs * self.steps_per_epoch
-        if total <= 0:
-            return 0.0
-        done = max(self.global_step, self.epochs_done * self.steps_per_epoch)
-        return min(max(done / total, 0.0), 1.0)
-
-    def pause(self, now: float) -> None:
-        if self.paused_since is None:
-            self.paused_since = now
-
-    def resume(self, now: float) -> None:
-        if self.paused_since is not None:
-            self.paused_total += max(now - self.paused_since, 0.0)
-            self.paused_since = None
-
-    def end(self, now: float) -> None:
-        self.resume(now)
-        self.ended_at = now
-
-    def elapsed(self, now: float) -> float | None:
-        """Seconds of training so far: wall time since the start, less the pauses."""
-        if self.started_at is None:
-            return None
-        now = self.ended_at if self.ended_at is not None else now
-        paused = self.paused_total
-        if self.paused_since is not None:
-            paused += max(now - self.paused_since, 0.0)
-        return max(now - self.started_at - paused, 0.0)
-
-    def eta(self, now: float) -> float | None:
-        """Seconds left at the pace of this session's steps (a resumed run's earlier steps
-        took no time here); None when there is nothing to go on or nothing running."""
-        elapsed = self.elapsed(now)
-        total = self.epochs * self.steps_per_epoch
-        done = max(self.global_step, self.epochs_done * self.steps_per_epoch)
-        ran = done - self.start_step
-        if self.state != "running" or not elapsed or ran <= 0 or total <= 0 or done >= total:
-            return None
-        return (total - done) * elapsed / ran
 
 
 def _clock(seconds: float | None) -> str:
@@ -110,7 +41,8 @@ def _epochs(n: int) -> str:
 
 
 class RunProgress(Static):
-    """Three lines; ``clocks=False`` (test mode) shows fixed placeholders for all timings.
+    """Three lines; ``clocks=False`` (a past run, or settings without timings) shows fixed
+    placeholders for all timings.
 
     The bar fills the line's width, recomputed when the widget is resized.
     """
@@ -119,13 +51,13 @@ class RunProgress(Static):
         super().__init__(id=id)
         self.clocks = clocks
         self._shown = ""
-        self._last: tuple[RunView, str] | None = None
+        self._last: tuple[RunHistory, str] | None = None
 
     def on_resize(self, event: Resize) -> None:
         if self._last is not None:
             self.show(*self._last)
 
-    def status_line(self, view: RunView) -> Text:
+    def status_line(self, view: RunHistory) -> Text:
         """``▶ running  epoch 3/10  step 2/4``, or how far an ended run got."""
         icon, style = STATE_STYLE.get(view.state, ("?", ""))
         line = Text()
@@ -146,7 +78,7 @@ class RunProgress(Static):
                 line.append(f"  step {view.step}/{view.steps_per_epoch}")
         return line
 
-    def show(self, view: RunView, tf_status: str = "", now: float | None = None) -> None:
+    def show(self, view: RunHistory, tf_status: str = "", now: float | None = None) -> None:
         """Redraw from ``view`` (only when the text changed); ``now`` is a monotonic time."""
         self._last = (view, tf_status)
         icon, style = STATE_STYLE.get(view.state, ("?", ""))

@@ -1,6 +1,6 @@
 """Commands to a running trainer from another thread: pause, resume, single step, stop.
 
-Thread-safe and free of TensorFlow. The trainer polls :meth:`TrainerControl.checkpoint`
+Thread-safe and free of TensorFlow. The trainer calls :meth:`TrainerControl.wait_turn`
 between batches, so a stop takes effect within one batch.
 """
 

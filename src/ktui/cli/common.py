@@ -1,0 +1,84 @@
+"""What every ``ktui`` command shares: exit codes, the two ways a command refuses, the spec
+named on the command line, and writing to stderr that may be gone."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from ktui.core import spec as specmod
+from ktui.core.presets import DEFAULT_PRESET, PRESETS, get_preset
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+#: Spec problems printed before "... and N more" (a file can have thousands).
+SHOWN_PROBLEMS = 40
+
+
+class UsageError(Exception):
+    """Bad arguments or spec: printed without a traceback, exit 2."""
+
+
+class Refused(Exception):
+    """A command cannot go on: ``message`` (one line) goes to stderr, ``code`` is the exit
+    status (1: the run directory cannot be used now; 2: the request makes no sense)."""
+
+    def __init__(self, code: int, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def say(text: str) -> None:
+    """Write to stderr, which may be gone (an SSH session that dropped): never raise."""
+    try:
+        sys.stderr.write(text)
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        pass
+
+
+def load_spec(args: argparse.Namespace) -> specmod.ExperimentSpec:
+    """The spec named by --preset/--spec (default preset otherwise), with overrides applied."""
+    if getattr(args, "spec", None) == "":  # an unset variable in a script: never the default
+        raise UsageError("--spec: the file name is empty")
+    if getattr(args, "spec", None):
+        try:
+            spec = specmod.load(args.spec)
+        except specmod.SpecError as err:
+            raise UsageError(spec_problems(args.spec, err.errors)) from None
+    else:
+        name = getattr(args, "preset", None)
+        name = DEFAULT_PRESET if name is None else name
+        if name not in PRESETS:
+            raise UsageError(f"unknown preset {name!r}; choose one of: {', '.join(PRESETS)}")
+        spec = get_preset(name)
+    t = spec.train
+    for attr, value in (("epochs", getattr(args, "epochs", None)),
+                        ("batch_size", getattr(args, "batch_size", None)),
+                        ("learning_rate", getattr(args, "lr", None)),
+                        ("seed", getattr(args, "seed", None)),
+                        ("device", getattr(args, "device", None))):
+        if value is not None:
+            setattr(t, attr, value)
+    if getattr(args, "jit", False):
+        t.jit_compile = True
+    return spec
+
+
+def spec_problems(source: str, errors: Sequence[str]) -> str:
+    """A spec file's problems for stderr: one line when the file itself is the problem
+    (missing, not UTF-8, not TOML), else every field problem under one heading (at most
+    :data:`SHOWN_PROBLEMS` of them: a file can hold thousands)."""
+    if len(errors) == 1 and errors[0].startswith(f"{source}: "):
+        return errors[0]
+    shown = list(errors[:SHOWN_PROBLEMS])
+    if len(errors) > SHOWN_PROBLEMS:
+        shown.append(f"... and {len(errors) - SHOWN_PROBLEMS} more")
+    return f"{source}: the experiment is not valid:\n  " + "\n  ".join(shown)
+
+
+def check_valid(spec: specmod.ExperimentSpec, source: str) -> None:
+    """Raise :class:`UsageError` listing every problem of ``spec`` (from ``source``)."""
+    errors = specmod.validate(spec)
+    if errors:
+        raise UsageError(spec_problems(source, errors))

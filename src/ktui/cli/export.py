@@ -1,0 +1,38 @@
+"""``ktui export RUN --python FILE``: a recorded run as a standalone training script."""
+
+from __future__ import annotations
+
+import argparse
+
+from ktui.cli.common import EXIT_OK, UsageError, spec_problems
+from ktui.core import spec as specmod
+from ktui.core.text import clean
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from ktui.core.export import export_script
+    from ktui.core.runs.listing import find_run
+    from ktui.core.runs.storage import RunError, runs_root
+
+    try:
+        run = find_run(runs_root(getattr(args, "runs_dir", None)), args.run)
+        spec = run.spec()
+    except RunError as err:
+        raise UsageError(str(err)) from None
+    except specmod.SpecError as err:
+        raise UsageError(spec_problems(str(run.spec_file), err.errors)) from None
+    errors = specmod.validate(spec)
+    if errors:  # a hand-edited spec.toml: a script of it could not run either
+        raise UsageError(spec_problems(str(run.spec_file), errors))
+    script = export_script(spec, args.style, run_name=run.name, file_name=Path(args.python).name)
+    target = Path(args.python)
+    try:
+        target.write_text(script, encoding="utf-8")
+    except (OSError, ValueError) as err:  # ValueError: a NUL byte in the name
+        raise UsageError(f"cannot write {target}: "
+                         f"{getattr(err, 'strerror', None) or err}") from None
+    shown = clean(str(target))
+    print(f"wrote {shown} (python3 {shown} trains it with TensorFlow only)")
+    return EXIT_OK

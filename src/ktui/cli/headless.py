@@ -1,0 +1,182 @@
+"""A run without the TUI: started with :func:`ktui.core.session.start_run` (its own thread),
+while the main thread waits and turns Ctrl+C, SIGTERM and SIGHUP into a clean stop (after
+the batch, model saved, status ``stopped``), and a terminal or pipe that goes away into one.
+
+Signals are caught by handlers (not as KeyboardInterrupt inside ``Thread.join``, which on
+CPython 3.11 can mark a still running thread as finished).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import signal
+import sys
+import typing
+
+from ktui.cli.common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, Refused, say
+from ktui.core import spec as specmod
+from ktui.core.text import clean
+
+if typing.TYPE_CHECKING:
+    from ktui.core.runs.rundir import RunDir
+    from ktui.core.session import RunHandle
+
+#: After Ctrl+C, SIGTERM or SIGHUP, how long ``ktui train`` waits for the trainer to finish
+#: its batch and save the model before it leaves anyway (the last checkpoint stays).
+STOP_WAIT_S = 10.0
+#: Signals that stop a headless run the way Ctrl+C does. SIGHUP is what an SSH session that
+#: drops sends; the exit status is 128 + the signal's number (130, 143, 129), as shells do.
+STOP_SIGNALS = ("SIGINT", "SIGTERM", "SIGHUP")
+_SIGNAL_WORDS = {"SIGINT": "interrupted (Ctrl+C)", "SIGTERM": "terminated (SIGTERM)",
+                 "SIGHUP": "hung up (SIGHUP)"}
+
+
+class Display:
+    """The reporter, muted once its terminal or pipe is gone (a dropped SSH session,
+    ``| head``): the run then stops cleanly, as on a hangup, instead of crashing on EIO."""
+
+    def __init__(self, sink: typing.Any, stop: typing.Callable[[], None]) -> None:
+        self.sink, self.stop = sink, stop
+        self.lost: str | None = None
+
+    def __call__(self, event: typing.Any) -> None:
+        if self.lost is not None:
+            return
+        try:
+            self.sink(event)
+        except (OSError, ValueError) as err:
+            if isinstance(err, ValueError) and "closed file" not in str(err):
+                raise  # a bug in a reporter, not a lost terminal
+            self.lost = getattr(err, "strerror", None) or str(err) or type(err).__name__
+            self.stop()
+            _silence_stdout()
+
+    def close(self) -> None:
+        if hasattr(self.sink, "close"):
+            try:
+                self.sink.close()
+            except (OSError, ValueError):
+                pass
+
+
+def _silence_stdout() -> None:
+    """Point file descriptor 1 at /dev/null, so the interpreter's last flush of a broken
+    stdout (``| head``, a dead terminal) cannot print "Exception ignored" noise."""
+    try:
+        fd = sys.stdout.fileno()
+        null = os.open(os.devnull, os.O_WRONLY)
+    except (OSError, ValueError, AttributeError):
+        return
+    try:
+        os.dup2(null, fd)
+    except OSError:
+        pass
+    finally:
+        os.close(null)
+
+
+def _reporter(args: argparse.Namespace) -> typing.Any:
+    from ktui.reporters import JsonlReporter, PlainReporter, ProgressReporter
+
+    if args.jsonl:
+        return JsonlReporter(sys.stdout)
+    if sys.stdout.isatty():
+        return ProgressReporter(sys.stdout, sys.stderr)
+    return PlainReporter(sys.stdout, sys.stderr)
+
+
+def run_headless(args: argparse.Namespace, spec: specmod.ExperimentSpec,
+                 root: os.PathLike, run_dir: RunDir | None) -> int:
+    """Train ``spec`` into a new run under ``root`` (or continue ``run_dir``: ``--resume``,
+    ``--restart``), reporting on stdout; the exit status."""
+    from ktui.core.events import RunFailed
+    from ktui.core.runs.storage import RunError
+    from ktui.core.session import start_run
+    from ktui.core.training.control import TrainerControl
+
+    control = TrainerControl()
+    display = Display(_reporter(args), control.stop)
+    received: list[int] = []
+
+    def on_signal(signum: int, frame: object) -> None:
+        if received:  # a second signal: leave now (the last checkpoint stays)
+            os._exit(128 + received[0])
+        received.append(signum)
+        control.stop()
+        say(f"\nktui: {_SIGNAL_WORDS.get(signal.Signals(signum).name, 'signal')}: stopping "
+            "after this batch… (again to quit at once)\n")
+
+    previous = {sig: signal.signal(sig, on_signal)
+                for sig in (getattr(signal, n, None) for n in STOP_SIGNALS) if sig is not None}
+    try:
+        try:
+            handle = start_run(spec, [display], runs_root=root, run=run_dir,
+                               resume=bool(args.resume and not args.restart),
+                               restart=bool(args.resume and args.restart),
+                               data_dir=args.data_dir, control=control)
+        except RunError as err:
+            raise Refused(EXIT_FAILED, str(err)) from None
+        if handle.set_aside is not None:
+            say(f"ktui: training {clean(handle.run_dir.name)} again from epoch 1; its earlier "
+                f"files are in {clean(str(handle.set_aside))}\n")
+        while not handle.done and not received:
+            handle.join(0.05)
+        if received:
+            _leave_after_signal(received[0], handle, display)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    run = handle.run_dir
+    assert run is not None
+    if handle.error is not None:
+        return _report_crash(handle.error, run)
+    if display.lost is not None:
+        say(f"ktui: the output is gone ({display.lost}); training stopped (run recorded in "
+            f"{clean(str(run.path))})\n")
+        return EXIT_FAILED
+    if not args.jsonl:
+        say(f"ktui: run recorded in {clean(str(run.path))}\n")
+    if isinstance(handle.result, RunFailed):
+        return EXIT_USAGE if handle.result.kind == "spec" else EXIT_FAILED
+    return EXIT_OK
+
+
+def _leave_after_signal(signum: int, handle: RunHandle, display: Display) -> typing.NoReturn:
+    """Wait (bounded) for the stopped run to save its model and summary, say so, exit
+    128 + signum without TensorFlow's slow interpreter teardown (files are closed)."""
+    final = handle.join(STOP_WAIT_S)
+    display.close()
+    words = _SIGNAL_WORDS.get(signal.Signals(signum).name, "stopped by a signal")
+    run = handle.run_dir
+    assert run is not None
+    name = clean(run.name)
+    if handle.done:
+        epochs = getattr(final, "epochs_done", None)
+        after = f" after epoch {epochs}" if epochs else ""
+        say(f"ktui: {words}; training stopped{after}, model saved (run recorded in "
+            f"{clean(str(run.path))}; `ktui train --resume {name}` continues it)\n")
+    else:
+        say(f"ktui: {words}; the trainer did not stop within {STOP_WAIT_S:g} s, leaving now "
+            f"(`ktui train --resume {name}` continues from the last checkpoint)\n")
+    with contextlib.suppress(OSError, ValueError):
+        sys.stdout.flush()
+    os._exit(128 + signum)
+
+
+def _report_crash(err: BaseException, run: RunDir) -> int:
+    """A bug: one line on stderr, the traceback in the run directory for the report."""
+    import traceback
+
+    text = "".join(traceback.format_exception(err))
+    log = run.path / "crash.log"
+    try:
+        log.write_text(text, encoding="utf-8")
+        where = f"details in {clean(str(log))}"
+    except OSError:
+        where = "no details saved: the run directory cannot be written"
+    first = next((ln for ln in str(err).splitlines() if ln.strip()), "")
+    say(f"ktui: training crashed: {type(err).__name__}: {clean(first)[:300]} ({where}); "
+        "please report it with the spec (ktui presets show / your file)\n")
+    return EXIT_FAILED

@@ -1,0 +1,82 @@
+"""``ktui runs`` (the recorded runs, one line each) and ``ktui runs show [RUN] [--json]``."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from ktui.cli.common import EXIT_OK, UsageError
+from ktui.core import spec as specmod
+from ktui.core.text import clean
+
+
+def cmd_runs(args: argparse.Namespace) -> int:
+    from ktui.core.runs.listing import format_age, list_runs
+    from ktui.core.runs.storage import runs_root
+
+    root = runs_root(getattr(args, "runs_dir", None))
+    if args.runs_command == "show":
+        return _show_run(root, args.run, raw=args.json)
+    if root.exists() and not root.is_dir():
+        raise UsageError(f"{root}: not a directory (--runs-dir names the folder of runs)")
+    try:
+        runs, problems = list_runs(root)
+    except OSError as err:
+        raise UsageError(f"{root}: cannot list runs ({err.strerror or err})") from None
+    for problem in problems:
+        sys.stderr.write(f"ktui: {clean(problem)}\n")
+    if not runs:
+        print(f"no runs under {clean(str(root))}")
+        return EXIT_OK
+    names = [clean(r.name) for r in runs]
+    width = max(len(n) for n in names)
+    print(f"{'RUN':<{width}}  {'DATASET':<13} {'EPOCHS':>7}  {'BEST':<20} {'STATUS':<11} AGE")
+    for name, r in zip(names, runs, strict=True):
+        epochs = f"{r.epochs_done}/{r.epochs}"
+        print(f"{name:<{width}}  {clean(r.dataset):<13} {epochs:>7}  {clean(r.best):<20} "
+              f"{clean(r.status):<11} {format_age(r.age_s)}")
+    return EXIT_OK
+
+
+def _show_run(root: os.PathLike, name: str | None, raw: bool) -> int:
+    """``ktui runs show [RUN] [--json]``: the latest run, or one by name, prefix or path."""
+    import json
+    import time
+
+    from ktui.core.runs.listing import find_run
+    from ktui.core.runs.storage import RunError
+    from ktui.run_report import epoch_table, summary_lines
+
+    try:
+        run = find_run(root, name)
+        summary = run.summary()
+        typed = run.read_summary()
+    except RunError as err:
+        raise UsageError(str(err)) from None
+    for problem in typed.problems + run.read_metrics().problems:  # shown, then skipped
+        sys.stderr.write(f"ktui: warning: {clean(run.name)}: {clean(problem)}\n")
+    if raw:
+        print(json.dumps(summary, indent=2))
+        return EXIT_OK
+    summary = typed.to_dict()  # every value of the right type from here on
+    try:
+        status = run.status()
+    except (RunError, ValueError, TypeError):
+        status = str(summary.get("status", "unknown"))
+    try:
+        spec = run.spec()
+        dataset, epochs = spec.dataset.kind, spec.train.epochs
+    except (specmod.SpecError, RunError, OSError):
+        dataset, epochs = "(spec.toml unreadable)", None
+    if isinstance(summary.get("epochs"), int):
+        epochs = summary["epochs"]
+    try:
+        rows = run.epochs_logged()
+    except (RunError, OSError, ValueError) as err:
+        rows = []
+        sys.stderr.write(f"ktui: {clean(str(run.metrics_file))}: unreadable ({clean(str(err))})\n")
+    lines = summary_lines(run.name, str(run.path), summary, status, dataset, epochs, time.time())
+    table = epoch_table(rows)
+    print("\n".join(lines + ([""] + table if table else [])))
+    return EXIT_OK

@@ -1,0 +1,143 @@
+"""The runs under a root: listed for ``ktui runs`` and the TUI, and found the way people name
+one (the latest, a full name or path, or a unique prefix).
+
+Run names start with a timestamp (``20261123-091107-linear-gd``), so name order is time order
+and a unique prefix is enough to name one. A directory that is not a readable run, or a run
+whose summary is damaged, is reported and skipped, never a crash.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from ktui.core import spec as specmod
+from ktui.core.runs.rundir import RunDir
+from ktui.core.runs.storage import RunError
+from ktui.core.runs.summary import RunSummary
+from ktui.core.text import clean
+
+#: How many candidates an "ambiguous prefix" message lists before "and N more".
+_LISTED = 8
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    name: str
+    path: Path
+    dataset: str
+    epochs_done: int
+    epochs: int
+    status: str
+    best: str
+    age_s: float
+
+
+def _best_text(summary: RunSummary) -> str:
+    best = summary.best
+    metric = next((k for k in best if k.startswith("val_") and k != "val_loss"), None) \
+        or summary.monitor
+    value = best.get(metric)
+    return f"{metric} {value:.4f}" if value is not None and math.isfinite(value) else "-"
+
+
+def _first_line(err: BaseException) -> str:
+    text = str(err)
+    return clean(text.splitlines()[0]) if text.strip() else type(err).__name__
+
+
+def list_runs(root: Path) -> tuple[list[RunInfo], list[str]]:
+    """Every readable run under ``root``, newest first, and a problem line for each
+    directory that is not one or is damaged (``NAME: skipped, damaged run (summary.json:
+    epochs_done must be a whole number >= 0, got 'x')``)."""
+    runs: list[RunInfo] = []
+    problems: list[str] = []
+    if not root.is_dir():
+        return runs, problems
+    now = time.time()
+    for path in sorted(root.iterdir(), reverse=True):
+        try:
+            if not path.is_dir() or path.name.startswith("."):
+                continue
+        except OSError:
+            continue
+        run = RunDir(path)
+        name = clean(path.name)
+        try:
+            spec = run.spec()
+            summary = run.read_summary()
+        except (RunError, specmod.SpecError, OSError, ValueError) as err:
+            problems.append(f"{name}: skipped, not a readable ktui run ({_first_line(err)})")
+            continue
+        if summary.problems:
+            more = len(summary.problems) - 1
+            problems.append(f"{name}: skipped, damaged run ({summary.problems[0]}"
+                            + (f"; {more} more problem{'s' * (more != 1)}" if more else "")
+                            + ")")
+            continue
+        runs.append(RunInfo(
+            name=path.name, path=path, dataset=spec.dataset.kind,
+            epochs_done=summary.epochs_done, epochs=spec.train.epochs,
+            status=run.status(summary), best=_best_text(summary),
+            age_s=now - (summary.updated if summary.updated is not None else now),
+        ))
+    return runs, problems
+
+
+def format_age(seconds: float) -> str:
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size:
+            return f"{int(seconds // size)}{unit} ago"
+    return "just now"
+
+
+def run_dirs(root: Path) -> list[Path]:
+    """Run directories under ``root`` (those with a ``spec.toml``), newest first."""
+    try:
+        entries = list(root.iterdir())
+    except FileNotFoundError:
+        return []
+    except NotADirectoryError:
+        raise RunError(f"{root}: not a directory (the runs root is a folder of runs)") from None
+    except OSError as err:
+        raise RunError(f"{root}: cannot list runs ({err.strerror or err})") from None
+    found = []
+    for path in entries:
+        try:
+            if not path.name.startswith(".") and (path / "spec.toml").is_file():
+                found.append(path)
+        except OSError:  # unreadable entry: `ktui runs` reports it; here it cannot match
+            continue
+    return sorted(found, key=lambda p: p.name, reverse=True)
+
+
+def latest_run(root: Path) -> RunDir:
+    """The most recently started run under ``root``."""
+    dirs = run_dirs(root)
+    if not dirs:
+        raise RunError(f"no runs under {root}; `ktui train` records one "
+                       "(or pass --runs-dir DIR)")
+    return RunDir(dirs[0])
+
+
+def find_run(root: Path, name: str | None = None) -> RunDir:
+    """The run called ``name`` (a path, a name under ``root`` or a unique prefix of one);
+    the latest run when ``name`` is None or empty. :class:`RunError` says why not, listing
+    the candidates when a prefix matches several runs."""
+    if not name:
+        return latest_run(root)
+    try:
+        return RunDir.find(name, root)
+    except RunError as err:
+        missing = err
+    matches = [p for p in run_dirs(root) if p.name.startswith(name)]
+    if len(matches) == 1:
+        return RunDir(matches[0])
+    if len(matches) > 1:
+        shown = ", ".join(p.name for p in matches[:_LISTED])
+        more = f" and {len(matches) - _LISTED} more" if len(matches) > _LISTED else ""
+        raise RunError(f"{name!r} matches {len(matches)} runs: {shown}{more}; "
+                       "give more of the name")
+    raise missing

@@ -1,0 +1,130 @@
+"""``summary.json`` read back typed: every field checked, a damaged one described, not raised.
+
+A field of the wrong type (``"epochs_done": "x"``, ``"best": [1]``) is left at its default
+and described in :attr:`RunSummary.problems` (``summary.json: epochs_done must be a whole
+number >= 0, got 'x'``), so a damaged run can be reported, or shown with a warning, and never
+crashes a listing.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from ktui.core.events import json_safe
+from ktui.core.text import brief, clean
+
+SUMMARY_VERSION = 1
+#: What ``summary.json`` may say; a ``running`` run nobody holds is shown as ``interrupted``.
+STATUSES = ("running", "finished", "stopped", "failed")
+
+
+def is_count(v: Any) -> bool:
+    """A whole number >= 0 (not a bool)."""
+    return isinstance(v, int) and not isinstance(v, bool) and v >= 0
+
+
+def is_number(v: Any) -> bool:
+    """A finite int or float (not a bool)."""
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def _row(v: Any) -> bool:
+    return isinstance(v, dict) and all(
+        isinstance(k, str) and (x is None or (isinstance(x, (int, float))
+                                              and not isinstance(x, bool)))
+        for k, x in v.items())
+
+
+def _names(v: Any) -> bool:
+    return isinstance(v, list) and all(isinstance(x, str) for x in v)
+
+
+#: summary.json field -> (check, what it must be). ``null`` always means "not known".
+_SUMMARY_FIELDS: dict[str, tuple[Callable[[Any], bool], str]] = {
+    "status": (lambda v: v in STATUSES, "one of " + ", ".join(STATUSES)),
+    "epochs_done": (is_count, "a whole number >= 0"),
+    "epochs": (is_count, "a whole number >= 0"),
+    "summary_version": (is_count, "a whole number >= 0"),
+    "pid": (is_count, "a process id (a whole number)"),
+    **{k: (lambda v: isinstance(v, str), "text")
+       for k in ("name", "task", "monitor", "reason", "failure", "host")},
+    "devices": (_names, "a list of device names"),
+    **{k: (_row, "an object of numbers") for k in ("final", "best", "test")},
+    **{k: (is_number, "a number") for k in ("seconds", "started", "updated", "ended")},
+}
+
+
+def _floats(row: dict[str, Any] | None) -> dict[str, float]:
+    return {k: math.nan if v is None else float(v) for k, v in (row or {}).items()}
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """``summary.json`` with every field checked and typed; what every reader should use."""
+
+    status: str = "unknown"
+    epochs_done: int = 0
+    epochs: int | None = None
+    name: str = ""
+    task: str = ""
+    monitor: str = "val_loss"
+    devices: tuple[str, ...] = ()
+    final: dict[str, float] = field(default_factory=dict)
+    best: dict[str, float] = field(default_factory=dict)
+    test: dict[str, float] = field(default_factory=dict)
+    seconds: float = 0.0
+    reason: str = ""
+    failure: str = ""
+    started: float | None = None
+    updated: float | None = None
+    ended: float | None = None
+    pid: int | None = None
+    host: str = ""
+    problems: tuple[str, ...] = ()
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> RunSummary:
+        good, problems = check_summary(data)
+        values: dict[str, Any] = {k: v for k, v in good.items() if k in _SUMMARY_ATTRS}
+        for key in ("final", "best", "test"):
+            if key in values:
+                values[key] = _floats(values[key])
+        if "devices" in values:
+            values["devices"] = tuple(values["devices"])
+        if "seconds" in values:
+            values["seconds"] = float(values["seconds"])
+        return cls(**values, problems=tuple(problems))
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready (NaN as ``null``), without ``problems`` and without the fields the file
+        did not have (empty text, no number): what a display can print as it is."""
+        data = asdict(self)
+        data.pop("problems")
+        data["devices"] = list(self.devices)
+        keep = ("status", "epochs_done")
+        return json_safe({k: v for k, v in data.items()
+                          if k in keep or v not in (None, "", [], {})})
+
+
+_SUMMARY_ATTRS = set(RunSummary.__dataclass_fields__) - {"problems"}
+
+
+def check_summary(data: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """The fields of ``data`` that are well formed, and one line per field that is not."""
+    good: dict[str, Any] = {}
+    problems: list[str] = []
+    if "status" not in data:
+        problems.append("summary.json: no status")
+    for key, value in data.items():
+        check = _SUMMARY_FIELDS.get(key)
+        if check is None or value is None:
+            continue  # unknown fields (a newer ktui) and nulls are not damage
+        ok, must = check
+        if ok(value):
+            good[key] = value
+        else:
+            problems.append(f"summary.json: {key} must be {must}, got {clean(brief(value))}")
+    return good, problems

@@ -1,0 +1,266 @@
+"""The epoch/step loop: :func:`train` runs an experiment and reports through a sink.
+
+It reports events of plain numbers to ``sink``, obeys a :class:`TrainerControl` from any
+thread, and never raises for a training problem: it returns (and sends) ``RunFailed``.
+Whatever else needs the model (the run directory's checkpoints, TensorBoard, ``model.keras``)
+is a :class:`ModelSink` passed in ``model_sinks``, called like a Keras callback; the loop
+itself keeps the step, the loop and the pipelines. Losses are read back to the host every
+``log_every`` steps, not every step, to keep the device busy.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import time
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol
+
+from ktui.core.events import (
+    EpochDone,
+    Evaluating,
+    Event,
+    LayerWeights,
+    Paused,
+    Resumed,
+    RunFailed,
+    RunFinished,
+    RunStarted,
+    StepDone,
+    wb_model_of,
+)
+from ktui.core.spec import ExperimentSpec, validate
+from ktui.core.training.control import TrainerControl
+from ktui.core.training.failures import LOADING, explain
+
+Sink = Callable[[Event], None]
+
+
+class ModelSink(Protocol):
+    """A consumer of the run that also needs the model, like a Keras callback."""
+
+    def attach(self, model: Any, optimizer: Any, layers: Sequence[Any]) -> int:
+        """The model is built: set up (restore a checkpoint); return the epoch to start from
+        (0 for a fresh run)."""
+        ...
+
+    def on_epoch_end(self, event: EpochDone) -> None:
+        """After ``event`` went to the sink."""
+        ...
+
+    def on_train_end(self) -> None:
+        """Before the run's last event (finished, stopped or NaN; not after a crash)."""
+        ...
+
+    def io_failure(self, err: BaseException, reason: str) -> str | None:
+        """A write the disk refused (``reason``): the failure's message if it was this
+        sink's, else None."""
+        ...
+
+
+def train(spec: ExperimentSpec, sink: Sink, control: TrainerControl | None = None, *,
+          data_dir: str | None = None, model_sinks: Sequence[ModelSink] = ()
+          ) -> RunFinished | RunFailed:
+    """Run the experiment to the end, a stop request or a failure; return the last event
+    (which ``sink`` got too). To record it into a run directory, start it with
+    :func:`ktui.core.session.start_run`."""
+    control = control or TrainerControl()
+
+    def fail(kind: str, message: str, **details: Any) -> RunFailed:
+        event = RunFailed(kind=kind, message=message, **details)  # type: ignore[arg-type]
+        sink(event)
+        return event
+
+    errors = validate(spec)
+    if errors:
+        return fail("spec", "the experiment is not valid: " + "; ".join(errors),
+                    details={"errors": errors})
+    phase = LOADING
+    try:
+        from ktui.core.datasets import DataError, load_splits
+
+        try:
+            splits = load_splits(spec, data_dir)
+        except DataError as err:
+            return fail("data", str(err))
+        if control.stop_requested:
+            return _finish(sink, "stopped", 0, {}, 0.0)
+
+        from ktui.core.tfenv import DeviceError, import_tf, pick_device
+
+        tf = import_tf()
+        try:
+            device, device_names = pick_device(tf, spec.train.device)
+        except DeviceError as err:
+            return fail("spec", str(err))
+        phase = "building the model"
+        with tf.device(device):
+            run = _Run(spec, splits, sink, control, device_names, model_sinks)
+            phase = "training the model"
+            return run.execute()
+    except Exception as err:  # noqa: BLE001 - a bug or a TF error must end as an event
+        kind, message, details = explain(err, spec, phase,
+                                         [s.io_failure for s in model_sinks])
+        return fail(kind, message, details=details)
+
+
+def _finish(sink: Sink, status: str, epochs: int, test: dict[str, float], seconds: float
+            ) -> RunFinished:
+    event = RunFinished(status=status, epochs_done=epochs, test=test,  # type: ignore[arg-type]
+                        seconds=seconds)
+    sink(event)
+    return event
+
+
+class _Run:
+    """One run's state: model, optimizer, compiled steps, pipelines, model sinks."""
+
+    def __init__(self, spec: ExperimentSpec, splits: Any, sink: Sink,
+                 control: TrainerControl, devices: tuple[str, ...],
+                 model_sinks: Sequence[ModelSink]) -> None:
+        import keras
+        import tensorflow as tf
+
+        from ktui.core.build import build_model, model_layers, summarize
+        from ktui.core.registry import LOSSES, optimizer_config
+        from ktui.core.training.pipeline import eval_dataset
+        from ktui.core.training.steps import Steps
+
+        self.tf = tf
+        self.spec, self.splits, self.sink, self.control = spec, splits, sink, control
+        self.devices, self.model_sinks = devices, tuple(model_sinks)
+        t = spec.train
+        keras.utils.set_random_seed(t.seed)  # Keras' global state is per thread: set it here
+        self.model = build_model(spec)
+        self.layers = model_layers(self.model)
+        self.summary = summarize(spec, self.model)
+        optimizer = keras.optimizers.get(optimizer_config(
+            t.optimizer, {"learning_rate": t.learning_rate, "momentum": t.momentum}))
+        optimizer.build(self.model.trainable_variables)
+        n = len(splits.x_train)
+        self.batch_size = t.batch_size or n
+        self.steps_per_epoch = math.ceil(n / self.batch_size)
+        self.train_xy = (tf.constant(splits.x_train), tf.constant(splits.y_train))
+        self.val_ds = (eval_dataset(tf, splits.x_val, splits.y_val, self.batch_size)
+                       if len(splits.x_val) else None)
+        self.test_ds = (eval_dataset(tf, splits.x_test, splits.y_test, self.batch_size)
+                        if len(splits.x_test) else None)
+        self.steps = Steps(tf, keras, self.model, optimizer, LOSSES[t.loss].load(), t.metrics,
+                           splits.x_train.shape[1:], splits.y_train, t.jit_compile)
+        self.start_epoch = 0
+        for model_sink in self.model_sinks:
+            self.start_epoch = max(self.start_epoch,
+                                   model_sink.attach(self.model, optimizer, self.layers))
+
+    def weights(self) -> tuple[LayerWeights, ...]:
+        """The model's weights now, as the statistics events carry."""
+        from ktui.core.training.weights import layer_weights
+
+        return layer_weights(self.layers)
+
+    def _started(self) -> RunStarted:
+        spec, splits, t = self.spec, self.splits, self.spec.train
+        initial = self.weights()
+        return RunStarted(
+            name=spec.name, devices=self.devices, layers=self.summary,
+            total_params=sum(r.params for r in self.summary),
+            trainable_params=sum(r.trainable_params for r in self.summary),
+            epochs=t.epochs, start_epoch=self.start_epoch, steps_per_epoch=self.steps_per_epoch,
+            batch_size=self.batch_size, train_samples=len(splits.x_train),
+            val_samples=len(splits.x_val), test_samples=len(splits.x_test), task=spec.task,
+            metric_names=tuple(t.metrics), true_weights=tuple(splits.true_w),
+            true_bias=splits.true_b, initial_weights=initial, wb_model=wb_model_of(initial))
+
+    def _end(self) -> None:
+        for model_sink in self.model_sinks:
+            model_sink.on_train_end()
+
+    def execute(self) -> RunFinished | RunFailed:
+        from ktui.core.training.pipeline import train_batches
+
+        spec, sink, control, steps = self.spec, self.sink, self.control, self.steps
+        t = spec.train
+        sink(self._started())
+        started = time.perf_counter()
+        #: Seconds spent waiting in a pause: not training time, so kept out of every rate
+        #: and duration the run reports (steps/s, EpochDone.seconds, RunFinished.seconds).
+        paused_s = 0.0
+        batches = train_batches(self.tf, *self.train_xy, n=len(self.splits.x_train),
+                                batch_size=self.batch_size, seed=t.seed, shuffle=t.shuffle,
+                                first_epoch=self.start_epoch + 1, last_epoch=t.epochs)
+        global_step = self.start_epoch * self.steps_per_epoch
+        epochs_done = self.start_epoch
+        for epoch in range(self.start_epoch + 1, t.epochs + 1):
+            epoch_start = time.perf_counter()
+            epoch_paused = 0.0
+            steps.start_epoch()
+            pending: list[Any] = []
+            window_start = time.perf_counter()
+            step = 0
+            stopped = False
+            for x, y in itertools.islice(batches, self.steps_per_epoch):
+                wait_start = time.perf_counter()
+                go = control.wait_turn(
+                    on_pause=lambda e=epoch, s=step: sink(Paused(e, s)),
+                    on_resume=lambda e=epoch, s=step: sink(Resumed(e, s)),
+                )
+                waited = time.perf_counter() - wait_start
+                epoch_paused += waited
+                window_start += waited  # the rate window restarts where the pause ended
+                if not go:
+                    stopped = True
+                    break
+                pending.append(steps.train(x, y))
+                step += 1
+                global_step += 1
+                flush = (step % t.log_every == 0 or step == self.steps_per_epoch
+                         or control.paused)
+                if flush:
+                    losses = [float(v) for v in pending]  # one host sync per window
+                    now = time.perf_counter()
+                    rate = len(pending) / max(now - window_start, 1e-9)
+                    pending, window_start = [], now
+                    if not all(math.isfinite(v) for v in losses) or steps.skipped > 0:
+                        self._end()  # the weights are still the last finite ones
+                        return self._nan_failure(epoch, step, losses)
+                    sink(StepDone(epoch=epoch, step=step, steps_per_epoch=self.steps_per_epoch,
+                                  global_step=global_step, loss=losses[-1], steps_per_s=rate))
+            paused_s += epoch_paused
+            if stopped:
+                break
+            if steps.skipped > 0:
+                self._end()
+                return self._nan_failure(epoch, step, [])
+            val_loss, val_metrics = steps.score(self.val_ds)
+            seconds = max(time.perf_counter() - epoch_start - epoch_paused, 0.0)
+            loss, metrics = steps.epoch_results()
+            done = EpochDone(
+                epoch=epoch, epochs=t.epochs, loss=loss, val_loss=val_loss, metrics=metrics,
+                val_metrics=val_metrics, weights=self.weights(), seconds=seconds,
+                samples_per_s=len(self.splits.x_train) / max(seconds, 1e-9),
+            )
+            sink(done)
+            for model_sink in self.model_sinks:
+                model_sink.on_epoch_end(done)
+            epochs_done = epoch
+        test: dict[str, float] = {}
+        if self.test_ds is not None and epochs_done == t.epochs:
+            sink(Evaluating(split="test"))  # seconds on a big test set: say so first
+            test_loss, test_metrics = steps.score(self.test_ds)
+            test = {"loss": test_loss, **test_metrics}
+        status = "finished" if epochs_done == t.epochs else "stopped"
+        self._end()
+        return _finish(sink, status, epochs_done, test,
+                       max(time.perf_counter() - started - paused_s, 0.0))
+
+    def _nan_failure(self, epoch: int, step: int, losses: list[float]) -> RunFailed:
+        event = RunFailed(
+            kind="nan",
+            message=(f"the loss became NaN or infinite at epoch {epoch}, step {step}; "
+                     "training stopped and the weights are those of the last finite step. "
+                     "Try a lower learning rate, standardised inputs or another initializer."),
+            epoch=epoch, step=step,
+            details={"last_losses": [v if math.isfinite(v) else str(v) for v in losses[-5:]]},
+        )
+        self.sink(event)
+        return event

@@ -1,0 +1,48 @@
+"""The ``tf.data`` pipelines: batches of indices, gathered from in-memory tensors.
+
+Shuffling indices and gathering a whole batch at once (then prefetching) costs less memory
+than a 60 000-image shuffle buffer and fewer per-element ops than shuffling images one by one.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+
+def gathered(tf: Any, xs: Any, ys: Any, indices: Any) -> Any:
+    """Batches of indices -> batches of (x, y) gathered from in-memory tensors, one gather
+    per batch instead of one element at a time, prefetched."""
+    ds = indices.map(lambda idx: (tf.gather(xs, idx), tf.gather(ys, idx)),
+                     num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+    return ds.prefetch(tf.data.AUTOTUNE)
+
+
+def eval_dataset(tf: Any, x: np.ndarray, y: np.ndarray, batch_size: int) -> Any:
+    """An evaluation pipeline: every sample once, in order."""
+    indices = tf.data.Dataset.range(len(x)).batch(batch_size)
+    return gathered(tf, tf.constant(x), tf.constant(y), indices)
+
+
+def train_batches(tf: Any, xs: Any, ys: Any, *, n: int, batch_size: int, seed: int,
+                  shuffle: bool, first_epoch: int, last_epoch: int) -> Any:
+    """Every epoch's training batches, from ``first_epoch`` to ``last_epoch``, as one
+    iterator over the in-memory tensors ``xs``, ``ys`` of ``n`` samples.
+
+    Built and iterated once per run (measured: making a new dataset and iterator each
+    epoch cost 0.15-0.45 s, re-tracing the gather and re-optimising the pipeline, i.e.
+    5-15% of a 3 s fashion-mlp epoch on 60 000 images). Each epoch's order is a stateless
+    shuffle seeded by (run seed, epoch), computed inside the pipeline, so prefetching
+    across an epoch boundary is safe, every epoch differs, and a resumed run (or an
+    exported script) sees exactly the batches an uninterrupted run would.
+    """
+    def epoch_batches(epoch):
+        indices = tf.range(n, dtype=tf.int64)
+        if shuffle:
+            indices = tf.random.experimental.stateless_shuffle(
+                indices, seed=tf.stack([tf.constant(seed, tf.int64), epoch]))
+        return tf.data.Dataset.from_tensor_slices(indices).batch(batch_size)
+
+    epochs = tf.data.Dataset.range(first_epoch, last_epoch + 1)
+    return iter(gathered(tf, xs, ys, epochs.flat_map(epoch_batches)))

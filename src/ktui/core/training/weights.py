@@ -1,0 +1,39 @@
+"""Weight tensors reduced to the few plain numbers the events carry."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from ktui.core.events import LayerWeights, TensorStats
+
+#: A weight tensor this small is reported value by value (W per feature of a linear model).
+SMALL_TENSOR = 16
+
+
+def tensor_stats(array: np.ndarray) -> TensorStats:
+    flat = np.asarray(array, dtype=np.float64).ravel()
+    values = tuple(float(v) for v in flat) if flat.size <= SMALL_TENSOR else ()
+    return TensorStats(size=int(flat.size), mean=float(flat.mean()), std=float(flat.std()),
+                       norm=float(np.linalg.norm(flat)), min=float(flat.min()),
+                       max=float(flat.max()), values=values)
+
+
+def layer_weights(layers: Sequence[Any]) -> tuple[LayerWeights, ...]:
+    """Kernel and bias (or a normalisation's gamma and beta) of each layer that has trainable
+    weights, as small statistics."""
+    out = []
+    for layer in layers:
+        tensors = {w.path.rsplit("/", 1)[-1]: w for w in layer.trainable_weights}
+        if not tensors:
+            continue
+        kernel = tensors.get("kernel", tensors.get("gamma"))
+        bias = tensors.get("bias", tensors.get("beta"))
+        out.append(LayerWeights(
+            layer=layer.name,
+            kernel=tensor_stats(kernel.numpy()) if kernel is not None else None,
+            bias=tensor_stats(bias.numpy()) if bias is not None else None,
+        ))
+    return tuple(out)

@@ -1,0 +1,198 @@
+"""Whether an experiment can run: every problem at once, each starting with its field path.
+
+Field by field the checks are the schema's (:mod:`ktui.core.schema`: types, ranges, choices);
+here are the checks of the parts together: the loss and metrics against the dataset's task,
+the layer stack against the dataset's shapes, and the limits of what ktui trains. Pure Python,
+and it survives any input: whatever a file or a form holds, the answer is a list of problems,
+never a TypeError. Layers are numbered from 1 with their kind, ``layer 2 (Dense): ...``, as
+the UI lists them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ktui.core.catalog import (
+    LAYER_KINDS,
+    InferredLayer,
+    LayerKind,
+    StackError,
+    format_shape,
+    infer_stack,
+    layer_label,
+)
+from ktui.core.datasets import DATASETS, DatasetSpec
+from ktui.core.schema import Field, check_values, is_finite, parse_table, table_of, values_of
+from ktui.core.spec import (
+    MAX_LAYERS,
+    ExperimentSpec,
+    LayerSpec,
+    SpecError,
+    TrainSpec,
+)
+from ktui.core.text import brief
+
+#: Weights of float32 beyond this (8 GB, before the optimizer's slots) do not fit a
+#: workstation; refused with the count instead of an out-of-memory error from TensorFlow.
+MAX_PARAMS = 2_000_000_000
+#: Marks a ``[[layers]]`` entry already reported by the reader (its kind is unusable).
+SKIP_ROW = "layer:"
+
+
+def validate(spec: ExperimentSpec) -> list[str]:
+    """Every problem with the spec, each starting with its field path; [] when it can run.
+
+    Never raises, whatever the fields hold (a form mid-edit can hold None, a TOML file a
+    list where a name belongs): a wrong type is reported like any other problem."""
+    return collect_problems(spec, set())
+
+
+def check(spec: ExperimentSpec) -> ExperimentSpec:
+    """Return ``spec`` if valid, else raise :class:`SpecError` with every problem."""
+    errors = validate(spec)
+    if errors:
+        raise SpecError(errors)
+    return spec
+
+
+def collect_problems(spec: ExperimentSpec, skip: set[str]) -> list[str]:
+    """:func:`validate`, less the checks named in ``skip`` (the reader's: ``fit``, ``stack``,
+    ``layers`` and rows marked with :data:`SKIP_ROW`), which would only echo a problem it
+    reported already."""
+    errors, _ = check_values(table_of(ExperimentSpec), values_of(spec), at=lambda k: f"{k}: ")
+    if isinstance(spec.dataset, DatasetSpec):
+        errors += spec.dataset.problems()
+    else:
+        errors.append(f"dataset: must be a {' or '.join(DATASETS)} dataset, "
+                      f"got {brief(spec.dataset)}")
+        skip = skip | {"fit", "stack"}
+    _check_layers(spec, errors, skip)
+    _check_train(spec, errors, fit="fit" not in skip)
+    return errors
+
+
+# ---- layers ---------------------------------------------------------------------------------
+
+def kind_problem(index: int, kind: Any) -> str | None:
+    """Why a layer's ``kind`` names no layer of the catalog, or None."""
+    kinds = ", ".join(LAYER_KINDS)
+    if kind is None:
+        return f"layer {index + 1}: needs a kind (one of {kinds})"
+    if not isinstance(kind, str):
+        return f"layer {index + 1}: kind must be a layer name (one of {kinds}), got {brief(kind)}"
+    if kind not in LAYER_KINDS:
+        return f"layer {index + 1}: unknown kind {brief(kind)} (one of {kinds})"
+    return None
+
+
+def param_problems(label: str, kind: LayerKind, params: dict[str, Any],
+                   types_only: bool = False) -> list[str]:
+    """Unknown parameters, then wrong types, then values out of range or not offered:
+    ``layer 2 (Dense): units must be ...``. ``types_only`` (reading a file) leaves out the
+    values out of range, but not what a layer has always refused on reading: a name that is
+    not on its menu (its choices) and a number that is not finite."""
+    names = [p.name for p in kind.params]
+    expected = f"expected {', '.join(sorted(names))}" if names else "it has none"
+
+    def unknown(key: str) -> str:
+        return f"{label}: unknown parameter {brief(key)} ({expected})"
+
+    def at(name: str) -> str:
+        return f"{label}: {name} "
+
+    errors: list[str] = []
+    if types_only:
+        parse_table(kind.params, params, errors, at=at, unknown=unknown, coerce=False)
+        return errors + [at(p.name) + problem for p in kind.params if p.name in params
+                         and _refused_on_reading(p, params[p.name])
+                         and (problem := p.check(params[p.name]))]
+    errors = [unknown(key) for key in params if key not in names]
+    return errors + check_values(kind.params, params, at)[0]
+
+
+def _refused_on_reading(param: Field, value: Any) -> bool:
+    if param.type_problem(value):
+        return False  # reported as a wrong type already
+    return param.type == "choice" or (param.type == "float" and not is_finite(value))
+
+
+def layer_errors(index: int, layer: LayerSpec) -> list[str]:
+    """Problems with one layer's parameters, each as ``layer 2 (Dense): units must be ...``
+    (1-based, with the kind: the numbering users see everywhere)."""
+    if not isinstance(layer, LayerSpec):
+        return [f"layer {index + 1}: must be a layer, got {brief(layer)}"]
+    problem = kind_problem(index, layer.kind)
+    if problem:
+        return [problem]
+    label = layer_label(index, layer.kind)
+    if not isinstance(layer.params, dict):
+        return [f"{label}: parameters must be a table, got {brief(layer.params)}"]
+    return param_problems(label, LAYER_KINDS[layer.kind], layer.params)
+
+
+def _check_layers(spec: ExperimentSpec, errors: list[str], skip: set[str]) -> None:
+    layers = spec.layers
+    if "layers" in skip:  # not even a list in the file: reported already
+        return
+    if not isinstance(layers, list):
+        errors.append(f"layers: must be a list of layers, got {brief(layers)}")
+        return
+    if not layers:
+        errors.append("layers: the model needs at least one layer")
+        return
+    if len(layers) > MAX_LAYERS:
+        errors.append(f"layers: at most {MAX_LAYERS} layers, got {len(layers)}")
+        return
+    problems = [e for i, layer in enumerate(layers) if f"{SKIP_ROW}{i}" not in skip
+                for e in layer_errors(i, layer)]
+    errors.extend(problems)
+    if problems or "stack" in skip or not spec.dataset.shape_known():
+        return  # a broken layer or an unknown input shape: their own problems say why
+    try:
+        rows = stack_problem(spec)
+    except StackError as err:
+        errors.append(str(err))
+        return
+    total = sum(r.params for r in rows)
+    if total > MAX_PARAMS:
+        errors.append(f"layers: the model has {total:,} parameters ({total * 4 / 1e9:,.1f} GB "
+                      f"of float32 weights, more with the optimizer's state); ktui trains "
+                      f"models of up to {MAX_PARAMS:,}: use fewer units or filters")
+
+
+def stack_problem(spec: ExperimentSpec) -> list[InferredLayer]:
+    """Raise :class:`StackError` when the stack cannot map the dataset's input to its target;
+    else return the inferred layers (shapes and parameter counts)."""
+    rows = infer_stack(spec.input_shape(), [(lay.kind, lay.params) for lay in spec.layers])
+    out = rows[-1].output_shape
+    want = spec.output_shape()
+    if out != want:
+        last = len(rows) - 1
+        classes = spec.task == "classification"
+        if classes:
+            hint = (f"end with a Dense of {want[0]} units (logits, no softmax) after a "
+                    "Flatten or Reshape")
+        else:
+            hint = "end with a Dense (or Linear) of 1 unit"
+        raise StackError(
+            f"{layer_label(last, spec.layers[last].kind)}: the model outputs "
+            f"{format_shape(out)} but {spec.dataset.target_words} "
+            f"{'need' if classes else 'needs'} {format_shape(want)}; {hint}",
+            index=last, rows=rows[:-1],
+        )
+    return rows
+
+
+# ---- training -------------------------------------------------------------------------------
+
+def _check_train(spec: ExperimentSpec, errors: list[str], fit: bool) -> None:
+    """The [train] table; ``fit`` says whether to check the loss and metrics against the
+    dataset's task (not when the dataset itself could not be read)."""
+    t = spec.train
+    if not isinstance(t, TrainSpec):
+        errors.append(f"train: must be a table of training settings, got {brief(t)}")
+        return
+    task = spec.task if fit else None
+    words = spec.dataset.target_words if fit else ""
+    errors += check_values(table_of(TrainSpec), values_of(t), at=lambda k: f"train.{k}: ",
+                           task=task, task_words=words)[0]

@@ -1,0 +1,68 @@
+"""What every part of the setup view shares: the app's spec, the liveness checks, and the
+hooks the parts call on each other.
+
+The setup view is one screen assembled from parts, each in its own module: the layer stack's
+editing (``setup_layers``), presets and spec files (``setup_files``), the hint line
+(``setup_hints``) and the form itself (``setup``). Each part subclasses :class:`SetupBase`.
+"""
+
+from __future__ import annotations
+
+from textual import getters
+from textual.screen import Screen
+
+from ktui.core.spec import ExperimentSpec, validate
+from ktui.ui.host import KtuiHost
+
+
+def safe_validate(spec: ExperimentSpec) -> list[str]:
+    """``validate``, but a checker that raises is a problem shown, not a dead app."""
+    try:
+        return validate(spec)
+    except Exception as err:
+        return [f"spec: cannot check the experiment ({type(err).__name__}: {err}); "
+                "fix the last value you changed"]
+
+
+class SetupBase(Screen[None]):
+    """Edits ``app.spec`` (see SetupScreen); the hooks below are defined by its parts."""
+
+    #: Set when ``on_mount`` begins: the widgets exist from then on.
+    _ready = False
+
+    #: The app's state (the spec edited, settings), typed without importing the app.
+    host = getters.app(KtuiHost)
+
+    @property
+    def spec(self) -> ExperimentSpec:
+        return self.host.spec
+
+    def _live(self) -> bool:
+        """Composed, attached, and the app not exiting: only then may a handler touch the
+        screen's widgets (keys of a burst arrive after ``q`` began the exit)."""
+        return self._ready and self.is_attached
+
+    def _on_top(self) -> bool:
+        """Live and the screen the user sees (not under a form or dialog)."""
+        return self._live() and self.app.screen is self
+
+    # ---- hooks (SetupScreen) ----------------------------------------------------------------
+    def spec_changed(self) -> list[str]:
+        """Re-validate and redraw after an edit; the problems shown."""
+        raise NotImplementedError
+
+    def show_spec(self) -> None:
+        """Show a whole new ``app.spec``."""
+        raise NotImplementedError
+
+    def dirty(self) -> bool:
+        """Whether loading something else would throw work away."""
+        raise NotImplementedError
+
+    def _reset_base(self) -> None:
+        """What is shown now is what "edited" is measured against."""
+        raise NotImplementedError
+
+    def _set_hint(self, text: object) -> None:
+        """Show ``text`` on the hint line (FieldHints)."""
+        raise NotImplementedError

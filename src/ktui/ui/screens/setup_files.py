@@ -1,0 +1,102 @@
+"""What the setup view loads and saves: presets (asking before edits are replaced) and TOML
+spec files (through the save/open dialog)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.widgets import Select
+
+from ktui.core.presets import PRESETS, get_preset
+from ktui.core.spec import ExperimentSpec
+from ktui.ui.screens.confirm import ConfirmScreen
+from ktui.ui.screens.setup_base import SetupBase, safe_validate
+from ktui.ui.screens.spec_file import SpecFileScreen, default_file_name
+
+
+class ExperimentFiles(SetupBase):
+    """Replace ``app.spec`` by a preset or a file, or save it."""
+
+    #: The preset the picker shows (Select.NULL: "custom"); set by the form.
+    _preset_shown: object = Select.NULL
+
+    # ---- presets ----------------------------------------------------------------------------
+    def request_preset(self, name: str) -> None:
+        """Load preset ``name``, asking first when that would replace the user's edits."""
+        if not self._live() or name not in PRESETS:
+            return
+        if not self.dirty():
+            self.load_preset(name)
+            return
+
+        def answered(yes: bool | None) -> None:
+            if not self._live():
+                return
+            if yes:
+                self.load_preset(name)
+            else:  # the picker goes back to what is loaded: "custom"
+                self._preset_shown = Select.NULL
+                self.query_one("#preset", Select).value = Select.NULL
+
+        self.app.push_screen(ConfirmScreen(
+            f"Replace your custom experiment “{self.spec.name}” with preset {name}?",
+            yes="Replace", no="Keep mine"), answered)
+
+    def load_preset(self, name: str) -> None:
+        if not self._live():
+            return
+        self.host.spec = get_preset(name)
+        self.show_spec()
+        self.notify(self.host.spec.description or name, title=f"Preset {name}", timeout=4)
+
+    def action_load_preset(self, name: str) -> None:
+        self.request_preset(name)
+
+    def preset_commands(self) -> list[tuple[str, str, str]]:
+        """The palette's "Load preset: NAME" commands: (name, help, action)."""
+        return [(f"Load preset: {name}", make().description, f"load_preset({name!r})")
+                for name, make in PRESETS.items()]
+
+    def file_commands(self) -> list[tuple[str, str, str]]:
+        """The palette's save and open commands: (name, help, action)."""
+        return [("Save experiment", "Write the experiment as a TOML spec", "save_spec"),
+                ("Open experiment", "Load a TOML spec into the form", "open_spec")]
+
+    # ---- save and open --------------------------------------------------------------------
+    def action_save_spec(self) -> None:
+        if not self._on_top():
+            return
+        spec = self.spec.copy()
+        path = self.host.spec_path or default_file_name(spec)
+
+        def saved(result: tuple[Any, ExperimentSpec] | None) -> None:
+            if result is not None and self._live():
+                self.host.spec_path = str(result[0])
+                if self.spec == result[1]:
+                    self._reset_base()  # what is saved is no longer lost by a preset
+                    self.spec_changed()
+                self.notify(f"ktui train --spec {result[0]}", title="Saved", timeout=4)
+
+        self.app.push_screen(SpecFileScreen("save", spec, path), saved)
+
+    def action_open_spec(self) -> None:
+        if not self._on_top():
+            return
+
+        def opened(result: tuple[Any, ExperimentSpec] | None) -> None:
+            if result is None or not self._live():
+                return
+            path, spec = result
+            self.host.spec_path = str(path)
+            self.host.spec = spec
+            self.show_spec()
+            problems = safe_validate(spec)
+            if problems:
+                count = f"{len(problems)} problem{'s' * (len(problems) != 1)}"
+                more = " (ctrl+r lists them all)" if len(problems) > 1 else ""
+                self.notify(f"from {path}; {count} flagged{more}:\n{problems[0]}",
+                            title=f"Opened {spec.name}", timeout=8, severity="warning")
+            else:
+                self.notify(f"from {path}", title=f"Opened {spec.name}", timeout=4)
+
+        self.app.push_screen(SpecFileScreen("open", path=self.host.spec_path), opened)

@@ -1,0 +1,87 @@
+"""The setup view's hint line: the focused field's help, readable without a mouse (tooltips
+need one), and ctrl+t between the layer list and the fields."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual.widget import Widget
+from textual.widgets import Select, SelectionList, Static
+
+from ktui.core.registry import METRICS
+from ktui.ui.screens.setup_base import SetupBase
+from ktui.ui.widgets.fields import FieldRow
+from ktui.ui.widgets.layer_stack import LayerStack
+
+LAYERS_HINT = ("layers: a add · e/enter edit · x remove · shift+↑↓ move · d duplicate "
+               "· ctrl+t back to the fields")
+
+
+class FieldHints(SetupBase):
+    """Says what the focused field (or the layer list, or the preset picker) is for."""
+
+    #: The settings field focused last (ctrl+t goes back to it).
+    _last_field: Widget | None = None
+
+    def choice_help(self, key: str, value: str) -> str | None:
+        """What the choice ``value`` of field ``key`` does (None: nothing to add)."""
+        return None
+
+    def on_descendant_focus(self, event: Any) -> None:
+        if not self._live():
+            return
+        widget = event.widget
+        if any(node.id == "settings" for node in widget.ancestors):
+            self._last_field = widget
+        self.show_hint(widget)
+
+    def on_selection_list_selection_highlighted(
+            self, event: SelectionList.SelectionHighlighted) -> None:
+        if not self._live() or not event.selection_list.has_focus:
+            return  # options refilled after a dataset switch: keep what the line says
+        name = str(event.selection.value)
+        entry = METRICS.get(name)
+        help_text = entry.help if entry is not None else "does not fit this dataset"
+        self._set_hint(Text.assemble(("metrics", "bold"), f": {name}: {help_text}  ",
+                                     ("(space ticks)", "dim")))
+
+    def show_hint(self, widget: Widget | None) -> None:
+        """The focused field's help, so it is readable without a mouse (tooltips need one)."""
+        for node in (widget.ancestors_with_self if widget is not None else ()):
+            if isinstance(node, FieldRow):
+                f = node.field
+                text = Text.assemble((f.label, "bold"), f": {f.help}" if f.help else "")
+                value = node.value
+                desc = self.choice_help(f.key, value) if isinstance(value, str) else None
+                if desc:
+                    text.append(f" · {node.value}: {desc}", style="dim")
+                self._set_hint(text)
+                return
+            if isinstance(node, LayerStack):
+                self._set_hint(Text(LAYERS_HINT))
+                return
+            if node.id == "preset":
+                self._set_hint(Text.assemble(("preset", "bold"),
+                                             ": one of the seeds' experiments, ready to train"))
+                return
+        self._set_hint(Text(""))
+
+    def _set_hint(self, text: Text) -> None:
+        text.no_wrap, text.overflow = True, "ellipsis"
+        for hint in self.query("#hint").results(Static):
+            hint.update(text)
+
+    def action_toggle_focus(self) -> None:
+        """Jump between the layer list and the settings field last used (ctrl+t)."""
+        if not self._on_top():
+            return
+        stack = self.query_one(LayerStack)
+        if not stack.has_focus:
+            stack.focus()
+            return
+        last = self._last_field
+        if last is not None and last.is_attached and last.focusable:
+            last.focus()
+        else:
+            self.query_one("#preset", Select).focus()

@@ -1,0 +1,128 @@
+"""The setup view's layer stack editing: add, edit, remove, move and duplicate layers.
+
+The keys are bound on the LayerStack widget (and ctrl+n on the screen), the buttons under it
+run the same actions; each edit goes through the layer form and ends in ``spec_changed``.
+"""
+
+from __future__ import annotations
+
+from textual.widgets import OptionList
+
+from ktui.core.catalog import LAYER_KINDS
+from ktui.core.spec import LayerSpec
+from ktui.ui.screens.layer_form import LayerFormScreen
+from ktui.ui.screens.setup_base import SetupBase
+from ktui.ui.widgets.layer_stack import LayerStack
+from ktui.ui.widgets.model_summary import output_shape_before
+
+#: The layer stack's buttons (for the mouse; every one has a key): id, label, action.
+STACK_BUTTONS = (("add", "+ Add", "add_layer"), ("edit", "Edit", "edit_layer"),
+                 ("remove", "Remove", "remove_layer"), ("up", "↑", "move_layer(-1)"),
+                 ("down", "↓", "move_layer(1)"), ("duplicate", "Dup", "duplicate_layer"))
+
+
+class LayerEditing(SetupBase):
+    """The layer stack's actions on ``app.spec.layers``."""
+
+    @property
+    def _index(self) -> int | None:
+        for stack in self.query(LayerStack).results(LayerStack):
+            return stack.highlighted
+        return None
+
+    def _layers_changed(self, highlight: int | None = None) -> None:
+        if not self._live():
+            return
+        self.query_one(LayerStack).show_layers(self.spec.layers, highlight)
+        self.spec_changed()
+
+    def _focus_stack(self) -> None:
+        if self._live():
+            self.query_one(LayerStack).focus()
+
+    def action_add_layer(self) -> None:
+        if not self._on_top():
+            return
+        index = self._index
+        position = len(self.spec.layers) if index is None else index + 1
+        shape, why = output_shape_before(self.spec, position)
+
+        def added(layer: LayerSpec | None) -> None:
+            if not self._live():
+                return
+            if layer is not None:
+                position_now = min(position, len(self.spec.layers))
+                self.spec.layers.insert(position_now, layer)
+                self._layers_changed(position_now)
+            self._focus_stack()
+
+        self.app.push_screen(LayerFormScreen(position=position, input_shape=shape,
+                                             input_problem=why), added)
+
+    def action_edit_layer(self) -> None:
+        if not self._on_top():
+            return
+        index = self._index
+        if index is None or index >= len(self.spec.layers):
+            return
+        layer = self.spec.layers[index]
+        if not isinstance(layer.params, dict) or layer.kind not in LAYER_KINDS:
+            self.notify(f"layer {index + 1} ({layer.kind}) cannot be edited in the form; "
+                        "remove it (x) and add another", severity="warning")
+            return
+        shape, why = output_shape_before(self.spec, index)
+
+        def edited(new: LayerSpec | None) -> None:
+            if not self._live():
+                return
+            if new is not None and index < len(self.spec.layers):
+                self.spec.layers[index] = new
+                self._layers_changed(index)
+            self._focus_stack()
+
+        self.app.push_screen(LayerFormScreen(layer, position=index, input_shape=shape,
+                                             input_problem=why), edited)
+
+    def action_remove_layer(self) -> None:
+        if not self._on_top():
+            return
+        index = self._index
+        if index is None or index >= len(self.spec.layers):
+            return
+        del self.spec.layers[index]
+        self._layers_changed(min(index, len(self.spec.layers) - 1))
+
+    def action_move_layer(self, delta: int) -> None:
+        if not self._on_top():
+            return
+        index = self._index
+        layers = self.spec.layers
+        if index is None or not 0 <= index + delta < len(layers):
+            return
+        layers[index], layers[index + delta] = layers[index + delta], layers[index]
+        self._layers_changed(index + delta)
+
+    def action_duplicate_layer(self) -> None:
+        if not self._on_top():
+            return
+        index = self._index
+        if index is None or index >= len(self.spec.layers):
+            return
+        original = self.spec.layers[index]
+        self.spec.layers.insert(index + 1, LayerSpec(original.kind, dict(original.params)))
+        self._layers_changed(index + 1)
+
+    def layer_commands(self) -> list[tuple[str, str, str]]:
+        """The palette's layer commands: (name, help, action)."""
+        return [
+            ("Add layer", "Add a layer after the highlighted one", "add_layer"),
+            ("Edit layer", "Edit the highlighted layer", "edit_layer"),
+            ("Remove layer", "Remove the highlighted layer", "remove_layer"),
+            ("Duplicate layer", "Copy the highlighted layer below it", "duplicate_layer"),
+            ("Move layer up", "", "move_layer(-1)"),
+            ("Move layer down", "", "move_layer(1)"),
+        ]
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.action_edit_layer()

@@ -1,0 +1,87 @@
+"""Round tick values and short tick labels for the charts' axes (pure functions)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+
+def nice_ticks(lo: float, hi: float, count: int, *, integer: bool = False) -> list[float]:
+    """At most ``count`` (at least 2) evenly spaced round ticks covering ``[lo, hi]``: steps of
+    1, 2, 2.5 or 5 x 10^k (no 2.5 for ``integer`` ticks, whose step is at least 1): at least
+    three where they fit, then the step that wastes the least room beyond the data, then the
+    one with more ticks."""
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        return [0.0, 1.0]
+    if hi < lo:
+        lo, hi = hi, lo
+    if hi == lo:
+        pad = 1.0 if lo == 0 else abs(lo) * 0.1
+        lo, hi = lo - pad, hi + pad
+    span = hi - lo
+    if not math.isfinite(span) or span <= 0:  # e.g. -1e308 to 1e308: no room for arithmetic
+        return [lo, hi]
+    count = max(count, 2)
+    k = math.floor(math.log10(span / (count - 1)))
+    best: tuple[bool, float, int, float, int, int] | None = None
+    for exp in (k - 1, k, k + 1):
+        for m in ((1, 2, 5) if integer else (1, 2, 2.5, 5)):
+            step = m * 10.0 ** exp
+            if integer and step < 1:
+                continue
+            start, end = math.floor(lo / step + 1e-9), math.ceil(hi / step - 1e-9)
+            n = end - start + 1
+            if n > count:
+                continue
+            waste = ((end - start) * step - span) / span
+            key = (n < min(3, count), round(waste, 6), -n, step, start, end)
+            if best is None or key < best:
+                best = key
+    if best is None or best[5] - best[4] > 50:
+        return [lo, hi]
+    *_, step, start, end = best
+    if integer:
+        step = round(step)
+    return [i * step for i in range(start, end + 1)]
+
+
+def epoch_ticks(lo: int, hi: int, count: int) -> list[int]:
+    """Whole-epoch ticks from ``lo`` to ``hi`` (the axis ends at the last epoch, not at the
+    next round number), about ``count`` of them: multiples of a nice step, and ``hi``."""
+    hi = max(hi, lo + 1)
+    round_ticks = nice_ticks(lo, hi, count, integer=True)
+    step = max(int(round_ticks[1] - round_ticks[0]), 1)
+    ticks = list(range(lo, hi + 1, step))
+    if ticks[-1] != hi:
+        if hi - ticks[-1] <= step / 2 and len(ticks) > 1:
+            ticks[-1] = hi  # too close to the last round tick: the end replaces it
+        else:
+            ticks.append(hi)
+    return ticks
+
+
+def _sci(value: float) -> str:
+    """``1e40``, ``-2.5e-7``: :.3g without the exponent's plus sign and leading zeros."""
+    text = f"{value:.3g}"
+    if "e" not in text:
+        return text
+    mantissa, exponent = text.split("e")
+    return f"{mantissa}e{int(exponent)}"
+
+
+def tick_labels(ticks: Sequence[float]) -> list[str]:
+    """Short labels that tell the ticks apart: as few decimals as the step needs, or
+    scientific notation for huge and tiny values (never longer than ~9 characters)."""
+    finite_ticks = [t for t in ticks if math.isfinite(t)]
+    biggest = max((abs(t) for t in finite_ticks), default=0.0)
+    if biggest >= 1e5 or 0 < biggest < 1e-3:
+        return [_sci(t) for t in ticks]
+    diffs = [b - a for a, b in zip(ticks, ticks[1:], strict=False) if b > a]
+    step = min(diffs, default=1.0)
+    for decimals in range(0, 7):
+        labels = [f"{t:.{decimals}f}" for t in ticks]
+        if all(abs(float(label) - t) <= step * 1e-3 for label, t in zip(labels, ticks,
+                                                                          strict=True)):
+            break
+    return [label[1:] if label.startswith("-") and float(label) == 0 else label
+            for label in labels]  # no "-0.0"

@@ -1,0 +1,294 @@
+"""The base of every chart: redraw only on new data, nice axes, a legend above the plot."""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from plotext._dict import color_codes
+from rich.color import Color
+from rich.style import Style
+from rich.text import Text
+from textual.app import RenderResult
+from textual_plotext import PlotextPlot
+
+from ktui.core.history import RunHistory
+from ktui.ui.widgets.charts.axes import epoch_ticks, nice_ticks, tick_labels
+from ktui.ui.widgets.charts.compared import ComparedRun
+
+#: Seconds between redraws caused by new training data (user actions redraw at once).
+DATA_REDRAW_S = 1.0
+
+# Colours are plotext names of the 16 ANSI colours, so a 16-colour terminal (TERM=xterm) shows
+# them as chosen. Checked on the default theme, in 16 colours and with NO_COLOR (which turns
+# them into greys by brightness): the step loss was colour 8 ("bright black", grey 94 on 28),
+# and red and magenta are one dim colour there (grey 59), so neither carries a series.
+# ("orange" is plotext's name for ANSI yellow: orange in Textual's theme, "orange+" yellow.)
+TRAIN, VAL, STEP = "cyan+", "orange+", "gray+"
+#: The W/b chart's series (and kernel std per layer); their true values are dashed lines of
+#: the same colour, dimmed (ANSI "cyan" and "cyan+" are one colour in Textual's theme).
+SERIES_COLORS = ("cyan+", "orange+", "green+", "blue+", "gray+", "orange")
+#: Compared past runs: one colour each, none used by the live run's loss or metric curves.
+COMPARE_COLORS = ("green+", "blue+", "orange")
+#: The character of a dashed reference line (plotext draws any one character as a marker).
+DASH = "╌"
+
+
+def rich_color(color: str | int) -> Style:
+    """The Rich style of a plotext colour (the same ANSI colour, so legend and line match)."""
+    code = color if isinstance(color, int) else color_codes.get(color.strip(), 7)
+    return Style(color=Color.from_ansi(code))
+
+
+@dataclass(frozen=True)
+class Series:
+    """One line of a chart, as drawn, and its legend entry (``label`` None: no entry)."""
+
+    xs: list[float]
+    ys: list[float]
+    color: str | int
+    label: str | None = None
+    #: Shorter labels to try, in order, when the legend does not fit.
+    short: tuple[str, ...] = ()
+    dashed: bool = False
+
+
+@dataclass
+class Frame:
+    """The plot area of the latest draw: canvas size in cells and the axes' ranges (for
+    tests and for choosing how many ticks fit)."""
+
+    rows: int = 0
+    cols: int = 0
+    x: tuple[float, float] = (0.0, 1.0)
+    y: tuple[float, float] = (0.0, 1.0)
+    yticks: tuple[str, ...] = ()
+    xticks: tuple[str, ...] = ()
+
+
+class Chart(PlotextPlot):
+    """A chart of a :class:`RunHistory` (the screen's, see :meth:`bind`) that redraws only
+    when :meth:`flush` finds new data in it."""
+
+    title = "chart"
+    #: Seconds between redraws caused by new training data.
+    data_interval = DATA_REDRAW_S
+
+    def __init__(self, *, id: str | None = None) -> None:  # noqa: A002 - Textual's own name
+        super().__init__(id=id, classes="chart")
+        #: A change the user made (a new run, a comparison): redraw at the next frame.
+        self._dirty = True
+        #: New training data: redraw once :attr:`min_interval` has passed since the last one.
+        self._pending = False
+        self._last_draw = -math.inf
+        self.min_interval = self.data_interval
+        #: Past runs overlaid as dim series; kept across :meth:`reset` (a new run).
+        self.compared: tuple[ComparedRun, ...] = ()
+        #: Compared runs left out because they trained on another dataset.
+        self.hidden_compared = 0
+        #: Labels of the compared runs drawn at the latest redraw (read by the tests).
+        self.drawn_compared: list[str] = []
+        #: The title-and-legend line(s) above the plot, and the plot's frame.
+        self.header: list[Text] = []
+        self.frame = Frame()
+        #: The run drawn; the chart reads its series, the screen feeds it events.
+        self.history = RunHistory()
+        self._seen = self.data_key()
+
+    def bind(self, history: RunHistory) -> None:
+        """Draw ``history`` (a new run): redrawn at the next frame."""
+        self.history = history
+        self._seen = self.data_key()
+        self._dirty = True
+
+    def data_key(self) -> tuple[int, int]:
+        """Two counters of the history: when the first moves (a run started), the chart
+        redraws at the next frame; when the second does (new points), within
+        :attr:`min_interval`. Per-epoch charts count epochs."""
+        return id(self.history.started), self.history.epochs_seen
+
+    def _take_new_data(self) -> None:
+        key = self.data_key()
+        if key != self._seen:
+            if key[0] != self._seen[0]:
+                self._dirty = True
+            else:
+                self._pending = True
+            self._seen = key
+
+    def set_compared(self, runs: Sequence[ComparedRun], hidden: int = 0) -> None:
+        runs = tuple(runs)
+        if runs != self.compared or hidden != self.hidden_compared:
+            self.compared, self.hidden_compared = runs, hidden
+            self._dirty = True
+
+    def compared_series(self, key: str) -> list[Series]:
+        """Each compared run's ``key`` curve (validation, else training), its label saying
+        which (``093000 linear-gd val``): two runs of one experiment differ by their time."""
+        self.drawn_compared = []
+        out = []
+        for i, run in enumerate(self.compared):
+            xs, ys, which = run.curve_of(key)
+            if xs:
+                self.drawn_compared.append(run.label)
+                time_part = run.label.split(" ", 1)[0]
+                out.append(Series(xs, ys, COMPARE_COLORS[i % len(COMPARE_COLORS)],
+                                  f"{run.label} {which}",
+                                  (f"{run.label[:10].rstrip()} {which}",
+                                   f"{time_part} {which}")))
+        return out
+
+    def reset(self) -> None:
+        self._dirty = True
+
+    def mark_dirty(self) -> None:
+        self._dirty = True
+
+    def on_resize(self) -> None:
+        """Tick counts and the legend depend on the size: rebuild at the next frame."""
+        self._dirty = True
+
+    def flush(self, now: float | None = None) -> bool:
+        """Rebuild the figure if the data changed; return whether it did.
+
+        A redraw rebuilds the whole plot in Python (plotext) and repaints the widget's whole
+        region (the three charts are ~15 KB of terminal output at 120x40). New data therefore
+        redraws a chart at most once per ``min_interval``, whatever the step and epoch rates,
+        so a fast run costs neither CPU taken from training nor SSH bandwidth.
+        """
+        now = time.monotonic() if now is None else now
+        self._take_new_data()
+        due = self._pending and now - self._last_draw >= self.min_interval
+        if not (self._dirty or due):
+            return False
+        self._dirty = self._pending = False
+        self._last_draw = now
+        self.plt.clear_figure()
+        self.draw()
+        self.refresh()
+        return True
+
+    # ---- drawing ----------------------------------------------------------------------------
+    def draw(self) -> None:
+        """The figure from :meth:`lines` and :meth:`heading`."""
+        lines = [s for s in self.lines() if s.xs]
+        width, height = max(self.size.width, 20), max(self.size.height, 6)
+        legend = [s for s in lines if s.label]
+        self.header = self._header(self.heading(), legend, self.note(), width, height)
+        with_xlabel = height - len(self.header) >= 13
+        rows = max(height - len(self.header) - 3 - with_xlabel, 1)
+        self._axes(lines, rows, width, with_xlabel)
+        for s in sorted(lines, key=lambda s: not s.dashed):  # references under the curves
+            marker = DASH if s.dashed else ("dot" if len(s.xs) == 1 else "braille")
+            self.plt.plot(s.xs, s.ys, color=s.color, marker=marker,
+                          style="dim" if s.dashed else None)
+
+    def lines(self) -> list[Series]:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def heading(self) -> str:
+        return self.title
+
+    def note(self) -> str:
+        """A dim remark after the legend (compared runs left out, and why)."""
+        n = self.hidden_compared
+        return f"{n} hidden: other dataset" if n else ""
+
+    def extra_yticks(self) -> tuple[float, ...]:
+        """Values that must be labelled on the y axis (the W/b chart's true values)."""
+        return ()
+
+    def _axes(self, lines: list[Series], rows: int, width: int, with_xlabel: bool) -> None:
+        plt = self.plt
+        if with_xlabel:
+            plt.xlabel("epoch")
+        xs = [x for s in lines for x in s.xs]
+        ys = [y for s in lines for y in s.ys] + list(self.extra_yticks())
+        x_lo = min(0, math.floor(min(xs))) if xs else 0
+        x_hi = max(math.ceil(max(xs)), x_lo + 1) if xs else 1
+        y_lo, y_hi = (min(ys), max(ys)) if ys else (0.0, 1.0)
+        yt = nice_ticks(y_lo, y_hi, max(2, min(7, rows // 2 + 2)))
+        yt = self._with_extra(yt, rows)
+        y_labels = tick_labels(yt)
+        cols = max(width - max(len(label) for label in y_labels) - 2, 4)
+        xt = epoch_ticks(x_lo, x_hi, max(2, min(11, cols // 7)))
+        x_labels = [str(int(t)) for t in xt]
+        plt.xlim(xt[0], xt[-1])
+        plt.ylim(min(yt), max(yt))
+        plt.xticks(xt, x_labels)
+        plt.yticks(yt, y_labels)
+        self.frame = Frame(rows, cols, (xt[0], xt[-1]), (min(yt), max(yt)), tuple(y_labels),
+                           tuple(x_labels))
+
+    def _with_extra(self, ticks: list[float], rows: int) -> list[float]:
+        """``ticks`` plus :meth:`extra_yticks`, dropping round ticks too close to them."""
+        extra = [v for v in self.extra_yticks() if math.isfinite(v)]
+        if not extra or len(ticks) < 2:
+            return ticks
+        lo, hi = min(ticks), max(ticks)
+        near = 0.99 * (hi - lo) / max(rows - 1, 1)  # labels on distinct rows
+        kept = [t for t in ticks if all(abs(t - v) >= near for v in extra)
+                or t in (lo, hi)]
+        return sorted({*kept, *extra})
+
+    @staticmethod
+    def _header(title: str, legend: list[Series], note: str, width: int,
+                height: int) -> list[Text]:
+        """The title and the legend on one line (two when it does not fit and the chart is
+        tall), labels shortened and then dropped ("+2") when they still do not fit."""
+        head = Text(title, style="bold")
+        for variant in range(3):
+            entries = _legend(legend, variant)
+            if note:
+                entries.append(Text(f"({note})", style="dim"))
+            one = Text("  ").join([head, *entries]) if entries else head
+            if one.cell_len <= width:
+                return [_centred(one, width)]
+            if height >= 16 and Text("  ").join(entries).cell_len <= width:
+                return [_centred(head, width), _centred(Text("  ").join(entries), width)]
+        entries = _legend(legend, 2)
+        while entries:
+            dropped = len(legend) - len(entries) + 1
+            line = Text("  ").join([head, *entries[:-1], Text(f"+{dropped}", style="dim")])
+            entries = entries[:-1]
+            if line.cell_len <= width:
+                return [_centred(line, width)]
+        head.truncate(width, overflow="ellipsis")
+        return [_centred(head, width)]
+
+    def render(self) -> RenderResult:
+        """The header line(s) above the plotext figure, which gets the rest of the height.
+
+        Mirrors ``PlotextPlot.render`` (textual-plotext 1.0.1, pinned), with the figure's
+        height reduced by the header's.
+        """
+        width, height = self.size.width, self.size.height
+        header = self.header[: max(height - 4, 0)]
+        plot_height = max(height - len(header), 1)
+        self._plot.plotsize(width, plot_height)
+        self._plot._set_size(width, plot_height)
+        self._plot.theme(self._get_plotext_theme_name(self.app.theme))
+        body = Text.from_ansi(self._plot.build())
+        return Text("\n").join([*header, body]) if header else body
+
+
+def _legend(legend: list[Series], variant: int) -> list[Text]:
+    entries = []
+    for s in legend:
+        labels = (s.label or "", *s.short)
+        label = labels[min(variant, len(labels) - 1)]
+        style = rich_color(s.color) + Style(dim=True) if s.dashed else rich_color(s.color)
+        entry = Text(DASH * 2 if s.dashed else "──", style=style)
+        entry.append(f" {label}")
+        entries.append(entry)
+    return entries
+
+
+def _centred(text: Text, width: int) -> Text:
+    text = text.copy()
+    text.no_wrap = True
+    text.truncate(width, overflow="ellipsis")
+    text.align("center", width)
+    return text
