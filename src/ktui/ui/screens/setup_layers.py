@@ -30,6 +30,14 @@ class LayerEditing(SetupBase):
             return stack.highlighted
         return None
 
+    def _chosen_layer(self) -> int | None:
+        """The highlighted layer's index when this view is on top and one is highlighted (an
+        action on a closing screen or an empty stack does nothing)."""
+        if not self._on_top():
+            return None
+        index = self._index
+        return index if index is not None and index < len(self.spec.layers) else None
+
     def _layers_changed(self, highlight: int | None = None) -> None:
         if not self._live():
             return
@@ -60,10 +68,8 @@ class LayerEditing(SetupBase):
                                              input_problem=why), added)
 
     def action_edit_layer(self) -> None:
-        if not self._on_top():
-            return
-        index = self._index
-        if index is None or index >= len(self.spec.layers):
+        index = self._chosen_layer()
+        if index is None:
             return
         layer = self.spec.layers[index]
         if not isinstance(layer.params, dict) or layer.kind not in LAYER_KINDS:
@@ -84,10 +90,8 @@ class LayerEditing(SetupBase):
                                              input_problem=why), edited)
 
     def action_remove_layer(self) -> None:
-        if not self._on_top():
-            return
-        index = self._index
-        if index is None or index >= len(self.spec.layers):
+        index = self._chosen_layer()
+        if index is None:
             return
         del self.spec.layers[index]
         self._layers_changed(min(index, len(self.spec.layers) - 1))
@@ -103,10 +107,8 @@ class LayerEditing(SetupBase):
         self._layers_changed(index + delta)
 
     def action_duplicate_layer(self) -> None:
-        if not self._on_top():
-            return
-        index = self._index
-        if index is None or index >= len(self.spec.layers):
+        index = self._chosen_layer()
+        if index is None:
             return
         original = self.spec.layers[index]
         self.spec.layers.insert(index + 1, LayerSpec(original.kind, dict(original.params)))
