@@ -492,4 +492,7 @@ def test_registry_losses_are_the_functions_of_losses_py(name: str) -> None:
     classes = LOSSES[name].fits("classification")
     y_true = np.array([0, 2], dtype="int32") if classes else np.array([[1.0], [2.0]], "float32")
     y_pred = _rand(2, 3, seed=2) if classes else _rand(2, 1, seed=2)
-    assert np.isfinite(float(fn(y_true, y_pred)))
+    per_example = np.asarray(fn(y_true, y_pred))
+    assert per_example.shape == (2,)  # one value per example (a distributed step sums them)
+    assert np.isfinite(per_example).all()
+    assert float(losses.batch_mean(fn)(y_true, y_pred)) == pytest.approx(per_example.mean())

@@ -28,6 +28,7 @@ from typing import Any
 from ktui.core import catalog
 from ktui.core import spec as specmod
 from ktui.core.catalog import LAYER_KINDS, SEEDED_KINDS
+from ktui.core.registry import LOSSES as LOSS_REGISTRY
 from ktui.core.spec import ExperimentSpec, FashionData, LinearData
 from ktui.core.text import identifier
 
@@ -115,12 +116,13 @@ def _definitions(path: Path) -> dict[str, str]:
 
 
 def _loss_source(name: str) -> str:
-    """The loss function (and what it calls) from ktui.core.losses, verbatim."""
+    """The per-example loss (and the helpers its registry entry needs) from
+    ktui.core.losses, verbatim, and the batch mean the trainer takes of it."""
     functions = _definitions(_HERE / "losses.py")
-    needs = {"huber": ["huber_fn"], "kl_divergence": ["_one_hot_and_probs"],
-             "cosine_similarity": ["_one_hot_and_probs"]}.get(name, [])
-    parts = [functions[n] for n in [*needs, name]]
-    return "\n\n\n".join(parts) + f"\n\n\nloss_fn = {name}\n"
+    parts = [functions[n] for n in [*LOSS_REGISTRY[name].needs, name]]
+    return ("\n\n\n".join(parts)
+            + "\n\n\ndef loss_fn(y_true, y_pred):\n"
+            + f"    return tf.reduce_mean({name}(y_true, y_pred))\n")
 
 
 def _metrics_source() -> str:

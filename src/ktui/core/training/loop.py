@@ -122,6 +122,7 @@ class _Run:
         import tensorflow as tf
 
         from ktui.core.build import build_model, model_layers, summarize
+        from ktui.core.losses import batch_mean
         from ktui.core.registry import LOSSES, optimizer_config
         from ktui.core.training.pipeline import eval_dataset
         from ktui.core.training.steps import Steps
@@ -145,7 +146,8 @@ class _Run:
                        if len(splits.x_val) else None)
         self.test_ds = (eval_dataset(tf, splits.x_test, splits.y_test, self.batch_size)
                         if len(splits.x_test) else None)
-        self.steps = Steps(tf, keras, self.model, optimizer, LOSSES[t.loss].load(), t.metrics,
+        loss_fn = batch_mean(LOSSES[t.loss].load())
+        self.steps = Steps(tf, keras, self.model, optimizer, loss_fn, t.metrics,
                            splits.x_train.shape[1:], splits.y_train, t.jit_compile)
         self.start_epoch = 0
         for model_sink in self.model_sinks:
