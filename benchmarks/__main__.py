@@ -66,6 +66,10 @@ TARGETS: dict[str, tuple[float | None, bool, str]] = {
     "peak_rss_ratio": (1.25, False, "peak RSS of ktui train ÷ seed 001 script"),
     "matmul_fraction": (None, True, "MLP epoch FLOP/s ÷ 2048² matmul FLOP/s"),
     "soak_kb_per_epoch": (1.0, False, "RSS growth of a recorded run after warm-up, KB/epoch"),
+    "mirrored_vs_fit": (1.0, True, "ktui ÷ fit under MirroredStrategy, 2 logical CPUs"),
+    "spe_speedup_cpu": (None, True, "steps_per_execution 8 ÷ 1, batch 32, one CPU device"),
+    "scaling_efficiency": (None, True, "GPUs only: mirrored on N GPUs ÷ (N × one GPU)"),
+    "mixed_f16_speedup": (None, True, "GPUs only: mixed_float16 ÷ float32 samples/s"),
 }
 
 
@@ -221,6 +225,32 @@ class Bench:
         self.notes["soak_kb_per_epoch"] = note
 
 
+    # -- tf.distribute (a subprocess: the CPU is split before TensorFlow starts) ----------
+    def distributed(self) -> None:
+        import subprocess
+
+        from benchmarks.apps import Unavailable
+
+        flags = ["--quick"] if self.mode is QUICK else []
+        done = subprocess.run([sys.executable, "-m", "benchmarks.distributed", "--json",
+                               *flags], capture_output=True, text=True, cwd=HERE.parent)
+        lines = done.stdout.strip().splitlines()
+        if done.returncode or not lines:
+            raise Unavailable(f"benchmarks.distributed exited {done.returncode}: "
+                              f"{done.stderr[-300:]}")
+        figures = json.loads(lines[-1])
+        for name in ("mirrored_vs_fit", "spe_speedup_cpu", "scaling_efficiency",
+                     "mixed_f16_speedup"):
+            if name in figures:
+                self.results[name] = figures.pop(name)
+        self.extra.update(figures)
+        self.notes["mirrored_vs_fit"] = (
+            f"{figures['mirrored_samples_per_s']:,.0f} vs "
+            f"{figures['fit_mirrored_samples_per_s']:,.0f} samples/s")
+        if "gpus" not in figures:
+            self.notes["scaling_efficiency"] = "no GPU here"
+
+
 def _soak_run(epochs: int, *flags: str) -> dict:
     import subprocess
 
@@ -311,6 +341,7 @@ def main(argv: list[str] | None = None) -> int:
         bench.attempt(["tui_vs_headless", "tty_bytes_per_s", "peak_rss_ratio"],
                       lambda: bench.apps(Path(tmp)))
         bench.attempt(["soak_kb_per_epoch"], bench.soak)
+        bench.attempt(["mirrored_vs_fit", "spe_speedup_cpu"], bench.distributed)
         bench.attempt(["tape_vs_fit", "matmul_fraction", "vs_seed_script"], bench.throughput)
     elapsed = time.perf_counter() - started
     meta = {"machine": machine(), "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),

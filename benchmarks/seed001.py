@@ -4,7 +4,7 @@ A faithful standalone copy of ``/work/shared/seeds/001_*.txt`` (run it: ``python
 benchmarks.seed001 [--epochs N] [--quiet]``), with two departures, both about where the data
 comes from rather than how the model trains:
 
-- the images are read with ``ktui.core.data.read_idx`` from the same files ktui reads (the
+- the images are read with ``ktui.core.datasets.idx.read_idx`` from the same files ktui reads (the
   Debian package's, or ``$KTUI_DATA_DIR``), instead of ``keras.datasets.fashion_mnist`` (which
   would download them into ``~/.keras``); the arrays are the same;
 - the seed's ``StandardScaler().fit_transform(x.reshape(-1, 1))`` is written in numpy as
@@ -75,7 +75,8 @@ def make_model():
 
 def load_data():
     """(x_train, y_train) of Fashion-MNIST as the seed's ``load_data()`` returns them."""
-    from ktui.core.data import FASHION_FILES, find_fashion_dir, read_idx
+    from ktui.core.datasets.fashion import FASHION_FILES, find_fashion_dir
+    from ktui.core.datasets.idx import read_idx
 
     directory = find_fashion_dir(os.environ.get("KTUI_DATA_DIR") or None)
     x_train = read_idx(directory / FASHION_FILES["train_images"])

@@ -155,6 +155,6 @@ def matmul_flops(n: int = 2048, repeats: int = 5) -> float:
 
 
 def load(spec: ExperimentSpec):
-    from ktui.core.data import load_splits
+    from ktui.core.datasets import load_splits
 
     return load_splits(spec)

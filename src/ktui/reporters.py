@@ -12,6 +12,7 @@ from ktui.core.events import (
     EpochDone,
     Evaluating,
     Event,
+    LrChanged,
     Paused,
     Resumed,
     RunFailed,
@@ -58,8 +59,18 @@ def epoch_line(event: EpochDone, history: RunHistory) -> str:
             parts.append("W=" + ",".join(f"{w:.3f}" for w in ws))
         if "b" in latest:
             parts.append(f"b={latest['b']:.3f}")
+    if event.lr is not None:
+        parts.append(f"lr {event.lr:.4g}")
     parts.append(f"{event.seconds:.2f}s")
     return "  ".join(parts)
+
+
+def lr_line(event: LrChanged) -> str:
+    """``learning rate 0.01 -> 0.001 (plateau, after epoch 7)``."""
+    when = (f"after epoch {event.epoch}" if event.source == "plateau"
+            else f"at epoch {event.epoch}, step {event.step + 1}")
+    return (f"learning rate {event.previous:.3g} -> {event.lr:.3g} "
+            f"({'plateau' if event.source == 'plateau' else 'changed'}, {when})")
 
 
 class PlainReporter:
@@ -75,6 +86,8 @@ class PlainReporter:
             self._line(self.run_header(event))
         elif isinstance(event, EpochDone):
             self._line(epoch_line(event, self.history))
+        elif isinstance(event, LrChanged):
+            self._line(lr_line(event))
         elif isinstance(event, Paused):
             self._line(f"paused at epoch {event.epoch}, step {event.step}")
         elif isinstance(event, Resumed):
@@ -93,16 +106,19 @@ class PlainReporter:
     @staticmethod
     def run_header(e: RunStarted) -> str:
         data = f"{e.train_samples} train / {e.val_samples} validation / {e.test_samples} test"
+        where = ", ".join(e.devices) if e.strategy == "one" else e.placement
+        precision = f", {e.precision}" if e.precision != "float32" else ""
         return (f"{clean(e.name)}: {data} samples, batch {e.batch_size}, {e.steps_per_epoch} "
-                f"steps/epoch, {e.epochs} epochs on {', '.join(e.devices)}\n"
+                f"steps/epoch, {e.epochs} epochs on {where}{precision}\n"
                 + summary_text(e.layers))
 
     @staticmethod
     def finish_line(e: RunFinished) -> str:
         test = "  ".join(f"test_{k} {_fmt(v)}" for k, v in e.test.items())
         word = "done" if e.status == "finished" else "stopped"
-        return f"{word}: {e.epochs_done} epochs in {e.seconds:.1f}s" + (f"  {test}" if test
-                                                                           else "")
+        reason = f"{e.reason}\n" if e.reason else ""
+        return reason + f"{word}: {e.epochs_done} epochs in {e.seconds:.1f}s" + (
+            f"  {test}" if test else "")
 
 
 class ProgressReporter(PlainReporter):

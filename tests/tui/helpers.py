@@ -21,31 +21,11 @@ def frozen_clock() -> float:
     return 0.0
 
 
-def recorded_dataset_line(dataset: Any) -> str:
-    """The dataset line the setup snapshots were recorded with (the app's own line comes
-    from the core's ``describe_dataset``; these tests pin the form, not that wording)."""
-    d = dataset
-    try:
-        if d.kind == "linear":
-            if d.x:
-                return (f"{len(d.x)} fixed points of {d.n_features} features "
-                        "(W, b, noise, n unused)")
-            w = ", ".join(f"{v:g}" for v in d.w)
-            return (f"y = x·[{w}] + {d.b:g} + N(0, {d.noise:g}²); {d.n:,} samples of "
-                    f"{d.n_features} feature{'s' * (d.n_features != 1)}, seed {d.seed}")
-        used = f"{d.samples:,}" if d.samples else "all 60,000"
-        std = "standardised" if d.standardize else "raw 0–255"
-        return f"Fashion-MNIST 28×28 grey, 10 classes; {used} training images, {std}"
-    except (TypeError, ValueError):  # a value the validation flags on its field
-        return "(the dataset has an invalid value: see the flagged field)"
-
-
 #: Every screen the same on every run: no clocks shown, no blink, no animation, no
 #: TensorFlow, every scripted point drawn, no merged steps, survived errors fail the test.
 TEST_SETTINGS = AppSettings(
     clock=frozen_clock, timings=False, warm_up_tf=False, cursor_blink=False, animations=False,
-    chart_min_interval=0.0, merge_steps=False, reraise_internal_errors=True,
-    describe_dataset=recorded_dataset_line)
+    chart_min_interval=0.0, merge_steps=False, reraise_internal_errors=True)
 
 
 def make_test_app(spec: ExperimentSpec | None = None, **kwargs: Any) -> KtuiApp:

@@ -153,7 +153,9 @@ async def test_keys_after_quit_do_not_crash(keys: tuple[str, ...]) -> None:
     app = make_test_app()
     async with app.run_test(size=SIZE) as pilot:
         burst(app, *keys)
-        await pilot.pause(0.3)
+        # Until q has quit, not a fixed 0.3 s: a loaded machine may not get there in time,
+        # and run_test would then close the app under the queued keys (test_quit_teardown).
+        await until(pilot, lambda: app.return_code is not None, timeout=10)
     assert app.return_code == 0  # run_test re-raises a handler error; none came
 
 

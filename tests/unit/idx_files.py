@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ktui.core.data import FASHION_FILES
+from ktui.core.datasets.fashion import FASHION_FILES
 
 _CODES = {np.dtype(np.uint8): 0x08, np.dtype(np.int8): 0x09, np.dtype(np.int16): 0x0B,
           np.dtype(np.int32): 0x0C, np.dtype(np.float32): 0x0D, np.dtype(np.float64): 0x0E}

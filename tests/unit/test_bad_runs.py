@@ -451,7 +451,7 @@ def test_resume_with_a_damaged_metrics_row_refuses(
     code, _, err = ktui(capsys, "train", "--resume", run.name, "--epochs", "5", "--runs-dir",
                         str(tmp_path))
     assert code == EXIT_USAGE
-    assert "metrics.csv line 5: 3 fields, the header has 5" in one_line(err)
+    assert "metrics.csv line 5: 3 fields, the header has 6" in one_line(err)  # + lr
 
 
 @pytest.mark.parametrize("argv, words", [
@@ -613,7 +613,7 @@ def _fail_with(monkeypatch: pytest.MonkeyPatch, where: str, err: BaseException,
     if where == "build_model":  # the data is not needed to fail building
         import numpy as np
 
-        from ktui.core.data import Splits
+        from ktui.core.datasets import Splits
 
         x = np.zeros((8, 28, 28), np.float32)
         y = np.zeros(8, np.int64)

@@ -278,7 +278,8 @@ def test_exported_script_reproduces_losses_metrics_and_test_score(tmp_path: Path
     path.write_text(script, encoding="utf-8")
     out = _run_script(path, tmp_path)
     assert re.search(r"^epoch 4/4  loss [\d.]+  val_loss [\d.]+  mae [\d.]+  mse [\d.]+  "
-                     r"rmse [\d.]+  val_mae [\d.]+  val_mse [\d.]+  val_rmse [\d.]+  [\d.]+s$",
+                     r"rmse [\d.]+  val_mae [\d.]+  val_mse [\d.]+  val_rmse [\d.]+  "
+                     r"lr [\d.e-]+  [\d.]+s$",
                      out, re.M), out
     _assert_reproduced(run, out)
 

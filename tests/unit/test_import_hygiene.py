@@ -18,7 +18,7 @@ def _modules_after(code: str) -> set[str]:
 
 def test_core_never_imports_textual() -> None:
     mods = _modules_after(
-        "import ktui.core.spec, ktui.core.catalog, ktui.core.presets, ktui.core.data, "
+        "import ktui.core.spec, ktui.core.catalog, ktui.core.presets, ktui.core.datasets, "
         "ktui.core.events, ktui.core.history, ktui.core.session, ktui.core.runs.replay, "
         "ktui.core.training.loop, ktui.core.runs.keras_sink, ktui.core.layers, "
         "ktui.core.build, ktui.core.losses, ktui.core.metrics, ktui.core.summary"
@@ -28,7 +28,7 @@ def test_core_never_imports_textual() -> None:
 
 
 @pytest.mark.parametrize("module", [
-    "ktui.cli", "ktui.core.spec", "ktui.core.catalog", "ktui.core.presets", "ktui.core.data",
+    "ktui.cli", "ktui.core.spec", "ktui.core.catalog", "ktui.core.presets", "ktui.core.datasets",
     "ktui.core.training.loop", "ktui.core.session", "ktui.core.history",
     "ktui.core.runs.listing", "ktui.core.runs.replay", "ktui.reporters",
 ])

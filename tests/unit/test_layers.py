@@ -446,9 +446,15 @@ def test_registry_initializers_give_the_same_weights(name: str) -> None:
 
 @pytest.mark.parametrize("name", list(METRICS))
 def test_registry_metrics_match_the_exported_make_metric(name: str) -> None:
-    """The trainer builds metrics from registry entries; the exported script uses
-    ``make_metric``: both must be the same metric under the same name."""
-    built, written = build_metric(name), make_metric(name)
+    """The trainer builds metrics from registry entries; the exported script calls
+    ``make_metric`` with its ``METRIC_PARTS`` table: both must be the same metric under the
+    same name."""
+    from ktui.core import metrics
+    from ktui.core.export.sources import metric_parts
+
+    cls, config = metric_parts()[name]
+    built = build_metric(name)
+    written = make_metric(name, getattr(metrics, cls) if cls else None, config)
     assert type(built) is type(written) and built.name == written.name == name
     inner = getattr(built, "inner", None)
     if inner is not None:

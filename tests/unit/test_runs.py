@@ -47,7 +47,7 @@ def test_a_finished_run_has_every_file(tmp_path: Path) -> None:
     with open(run.metrics_file) as f:
         rows = list(csv.DictReader(f))
     assert [int(r["epoch"]) for r in rows] == [1, 2, 3]
-    assert list(rows[0]) == ["epoch", "loss", "mae", "val_loss", "val_mae"]
+    assert list(rows[0]) == ["epoch", "loss", "lr", "mae", "val_loss", "val_mae"]
     epoch_events = [e for e in events if isinstance(e, EpochDone)]
     assert float(rows[-1]["loss"]) == pytest.approx(epoch_events[-1].loss)
     lines = [json.loads(line) for line in run.events_file.read_text().splitlines()]

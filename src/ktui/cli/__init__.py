@@ -1,4 +1,5 @@
-"""``ktui``: the TUI by default; ``ktui train`` headless; ``ktui runs``, ``export``, ``presets``.
+"""``ktui``: the TUI by default; ``ktui train`` headless; ``ktui runs``, ``export``, ``presets``,
+``devices``.
 
 Exit codes: 0 done, 1 training failed (or the run directory cannot be used), 2 bad arguments
 or spec, 128 + the signal when stopped by one (130 Ctrl+C, 143 SIGTERM, 129 SIGHUP).
@@ -19,6 +20,7 @@ from ktui.cli.common import (
     EXIT_USAGE,
     UsageError,
 )
+from ktui.cli.devices import cmd_devices
 from ktui.cli.export import cmd_export
 from ktui.cli.parser import build_parser
 from ktui.cli.presets import cmd_presets
@@ -29,7 +31,7 @@ from ktui.core import spec as specmod
 from ktui.core.text import clean
 
 _COMMANDS = {"train": cmd_train, "presets": cmd_presets, "runs": cmd_runs,
-             "export": cmd_export}
+             "export": cmd_export, "devices": cmd_devices}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -57,12 +57,39 @@ def load_spec(args: argparse.Namespace) -> specmod.ExperimentSpec:
                         ("batch_size", getattr(args, "batch_size", None)),
                         ("learning_rate", getattr(args, "lr", None)),
                         ("seed", getattr(args, "seed", None)),
-                        ("device", getattr(args, "device", None))):
+                        ("device", getattr(args, "device", None)),
+                        ("strategy", getattr(args, "strategy", None)),
+                        ("devices", getattr(args, "devices", None)),
+                        ("cpu_devices", getattr(args, "cpu_devices", None)),
+                        ("precision", getattr(args, "precision", None)),
+                        ("steps_per_execution", getattr(args, "steps_per_execution", None))):
         if value is not None:
             setattr(t, attr, value)
     if getattr(args, "jit", False):
         t.jit_compile = True
+    _apply_steering(args, t)
     return spec
+
+
+def _apply_steering(args: argparse.Namespace, t: specmod.TrainSpec) -> None:
+    """``--schedule``, ``--early-stopping`` ... onto the spec's train settings."""
+    for attr, value in (("optimizer", getattr(args, "optimizer", None)),
+                        ("clip_norm", getattr(args, "clip_norm", None)),
+                        ("clip_value", getattr(args, "clip_value", None)),
+                        ("weight_decay", getattr(args, "weight_decay", None)),
+                        ("stop_when", getattr(args, "stop_when", None)),
+                        ("max_minutes", getattr(args, "max_minutes", None))):
+        if value is not None:
+            setattr(t, attr, value)
+    if getattr(args, "nesterov", False):
+        t.nesterov = True
+    if getattr(args, "schedule", None) is not None:
+        t.schedule.kind = args.schedule
+    if getattr(args, "early_stopping", None) is not None:
+        t.early_stopping.enabled = True
+        t.early_stopping.patience = args.early_stopping
+    if getattr(args, "restore_best", False):
+        t.early_stopping.restore_best = True
 
 
 def spec_problems(source: str, errors: Sequence[str]) -> str:

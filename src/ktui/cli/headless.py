@@ -11,8 +11,10 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import shutil
 import signal
 import sys
+import tempfile
 import typing
 
 from ktui.cli.common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, Refused, say
@@ -22,6 +24,7 @@ from ktui.core.text import clean
 if typing.TYPE_CHECKING:
     from ktui.core.runs.rundir import RunDir
     from ktui.core.session import RunHandle
+    from ktui.core.training.placement import WorkerRole
 
 #: After Ctrl+C, SIGTERM or SIGHUP, how long ``ktui train`` waits for the trainer to finish
 #: its batch and save the model before it leaves anyway (the last checkpoint stays).
@@ -90,7 +93,44 @@ def _reporter(args: argparse.Namespace) -> typing.Any:
 def run_headless(args: argparse.Namespace, spec: specmod.ExperimentSpec,
                  root: os.PathLike, run_dir: RunDir | None) -> int:
     """Train ``spec`` into a new run under ``root`` (or continue ``run_dir``: ``--resume``,
-    ``--restart``), reporting on stdout; the exit status."""
+    ``--restart``), reporting on stdout; the exit status. A multi-worker run's workers other
+    than the chief record into a scratch directory removed at the end."""
+
+    role = _worker_role(args, spec)
+    scratch = None
+    if role is not None and not role.is_chief:  # its files are collective writes, not kept
+        scratch = tempfile.mkdtemp(prefix="ktui-worker-")
+        root = scratch
+    try:
+        return _run(args, spec, root, run_dir, role)
+    finally:
+        if scratch is not None:
+            shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _worker_role(args: argparse.Namespace, spec: specmod.ExperimentSpec) -> WorkerRole | None:
+    """Under ``--strategy multiworker``: this process's role, said on stderr (stdout stays
+    the reporter's, pure JSON with ``--jsonl``); None otherwise."""
+    if spec.train.strategy != "multiworker":
+        return None
+    from ktui.core.training.placement import PlacementError, worker_role
+
+    if args.resume:
+        raise Refused(EXIT_USAGE, "--resume continues a run on this machine: resume a "
+                      "multi-worker run with --strategy mirrored or one (its checkpoint loads "
+                      "under any strategy), or start a new multi-worker run")
+    try:
+        role = worker_role()
+    except PlacementError as err:
+        raise Refused(EXIT_USAGE, str(err)) from None
+    duty = ("it records the run" if role.is_chief
+            else "it writes nothing that lasts; the chief records the run")
+    say(f"ktui: multiworker: this process is the {role.describe()}; {duty}\n")
+    return role
+
+
+def _run(args: argparse.Namespace, spec: specmod.ExperimentSpec, root: os.PathLike,
+         run_dir: RunDir | None, role: WorkerRole | None) -> int:
     from ktui.core.events import RunFailed
     from ktui.core.runs.storage import RunError
     from ktui.core.session import start_run
@@ -136,7 +176,9 @@ def run_headless(args: argparse.Namespace, spec: specmod.ExperimentSpec,
         say(f"ktui: the output is gone ({display.lost}); training stopped (run recorded in "
             f"{clean(str(run.path))})\n")
         return EXIT_FAILED
-    if not args.jsonl:
+    if role is not None and not role.is_chief:
+        say(f"ktui: worker {role.index} done; the chief records the run\n")
+    elif not args.jsonl:
         say(f"ktui: run recorded in {clean(str(run.path))}\n")
     if isinstance(handle.result, RunFailed):
         return EXIT_USAGE if handle.result.kind == "spec" else EXIT_FAILED

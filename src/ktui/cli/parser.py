@@ -9,6 +9,7 @@ import typing
 from ktui import __version__
 from ktui.core import spec as specmod
 from ktui.core.presets import PRESETS
+from ktui.core.registry import OPTIMIZERS
 from ktui.core.text import clean
 
 #: Redraw rates ``--fps`` accepts: below 0.5 the screen looks frozen, above 60 no terminal
@@ -67,6 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_train(sub)
     _add_runs(sub)
     _add_export(sub)
+    _add_devices(sub)
     presets = sub.add_parser("presets", help="list the built-in experiments")
     presets_sub = presets.add_subparsers(dest="presets_command", metavar="show")
     show = presets_sub.add_parser("show", help="print a preset as a TOML spec for --spec")
@@ -88,6 +90,8 @@ def _add_train(sub: typing.Any) -> None:
     train.add_argument("--device", choices=specmod.DEVICES,
                        help="auto (GPU when TensorFlow sees one), cpu or gpu")
     train.add_argument("--jit", action="store_true", help="compile the step with XLA")
+    _add_placement(train)
+    _add_steering(train)
     train.add_argument("--jsonl", action="store_true",
                        help="one JSON object per event on stdout, nothing else")
     train.add_argument("--headless", action="store_true",
@@ -99,6 +103,74 @@ def _add_train(sub: typing.Any) -> None:
                        help="with --resume: train the run again from epoch 1, its earlier "
                        "files moved to RUN/previous/")
     _add_runs_dir(train)
+
+
+def _count(low: int, high: int) -> typing.Callable[[str], int]:
+    """An integer flag in [low, high], refused with the range (not argparse's "invalid int")."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = low - 1
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"must be an integer from {low} to {high}, "
+                                             f"got {text!r}")
+        return value
+    return parse
+
+
+def _add_placement(train: argparse.ArgumentParser) -> None:
+    """Where and how the step runs: the spec's ``train.strategy`` ... ``precision``."""
+    group = train.add_argument_group(
+        "devices", "several GPUs, several machines (tf.distribute), precision")
+    group.add_argument("--strategy", choices=specmod.STRATEGIES,
+                       help="auto (mirrored over every GPU when there are several), one, "
+                       "mirrored, multiworker (machines from TF_CONFIG; run the same command "
+                       "on each)")
+    group.add_argument("--devices", metavar="I,J",
+                       help="GPU indices to train on, e.g. 0,1 (default: all)")
+    group.add_argument("--cpu-devices", type=_count(1, specmod.MAX_CPU_DEVICES), metavar="N",
+                       help="split the CPU into N logical devices (simulates a multi-device "
+                       "box: the mirrored path runs without GPUs)")
+    group.add_argument("--precision", choices=specmod.PRECISIONS,
+                       help="float32, or mixed_float16 (GPUs) / mixed_bfloat16")
+    group.add_argument("--steps-per-execution", type=_count(1, 10_000), metavar="K",
+                       help="K training steps per compiled call (host syncs every K)")
+
+
+def _add_steering(train: argparse.ArgumentParser) -> None:
+    """Schedules, early stopping, clipping, stop rules: the spec's fields of the same names
+    (the schedule's other parameters are in ``[train.schedule]``)."""
+    from ktui.core.steering import SCHEDULES
+
+    group = train.add_argument_group("steering", "learning-rate schedule, early stopping, "
+                                     "clipping, weight decay, stop rules")
+    group.add_argument("--optimizer", choices=list(OPTIMIZERS), help="the optimizer")
+    group.add_argument("--schedule", choices=SCHEDULES,
+                       help="learning-rate schedule (parameters in [train.schedule])")
+    group.add_argument("--early-stopping", type=_count(1, 100_000), metavar="PATIENCE",
+                       help="stop when the monitor (train.early_stopping.monitor, default "
+                       "val_loss) has not improved for PATIENCE epochs")
+    group.add_argument("--restore-best", action="store_true",
+                       help="with early stopping: end with the best epoch's weights")
+    group.add_argument("--clip-norm", type=float, metavar="X",
+                       help="clip the gradients' global norm to X (0 = off)")
+    group.add_argument("--clip-value", type=float, metavar="X",
+                       help="clip every gradient value to ±X (0 = off)")
+    group.add_argument("--weight-decay", type=float, metavar="X",
+                       help="decoupled weight decay (adamw: try 0.004)")
+    group.add_argument("--nesterov", action="store_true", help="sgd: Nesterov momentum")
+    group.add_argument("--stop-when", metavar="'NAME>=X'",
+                       help="stop once a metric reaches a target, e.g. 'val_accuracy >= 0.9'")
+    group.add_argument("--max-minutes", type=float, metavar="M",
+                       help="stop after M minutes of training (checked after each epoch)")
+
+
+def _add_devices(sub: typing.Any) -> None:
+    devices = sub.add_parser("devices", help="list the devices TensorFlow sees",
+                             description="The CPUs and GPUs TensorFlow sees (name, kind, "
+                             "memory for GPUs): what --strategy and --devices choose from.")
+    devices.add_argument("--json", action="store_true", help="one JSON object per device")
 
 
 def _add_runs(sub: typing.Any) -> None:

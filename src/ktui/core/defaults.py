@@ -11,14 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ktui.core.datasets import DATASETS
 from ktui.core.describe import model_words
 from ktui.core.registry import METRICS
 from ktui.core.spec import (
     DatasetSpec,
     ExperimentSpec,
-    FashionData,
     LayerSpec,
-    LinearData,
     TrainSpec,
     layer_errors,
     stack_problem,
@@ -50,8 +49,6 @@ TASK_DEFAULTS = {
     "regression": TaskDefaults(
         "regression", "mse", ("mae",), "sgd", 0.05, 32, (("Dense", {"units": 1}),)),
 }
-#: How a dataset is named in the messages of a switch.
-DATASET_NAMES = {"linear": "the linear dataset", "fashion_mnist": "Fashion-MNIST"}
 
 
 def metric_choices(spec: ExperimentSpec) -> tuple[str, ...]:
@@ -105,7 +102,7 @@ def switch_dataset(spec: ExperimentSpec, kind: str, stash: Stash) -> DatasetSwit
     input to its target are replaced (by the stashed ones, or the task's default stack).
     """
     old = spec.dataset.kind
-    if old == kind or kind not in DATASET_NAMES:
+    if old == kind or kind not in DATASETS:
         return None
     stash[old] = (spec.dataset, spec.copy().train,
                   [LayerSpec(lay.kind, dict(lay.params)) for lay in spec.layers])
@@ -116,13 +113,13 @@ def switch_dataset(spec: ExperimentSpec, kind: str, stash: Stash) -> DatasetSwit
         if not stack_fits(spec):
             spec.layers, replaced = layers, True
         what = "its earlier settings" + (" and layers" if replaced else "") + " are back"
-        return DatasetSwitch(f"Switched back to {DATASET_NAMES[kind]}: {what}.", replaced)
-    spec.dataset = FashionData() if kind == "fashion_mnist" else LinearData()
+        return DatasetSwitch(f"Switched back to {DATASETS[kind].title}: {what}.", replaced)
+    spec.dataset = DATASETS[kind]()
     defaults = TASK_DEFAULTS[spec.task]
     apply_defaults(spec.train, defaults)
     if not stack_fits(spec):
         spec.layers, replaced = defaults.layer_specs(), True
-    message = (f"Switched to {DATASET_NAMES[kind]}: loss, metrics, optimizer, "
+    message = (f"Switched to {DATASETS[kind].title}: loss, metrics, optimizer, "
                f"learning rate, batch size and shuffle set for {defaults.words}")
     if replaced:
         stack = " → ".join(model_words([lay]) for lay in spec.layers)
@@ -131,6 +128,6 @@ def switch_dataset(spec: ExperimentSpec, kind: str, stash: Stash) -> DatasetSwit
 
 
 __all__ = [
-    "DATASET_NAMES", "TASK_DEFAULTS", "DatasetSwitch", "Stash", "TaskDefaults",
+    "TASK_DEFAULTS", "DatasetSwitch", "Stash", "TaskDefaults",
     "apply_defaults", "metric_choices", "stack_fits", "switch_dataset",
 ]

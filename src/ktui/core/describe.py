@@ -9,14 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from ktui.core.spec import ExperimentSpec, FashionData, LayerSpec
+from ktui.core.datasets.base import count_words
+from ktui.core.spec import ExperimentSpec, LayerSpec
 
 #: How optimizers are written in a description.
 OPTIMIZER_NAMES = {"sgd": "SGD", "adam": "Adam", "rmsprop": "RMSprop"}
-
-
-def _count(n: Any) -> str:
-    return f"{n:,}".replace(",", " ") if isinstance(n, int) else str(n)
 
 
 def _lr_words(lr: Any) -> str:
@@ -64,25 +61,14 @@ def _sizes(sizes: list[str]) -> str:
     return f"{'-'.join(sizes[:3])}-…-{sizes[-1]} ({len(sizes)})"
 
 
-def _data_words(spec: ExperimentSpec) -> str:
-    d = spec.dataset
-    if isinstance(d, FashionData):
-        used = f"{_count(d.samples)} images" if d.samples else "all 60 000 images"
-        return f"Fashion-MNIST ({used})"
-    if d.x:
-        return f"{len(d.x)} fixed points"
-    features = f", {_count(d.n_features)} features" if d.n_features != 1 else ""
-    return f"linear data ({_count(d.n)} samples{features})"
-
-
 def experiment_description(spec: ExperimentSpec) -> str:
     """``Dense 200-300-100-10 on Fashion-MNIST (10 000 images), Adam lr 3e-4, 10 epochs``:
     what an edited experiment is, for its run's header, the runs list and the export."""
     try:
         t = spec.train
         optimizer = OPTIMIZER_NAMES.get(t.optimizer, str(t.optimizer))
-        epochs = f"{_count(t.epochs)} epoch{'s' * (t.epochs != 1)}"
-        return (f"{model_words(spec.layers)} on {_data_words(spec)}, "
+        epochs = f"{count_words(t.epochs)} epoch{'s' * (t.epochs != 1)}"
+        return (f"{model_words(spec.layers)} on {spec.dataset.in_words()}, "
                 f"{optimizer} lr {_lr_words(t.learning_rate)}, {epochs}")
     except Exception:  # an odd value: the field says what is wrong; no description then
         return ""

@@ -75,6 +75,15 @@ class RunStarted:
     #: weights, so views show W and b themselves (else statistics per layer). Decided once, by
     #: the trainer, from the model (:func:`wb_model_of`); None: not known (an older log).
     wb_model: bool | None = None
+    #: How the step is placed: ``one``, ``mirrored`` or ``multiworker``, over ``replicas``
+    #: devices; ``placement`` says it for people (``mirrored × 2: GPU:0, GPU:1``).
+    strategy: str = "one"
+    replicas: int = 1
+    placement: str = ""
+    #: Under ``multiworker``: this process's role (``chief (worker 0 of 2 workers)``).
+    role: str = ""
+    #: The Keras dtype policy (``float32``, ``mixed_float16``, ``mixed_bfloat16``).
+    precision: str = "float32"
     event: Literal["run_started"] = "run_started"
 
 
@@ -100,7 +109,23 @@ class EpochDone:
     weights: tuple[LayerWeights, ...]
     seconds: float
     samples_per_s: float
+    #: The learning rate at the end of the epoch, what the next step uses (as Keras'
+    #: CSVLogger logs it); None in older logs.
+    lr: float | None = None
     event: Literal["epoch_done"] = "epoch_done"
+
+
+@dataclass(frozen=True)
+class LrChanged:
+    """The learning rate changed between two steps: by the user (``user``, the TUI's keys
+    or field) or by the plateau schedule (``plateau``); ``lr`` is the new rate."""
+
+    epoch: int
+    step: int
+    lr: float
+    previous: float
+    source: Literal["user", "plateau"] = "user"
+    event: Literal["lr_changed"] = "lr_changed"
 
 
 @dataclass(frozen=True)
@@ -124,6 +149,9 @@ class RunFinished:
     epochs_done: int
     test: dict[str, float]
     seconds: float
+    #: Why a run ended before its last epoch by a rule (early stopping, a target, a time
+    #: budget): ``early stop at epoch 14: val_loss did not improve ...``; "" otherwise.
+    reason: str = ""
     event: Literal["run_finished"] = "run_finished"
 
 
@@ -164,8 +192,8 @@ def wb_model_of(weights: Sequence[LayerWeights]) -> bool:
     return bool(kernel and kernel.values and len(kernel.values) <= WB_MAX_WEIGHTS)
 
 
-Event = (RunStarted | StepDone | EpochDone | Paused | Resumed | Evaluating | RunFinished
-         | RunFailed)
+Event = (RunStarted | StepDone | EpochDone | LrChanged | Paused | Resumed | Evaluating
+         | RunFinished | RunFailed)
 
 
 def to_dict(event: Event) -> dict[str, Any]:
@@ -266,7 +294,14 @@ def _epoch_done(d: dict[str, Any]) -> EpochDone:
     d["metrics"], d["val_metrics"] = _numbers(d.get("metrics")), _numbers(d.get("val_metrics"))
     d["weights"] = _weights(d.get("weights"))
     d["seconds"], d["samples_per_s"] = _num(d.get("seconds")), _num(d.get("samples_per_s"))
+    d["lr"] = None if d.get("lr") is None else _num(d["lr"])
     return EpochDone(**d)
+
+
+def _lr_changed(d: dict[str, Any]) -> LrChanged:
+    d["lr"], d["previous"] = _num(d.get("lr")), _num(d.get("previous"))
+    d["source"] = "plateau" if d.get("source") == "plateau" else "user"
+    return LrChanged(**d)
 
 
 def _run_finished(d: dict[str, Any]) -> RunFinished | None:
@@ -274,6 +309,7 @@ def _run_finished(d: dict[str, Any]) -> RunFinished | None:
         return None
     d["test"] = _numbers(d.get("test"))
     d["seconds"] = _num(d.get("seconds"))
+    d["reason"] = str(d.get("reason", ""))
     return RunFinished(**d)
 
 
@@ -293,6 +329,7 @@ _DECODERS: dict[str, tuple[type, Any]] = {
     "run_started": (RunStarted, _run_started),
     "step_done": (StepDone, _step_done),
     "epoch_done": (EpochDone, _epoch_done),
+    "lr_changed": (LrChanged, _lr_changed),
     "paused": (Paused, lambda d: Paused(**d)),
     "resumed": (Resumed, lambda d: Resumed(**d)),
     "evaluating": (Evaluating, _evaluating),

@@ -19,6 +19,7 @@ from ktui.core.events import (
     Evaluating,
     Event,
     LayerWeights,
+    LrChanged,
     Paused,
     Resumed,
     RunFailed,
@@ -101,6 +102,12 @@ class RunHistory:
     val_metric_points: dict[str, list[tuple[float, float]]] = field(default_factory=dict)
     #: label -> value per epoch: W and b (``W``, ``W1``.., ``b``) or each layer's kernel std.
     weights: dict[str, list[float]] = field(default_factory=dict)
+    #: The learning rate at the end of each epoch (epoch x, lr), and the latest one known
+    #: (an epoch's, or a change since: the user's keys, a plateau).
+    lr_points: list[tuple[float, float]] = field(default_factory=list)
+    lr: float | None = None
+    #: Why the run ended early by a rule (early stopping, a target, a time budget).
+    reason: str = ""
     #: The same for the weights before the first step, at ``initial_x`` (empty: not sent).
     initial_weights: dict[str, float] = field(default_factory=dict)
     initial_x: float | None = None
@@ -125,6 +132,8 @@ class RunHistory:
             self._start(event, now)
         elif isinstance(event, EpochDone):
             self._epoch(event)
+        elif isinstance(event, LrChanged):
+            self.lr = event.lr
         elif isinstance(event, Paused):
             self.pause(now)
             self.state = "paused"
@@ -138,6 +147,7 @@ class RunHistory:
             self.end(now)
             if isinstance(event, RunFinished):
                 self.state, self.test = event.status, dict(event.test)
+                self.reason = event.reason
             else:
                 self.state = "failed"
 
@@ -186,6 +196,9 @@ class RunHistory:
             self.val_metric_points.setdefault(name, []).append((x, value))
         for label, value in self.weight_values(ev.weights).items():
             self.weights.setdefault(label, []).append(value)
+        if ev.lr is not None:
+            self.lr = ev.lr
+            self.lr_points.append((x, ev.lr))
         self.epochs_seen += 1
 
     @property

@@ -16,30 +16,19 @@ import keras
 from keras import ops
 
 from ktui.core.catalog import LAMBDA_OPS, SEEDED_KINDS
+from ktui.core.registry import initializer_config
 
 _register = keras.saving.register_keras_serializable(package="ktui")
 
 
 def make_initializer(name: str, value: float = 0.0, seed: int | None = None
                      ) -> keras.initializers.Initializer:
-    """A Keras initializer from a catalog name; ``value`` feeds ``constant``.
+    """A Keras initializer from a registry name; ``value`` feeds ``constant``.
 
     ``uniform`` is Keras' historical U(-0.05, 0.05), which the seed's ``initializer='uniform'``
     meant. Seeds are explicit so a run is reproducible whatever thread builds it.
     """
-    if name == "constant":
-        return keras.initializers.Constant(value)
-    if name == "zeros":
-        return keras.initializers.Zeros()
-    if name == "ones":
-        return keras.initializers.Ones()
-    if name == "uniform":
-        return keras.initializers.RandomUniform(-0.05, 0.05, seed=seed)
-    if name == "random_normal":
-        return keras.initializers.RandomNormal(stddev=0.05, seed=seed)
-    if name == "glorot_uniform":
-        return keras.initializers.GlorotUniform(seed=seed)
-    raise ValueError(f"unknown initializer {name!r}")
+    return keras.initializers.get(initializer_config(name, value, seed))
 
 
 def _activation(name: str):

@@ -2,10 +2,14 @@
 
 Each is named in :data:`ktui.core.registry.METRICS`: an entry points at a class here, at a
 Keras metric (a config ``keras.metrics.get`` builds), or both (a Keras metric fed one-hot
-labels by :class:`OneHotSoftmax`). :func:`build_metric` makes any of them from its entry.
+labels by :class:`OneHotSoftmax`). :func:`build_metric` makes any of them from its entry, through
+:func:`make_metric`, which the exported script shares.
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
 
 import keras
 import tensorflow as tf
@@ -54,33 +58,19 @@ class OneHotSoftmax(keras.metrics.Metric):
         self.inner.reset_state()
 
 
+def make_metric(name: str, impl: type | None, config: Mapping[str, Any]) -> keras.metrics.Metric:
+    """Metric ``name`` from the parts of its registry entry: a class here alone (``impl``), a
+    Keras metric alone (``config``, which ``keras.metrics.get`` builds), or the class wrapping
+    the Keras metric (one-hot labels). Exported scripts hold this function verbatim, with the
+    registry written out as a table of these parts."""
+    if not config:
+        return impl(name=name)
+    inner = keras.metrics.get({"class_name": config["class_name"],
+                               "config": {"name": f"{name}_inner" if impl else name}})
+    return impl(inner, name) if impl else inner
+
+
 def build_metric(name: str) -> keras.metrics.Metric:
     """The metric registered as ``name``, reporting under that name."""
     entry = METRICS[name]
-    if not entry.config:
-        return entry.load()(name=name)
-    config = {"class_name": entry.config["class_name"],
-              "config": {"name": f"{name}_inner" if entry.impl else name}}
-    metric = keras.metrics.get(config)
-    return entry.load()(metric, name) if entry.impl else metric
-
-
-def make_metric(name: str) -> keras.metrics.Metric:
-    """:func:`build_metric` written out, for the exported script: the exporter copies this
-    function's source into the script, which has no registry. Keep the two in step (a unit
-    test compares them) until the exporter writes the registry's entries itself."""
-    if name == "accuracy":
-        return SparseCategoricalAccuracy(name="accuracy")
-    if name == "auc":
-        return OneHotSoftmax(keras.metrics.AUC(name="auc_inner"), "auc")
-    if name == "precision":
-        return OneHotSoftmax(keras.metrics.Precision(name="precision_inner"), "precision")
-    if name == "recall":
-        return OneHotSoftmax(keras.metrics.Recall(name="recall_inner"), "recall")
-    if name == "mae":
-        return keras.metrics.MeanAbsoluteError(name="mae")
-    if name == "mse":
-        return keras.metrics.MeanSquaredError(name="mse")
-    if name == "rmse":
-        return keras.metrics.RootMeanSquaredError(name="rmse")
-    raise ValueError(f"unknown metric {name!r}")
+    return make_metric(name, entry.load() if entry.impl else None, entry.config)

@@ -32,7 +32,8 @@ class Entry:
         tasks: The tasks it fits (a regression loss on class labels is refused early).
         impl: ``"module:attribute"`` of the implementation, imported on first use.
         config: A Keras ``{"class_name": ..., "config": {...}}`` for objects Keras builds.
-        uses: Spec fields it reads (an optimizer's ``momentum``), so others are not passed.
+        uses: Spec fields it reads (an optimizer's ``momentum``), so others are not passed;
+            for an initializer, the arguments it takes (``value``, ``seed``).
         needs: Helper functions the exporter must inline before ``impl`` (a loss's helpers).
     """
 
@@ -43,6 +44,8 @@ class Entry:
     config: Mapping[str, Any] = field(default_factory=dict)
     uses: tuple[str, ...] = ()
     needs: tuple[str, ...] = ()
+    #: Metrics: whether a bigger value is better (accuracy), as Keras' ``mode="auto"`` decides.
+    higher_is_better: bool = False
 
     def fits(self, task: str) -> bool:
         return task in self.tasks
@@ -106,13 +109,15 @@ LOSSES = Registry("loss", (
 
 METRICS = Registry("metric", (
     Entry("accuracy", "fraction of argmax predictions equal to the label", ("classification",),
-          "ktui.core.metrics:SparseCategoricalAccuracy"),
+          "ktui.core.metrics:SparseCategoricalAccuracy", higher_is_better=True),
     Entry("auc", "ROC AUC of one-hot labels vs softmax (micro-averaged)", ("classification",),
-          "ktui.core.metrics:OneHotSoftmax", {"class_name": "AUC"}),
+          "ktui.core.metrics:OneHotSoftmax", {"class_name": "AUC"}, higher_is_better=True),
     Entry("precision", "precision of softmax > 0.5 (micro-averaged)", ("classification",),
-          "ktui.core.metrics:OneHotSoftmax", {"class_name": "Precision"}),
+          "ktui.core.metrics:OneHotSoftmax", {"class_name": "Precision"},
+          higher_is_better=True),
     Entry("recall", "recall of softmax > 0.5 (micro-averaged)", ("classification",),
-          "ktui.core.metrics:OneHotSoftmax", {"class_name": "Recall"}),
+          "ktui.core.metrics:OneHotSoftmax", {"class_name": "Recall"},
+          higher_is_better=True),
     Entry("mae", "mean absolute error", ("regression",),
           config={"class_name": "MeanAbsoluteError"}),
     Entry("mse", "mean squared error", ("regression",), config={"class_name": "MeanSquaredError"}),
@@ -121,25 +126,33 @@ METRICS = Registry("metric", (
 ))
 
 OPTIMIZERS = Registry("optimizer", (
-    Entry("sgd", "plain or momentum gradient descent", config={"class_name": "SGD"},
-          uses=("learning_rate", "momentum")),
+    Entry("sgd", "plain or momentum gradient descent (nesterov applies)",
+          config={"class_name": "SGD"},
+          uses=("learning_rate", "momentum", "nesterov", "weight_decay")),
     Entry("rmsprop", "RMSprop (momentum applies)", config={"class_name": "RMSprop"},
-          uses=("learning_rate", "momentum")),
-    Entry("adam", "Adam", config={"class_name": "Adam"}, uses=("learning_rate",)),
+          uses=("learning_rate", "momentum", "weight_decay")),
+    Entry("adam", "Adam", config={"class_name": "Adam"}, uses=("learning_rate", "weight_decay")),
+    Entry("adamw", "Adam with decoupled weight decay (train.weight_decay; try 0.004)",
+          config={"class_name": "AdamW"}, uses=("learning_rate", "weight_decay")),
 ))
 
 INITIALIZERS = Registry("initializer", (
     Entry("glorot_uniform", "U(±sqrt(6 / (fan_in + fan_out))), Keras' default",
-          config={"class_name": "GlorotUniform", "config": {}}),
+          config={"class_name": "GlorotUniform", "config": {}}, uses=("seed",)),
     Entry("uniform", "U(-0.05, 0.05), Keras' historical 'uniform' (seed 001)",
-          config={"class_name": "RandomUniform", "config": {"minval": -0.05, "maxval": 0.05}}),
+          config={"class_name": "RandomUniform", "config": {"minval": -0.05, "maxval": 0.05}},
+          uses=("seed",)),
     Entry("random_normal", "N(0, 0.05²) (seed 002)",
-          config={"class_name": "RandomNormal", "config": {"mean": 0.0, "stddev": 0.05}}),
+          config={"class_name": "RandomNormal", "config": {"mean": 0.0, "stddev": 0.05}},
+          uses=("seed",)),
     Entry("zeros", "all zeros (seed 003)", config={"class_name": "Zeros", "config": {}}),
     Entry("ones", "all ones", config={"class_name": "Ones", "config": {}}),
     Entry("constant", "one value, given beside it (seed 000's W=5, b=0)",
-          config={"class_name": "Constant", "config": {}}),
+          config={"class_name": "Constant", "config": {}}, uses=("value",)),
 ))
+#: Initializer name -> (its Keras config, the arguments it takes): the plain table that
+#: :func:`initializer_config` reads, so the exporter can write both into a script verbatim.
+INITIALIZER_CONFIGS = {name: (dict(e.config), e.uses) for name, e in INITIALIZERS.items()}
 
 ACTIVATIONS = Registry("activation", tuple(
     Entry(name, text) for name, text in (
@@ -167,11 +180,13 @@ def optimizer_config(name: str, settings: Mapping[str, Any]) -> dict[str, Any]:
 def initializer_config(name: str, value: float = 0.0, seed: int | None = None
                        ) -> dict[str, Any]:
     """The Keras config of initializer ``name``; ``value`` feeds ``constant``, ``seed`` the
-    random ones (explicit, so a run is reproducible whichever thread builds it)."""
-    entry = INITIALIZERS[name]
-    config = dict(entry.config["config"])
-    if name == "constant":
-        config["value"] = float(value)
-    elif name in ("glorot_uniform", "uniform", "random_normal"):
-        config["seed"] = seed
-    return {"class_name": entry.config["class_name"], "config": config}
+    random ones (explicit, so a run is reproducible whichever thread builds it).
+
+    Reads only :data:`INITIALIZER_CONFIGS`: exported scripts hold this function verbatim.
+    """
+    if name not in INITIALIZER_CONFIGS:
+        raise ValueError(f"unknown initializer {name!r}")
+    base, uses = INITIALIZER_CONFIGS[name]
+    given = {"value": float(value), "seed": seed}
+    return {"class_name": base["class_name"],
+            "config": {**base["config"], **{key: given[key] for key in uses}}}

@@ -14,7 +14,7 @@ import copy
 import os
 import stat
 import tomllib
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -24,12 +24,29 @@ from ktui.core import registry
 from ktui.core.catalog import LAYER_KINDS, layer_label
 from ktui.core.datasets import DATASETS, DatasetSpec, FashionData, LinearData
 from ktui.core.registry import Task
-from ktui.core.schema import MAX_SEED, SEED_NOTE, is_int, parse_table, spec_field, table_of
+from ktui.core.schema import (
+    MAX_SEED,
+    SEED_NOTE,
+    is_int,
+    parse_table,
+    spec_field,
+    table_of,
+    values_of,
+)
+from ktui.core.steering import EarlyStoppingSpec, ScheduleSpec
 from ktui.core.text import brief
 
 SPEC_VERSION = 1
 MODEL_STYLES = ("sequential", "functional", "subclassed")
 DEVICES = ("auto", "cpu", "gpu")
+#: How the step is placed: ``auto`` (mirrored over every GPU when there are several, else one
+#: device), ``one`` device, ``mirrored`` over the devices of this machine, ``multiworker``
+#: over the machines named by ``TF_CONFIG`` (TensorFlow's ``tf.distribute`` strategies).
+STRATEGIES = ("auto", "one", "mirrored", "multiworker")
+#: Keras dtype policies: float32 everywhere, or float16/bfloat16 maths with float32 weights.
+PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")
+#: More logical CPU devices than this is no longer a simulation of a GPU box.
+MAX_CPU_DEVICES = 64
 
 #: Longest experiment name: it names the run directory and the Keras model.
 MAX_NAME = 100
@@ -39,14 +56,6 @@ MAX_DESCRIPTION = 10_000
 MAX_LAYERS = 500
 #: A spec file larger than this is not a spec (explicit x/y points included).
 MAX_SPEC_BYTES = 16 * 1024 * 1024
-
-
-#: The tables these names held before the registry (name -> (tasks, help); an optimizer's
-#: help alone), derived from it for the callers that still read them here (the exporter, the
-#: setup view's dataset defaults and hints). New code reads :mod:`ktui.core.registry`.
-LOSSES = {name: (e.tasks, e.help) for name, e in registry.LOSSES.items()}
-METRICS = {name: (e.tasks, e.help) for name, e in registry.METRICS.items()}
-OPTIMIZERS = {name: e.help for name, e in registry.OPTIMIZERS.items()}
 
 
 class SpecError(ValueError):
@@ -109,6 +118,39 @@ class TrainSpec:
     jit_compile: bool = spec_field(
         "bool", False, label="jit (XLA)",
         help="compile the step with XLA: faster for some models, slower for others")
+    strategy: str = spec_field(
+        "choice", "auto", choices=STRATEGIES,
+        help="auto: mirrored over every GPU when there are several; one; mirrored; "
+             "multiworker (machines from TF_CONFIG)")
+    #: GPUs to use, by index (``"0,1"``); empty = all that TensorFlow sees.
+    devices: str = spec_field("str", "", max_len=200,
+                              help="GPU indices to train on, e.g. 0,1 (empty: all)")
+    #: Split the CPU into this many logical devices (a simulation aid for the mirrored path
+    #: on machines without GPUs; takes effect before TensorFlow's runtime starts).
+    cpu_devices: int = spec_field("int", 1, min=1, max=MAX_CPU_DEVICES,
+                                  help="logical CPU devices (simulate several devices)")
+    precision: str = spec_field(
+        "choice", "float32", choices=PRECISIONS,
+        help="float32, or mixed float16 (GPUs) / bfloat16 maths with float32 weights")
+    #: Steps per compiled call, as Keras ``fit``'s ``steps_per_execution``: the host
+    #: dispatches (and syncs) once per K steps.
+    steps_per_execution: int = spec_field("int", 1, min=1, max=10_000,
+                                          help="training steps per compiled call")
+    nesterov: bool = spec_field("bool", False, label="nesterov",
+                                help="sgd: Nesterov momentum")
+    weight_decay: float = spec_field("float", 0.0, label="weight decay", min=0, max=1,
+                                     help="decoupled weight decay (adamw: try 0.004); 0 = none")
+    #: Clip the gradients the optimizer applies (after the all-reduce when distributed).
+    clip_norm: float = spec_field("float", 0.0, label="clip norm", min=0,
+                                  help="clip the gradients' global norm to this; 0 = off")
+    clip_value: float = spec_field("float", 0.0, label="clip value", min=0,
+                                   help="clip every gradient value to ±this; 0 = off")
+    stop_when: str = spec_field("str", "", label="stop when", max_len=100,
+                                help="stop once a target is reached: val_accuracy >= 0.9")
+    max_minutes: float = spec_field("float", 0.0, label="max minutes", min=0,
+                                    help="stop after this much training time; 0 = no limit")
+    schedule: ScheduleSpec = field(default_factory=ScheduleSpec)
+    early_stopping: EarlyStoppingSpec = field(default_factory=EarlyStoppingSpec)
 
 
 @dataclass
@@ -159,6 +201,26 @@ def _fill(cls: type, data: dict[str, Any], path: str, errors: list[str]) -> Any:
                          unknown=lambda k: f"{path}.{k}: unknown key (expected one of: "
                                            f"{options})")
     return cls(**values)
+
+
+#: ``[train.NAME]`` sub-tables and their dataclasses.
+TRAIN_TABLES: dict[str, type] = {"schedule": ScheduleSpec, "early_stopping": EarlyStoppingSpec}
+
+
+def _parse_train(raw: dict[str, Any], errors: list[str]) -> TrainSpec:
+    tables = {}
+    for key, cls in TRAIN_TABLES.items():
+        sub = raw.get(key, {})
+        if isinstance(sub, dict):
+            tables[key] = _fill(cls, sub, f"train.{key}", errors)
+        else:
+            errors.append(f"train.{key}: must be a table ([train.{key}]), got {brief(sub)}")
+            tables[key] = cls()
+    train = _fill(TrainSpec, {k: v for k, v in raw.items() if k not in TRAIN_TABLES},
+                  "train", errors)
+    for key, value in tables.items():
+        setattr(train, key, value)
+    return train
 
 
 def _version_problem(data: dict[str, Any]) -> str | None:
@@ -236,7 +298,7 @@ def _parse(data: dict[str, Any]) -> _Parsed:
     spec.layers = _parse_layers(data.get("layers", []), errors, skip)
     train = data.get("train", {})
     if isinstance(train, dict):
-        spec.train = _fill(TrainSpec, train, "train", errors)
+        spec.train = _parse_train(train, errors)
     else:
         errors.append(f"train: must be a table ([train]), got {brief(train)}")
         skip.add("fit")
@@ -336,7 +398,8 @@ def spec_to_dict(spec: ExperimentSpec) -> dict[str, Any]:
         "description": spec.description,
         "dataset": {"kind": spec.dataset.kind, **spec.dataset.values()},
         "layers": [{"kind": layer.kind, **layer.resolved()} for layer in spec.layers],
-        "train": {f.name: getattr(spec.train, f.name) for f in fields(spec.train)},
+        "train": {**values_of(spec.train),
+                  **{key: values_of(getattr(spec.train, key)) for key in TRAIN_TABLES}},
     }
 
 
@@ -365,8 +428,8 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
-    "DEVICES", "LOSSES", "MAX_LAYERS", "MAX_SPEC_BYTES", "METRICS", "MODEL_STYLES",
-    "OPTIMIZERS", "SPEC_VERSION", "DatasetSpec", "ExperimentSpec", "FashionData", "LayerSpec",
+    "DEVICES", "MAX_LAYERS", "MAX_SPEC_BYTES", "MODEL_STYLES",
+    "SPEC_VERSION", "DatasetSpec", "ExperimentSpec", "FashionData", "LayerSpec",
     "LinearData", "SpecError", "TrainSpec", "dumps", "load", "loads", "parse_spec",
     "read_text", "save", "spec_to_dict", *_MOVED_TO_VALIDATE,
 ]

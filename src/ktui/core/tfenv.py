@@ -72,22 +72,3 @@ def _quiet_stderr(enabled: bool) -> Iterator[None]:
         os.dup2(saved, 2)
         os.close(saved)
         os.close(devnull)
-
-
-class DeviceError(RuntimeError):
-    pass
-
-
-def pick_device(tf: ModuleType, wanted: str) -> tuple[str, tuple[str, ...]]:
-    """(TensorFlow device string, human names) for ``auto``, ``cpu`` or ``gpu``."""
-    gpus = tf.config.list_logical_devices("GPU")
-    if wanted == "cpu" or (wanted == "auto" and not gpus):
-        return "/CPU:0", ("CPU",)
-    if not gpus:
-        raise DeviceError("--device gpu: TensorFlow sees no GPU on this machine (is CUDA "
-                          "installed? try `pip install 'ktui[gpu]'`), or use --device cpu")
-    names = []
-    for dev in tf.config.list_physical_devices("GPU"):
-        details = tf.config.experimental.get_device_details(dev)
-        names.append(f"GPU:{dev.name.rsplit(':', 1)[-1]} {details.get('device_name', '')}".strip())
-    return "/GPU:0", tuple(names[:1])

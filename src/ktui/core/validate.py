@@ -25,12 +25,15 @@ from ktui.core.datasets import DATASETS, DatasetSpec
 from ktui.core.schema import Field, check_values, is_finite, parse_table, table_of, values_of
 from ktui.core.spec import (
     MAX_LAYERS,
+    TRAIN_TABLES,
     ExperimentSpec,
     LayerSpec,
     SpecError,
     TrainSpec,
 )
+from ktui.core.steering import steering_problems
 from ktui.core.text import brief
+from ktui.core.training.placement import device_list_problem
 
 #: Weights of float32 beyond this (8 GB, before the optimizer's slots) do not fit a
 #: workstation; refused with the count instead of an out-of-memory error from TensorFlow.
@@ -196,3 +199,18 @@ def _check_train(spec: ExperimentSpec, errors: list[str], fit: bool) -> None:
     words = spec.dataset.target_words if fit else ""
     errors += check_values(table_of(TrainSpec), values_of(t), at=lambda k: f"train.{k}: ",
                            task=task, task_words=words)[0]
+    if isinstance(t.devices, str) and (problem := device_list_problem(t.devices)):
+        errors.append(f"train.devices: {problem}")
+    for key, cls in TRAIN_TABLES.items():
+        table = getattr(t, key, None)
+        if not isinstance(table, cls):
+            errors.append(f"train.{key}: must be a table ([train.{key}]), got {brief(table)}")
+            continue
+        errors += check_values(table_of(cls), values_of(table),
+                               at=lambda k, key=key: f"train.{key}.{k}: ")[0]
+    errors += steering_problems(t)
+    clipping = is_finite(t.clip_norm) and t.clip_norm > 0 or (
+        is_finite(t.clip_value) and t.clip_value > 0)
+    if clipping and t.precision == "mixed_float16":
+        errors.append("train.clip_norm: clipping is not offered with precision mixed_float16 "
+                      "(its gradients are loss-scaled); use mixed_bfloat16 or float32")

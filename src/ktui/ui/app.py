@@ -17,7 +17,7 @@ import threading
 from collections.abc import Iterable
 from pathlib import Path
 
-from textual import work
+from textual import events, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.reactive import reactive
@@ -99,6 +99,23 @@ class KtuiApp(SurvivingApp, App[int]):
         #: The loop a signal handler hands its work to, and a signal that came before it ran.
         self._signal_loop: asyncio.AbstractEventLoop | None = None
         self._pending_signal: int | None = None
+
+    @property
+    def exiting(self) -> bool:
+        """True from ``exit()`` on (and while Textual closes the screens): nothing may open,
+        answer or look up a screen any more."""
+        return self._exit or not self.is_running
+
+    async def on_event(self, event: events.Event) -> None:
+        """Drop input once the app is exiting. A key still queued when the screens are closed
+        (``run_test`` closes an app that has not handled its keys yet, e.g. on a loaded
+        machine) reaches Textual's key handling, which reads ``self.screen`` and raises
+        ``ScreenStackError`` on the emptied stack; and no key after ``exit()`` should open
+        or answer a screen that is going away. Every key from the terminal comes to the app
+        first, so this one check covers them all."""
+        if isinstance(event, events.InputEvent) and self.exiting:
+            return
+        await super().on_event(event)
 
     def on_load(self) -> None:
         self._signal_loop = asyncio.get_running_loop()

@@ -11,7 +11,6 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from textual.dom import DOMNode
 
@@ -38,8 +37,6 @@ class AppSettings:
     #: Re-raise a survived handler error when the app ends (Pilot tests fail on it unless
     #: they took it with ``take_internal_errors``); a user's session keeps running.
     reraise_internal_errors: bool = False
-    #: One line about the dataset in setup; None: the core's description of the dataset.
-    describe_dataset: Callable[[Any], str] | None = None
 
 
 DEFAULT_SETTINGS = AppSettings()

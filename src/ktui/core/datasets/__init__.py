@@ -1,8 +1,8 @@
 """Dataset kinds behind one interface (:class:`DatasetSpec`), by the name specs use.
 
 A new kind is one module here (a :class:`DatasetSpec` dataclass) and one line in
-:data:`DATASETS`; the spec reader, the validator, the setup form and the trainer find it
-there and ask it, never which kind it is.
+:data:`DATASETS`; the spec reader, the validator, the setup form, the trainer, the
+descriptions and the exporter find it there and ask it, never which kind it is.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from ktui.core.datasets.base import (
     DataError,
     DataMissingError,
     DatasetSpec,
+    ScriptConstant,
     Splits,
 )
 from ktui.core.datasets.fashion import FashionData
@@ -49,5 +50,5 @@ def load_splits(spec: ExperimentSpec, data_dir: str | None = None) -> Splits:
 
 __all__ = [
     "DATASETS", "KIND_FIELD", "DataCorruptError", "DataError", "DataMissingError",
-    "DatasetSpec", "FashionData", "LinearData", "Splits", "load_splits",
+    "DatasetSpec", "FashionData", "LinearData", "ScriptConstant", "Splits", "load_splits",
 ]

@@ -11,7 +11,7 @@ numpy or TensorFlow: describing and checking a dataset is instant.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 
 from ktui.core.registry import Task
 from ktui.core.schema import Field, check_values, table_of, values_of
@@ -53,6 +53,18 @@ class Splits:
     true_b: float | None = None
     #: One line for humans: what was loaded, from where, and how it was normalised.
     description: str = ""
+
+
+class ScriptConstant(NamedTuple):
+    """One setting of an exported script, written as ``NAME = literal`` in its settings block
+    (the exporter checks that the value can be one)."""
+
+    name: str
+    #: The spec path a refusal names: ``dataset.n``.
+    where: str
+    value: Any
+    #: Must be an int (a count, a seed): any other value would make a script that misbehaves.
+    integer: bool = False
 
 
 class DatasetSpec:
@@ -136,6 +148,20 @@ class DatasetSpec:
         """The data in a few words, for an experiment's description: ``linear data (1 000
         samples)``."""
         raise NotImplementedError
+
+    # ---- the exported script ----------------------------------------------------------------
+    def script_loader(self) -> str:
+        """Python source of the exported script's ``load_data()``: numpy and the standard
+        library only (the script never imports ktui), returning ``(x, y)`` pairs for training,
+        validation and test (None where there is none) exactly as :meth:`load` makes them.
+        It reads ``VALIDATION_SPLIT`` and the constants of :meth:`script_constants`.
+        Empty: this kind cannot be exported yet."""
+        return ""
+
+    def script_constants(self) -> tuple[ScriptConstant, ...]:
+        """The settings :meth:`script_loader`'s code reads, in the order the script lists
+        them."""
+        return ()
 
     # ---- loading ----------------------------------------------------------------------------
     def load(self, validation_split: float, data_dir: str | None = None) -> Splits:

@@ -19,6 +19,7 @@ from ktui.core.datasets.base import (
     DataError,
     DataMissingError,
     DatasetSpec,
+    ScriptConstant,
     Splits,
     count_words,
 )
@@ -97,6 +98,16 @@ class FashionData(DatasetSpec):
 
     def load(self, validation_split: float, data_dir: str | None = None) -> Splits:
         return load_fashion(self, validation_split, data_dir)
+
+    def script_loader(self) -> str:
+        from ktui.core.datasets.fashion_script import LOADER  # it imports this module
+
+        return LOADER
+
+    def script_constants(self) -> tuple[ScriptConstant, ...]:
+        return (ScriptConstant("DATA_DIR", "dataset.data_dir", self.data_dir),
+                ScriptConstant("SAMPLES", "dataset.samples", self.samples, integer=True),
+                ScriptConstant("STANDARDIZE", "dataset.standardize", self.standardize))
 
 
 # ---- finding the files --------------------------------------------------------------------------

@@ -5,7 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
-from ktui.core.datasets.base import DataError, DatasetSpec, Splits, count_words
+from ktui.core.datasets.base import (
+    DataError,
+    DatasetSpec,
+    ScriptConstant,
+    Splits,
+    count_words,
+)
 from ktui.core.registry import Task
 from ktui.core.schema import MAX_SEED, SEED_NOTE, is_finite, spec_field
 from ktui.core.text import brief
@@ -110,6 +116,20 @@ class LinearData(DatasetSpec):
         features = f", {count_words(self.n_features)} features" if self.n_features != 1 else ""
         return f"linear data ({count_words(self.n)} samples{features})"
 
+    # ---- the exported script ----------------------------------------------------------------
+    def script_loader(self) -> str:
+        return _SCRIPT_LOADER
+
+    def script_constants(self) -> tuple[ScriptConstant, ...]:
+        return (ScriptConstant("TRUE_W", "dataset.w", self.weights()),
+                ScriptConstant("TRUE_B", "dataset.b", self.b),
+                ScriptConstant("NOISE", "dataset.noise", self.noise),
+                ScriptConstant("N", "dataset.n", self.n, integer=True),
+                ScriptConstant("N_FEATURES", "dataset.n_features", self.n_features, integer=True),
+                ScriptConstant("DATA_SEED", "dataset.seed", self.seed, integer=True),
+                ScriptConstant("EXPLICIT_X", "dataset.x", self.x),
+                ScriptConstant("EXPLICIT_Y", "dataset.y", self.y))
+
     # ---- loading ----------------------------------------------------------------------------
     def load(self, validation_split: float, data_dir: str | None = None) -> Splits:
         return load_linear(self, validation_split)
@@ -182,3 +202,30 @@ def load_linear(d: LinearData, validation_split: float) -> Splits:
         description=(f"{d.formula()}: {d.n} train, {held_out} validation, {held_out} "
                      f"test samples, {_features(nf)} (seed {d.seed})"),
     )
+
+
+#: The exported script's loader: :func:`load_linear` in numpy alone, same generator, same order.
+_SCRIPT_LOADER = '''
+def draw_linear(rng, count, w, b, noise):
+    x = rng.standard_normal((count, w.shape[0]))
+    eps = rng.standard_normal(count)
+    y = x @ w + b + noise * eps
+    return x.astype(np.float32), y.astype(np.float32).reshape(-1, 1)
+
+
+def load_data():
+    """(x, y) for training, validation and test (None where there is none): y = x.W + b +
+    noise; validation, then test, drawn after the training set from the same generator."""
+    if EXPLICIT_X or EXPLICIT_Y:
+        x = np.array(EXPLICIT_X, np.float32).reshape(-1, N_FEATURES)
+        return (x, np.array(EXPLICIT_Y, np.float32).reshape(-1, 1)), None, None
+    w = np.asarray(TRUE_W, dtype=np.float64)
+    rng = np.random.default_rng(DATA_SEED)
+    train = draw_linear(rng, N, w, TRUE_B, NOISE)
+    held_out = max(1, round(N * VALIDATION_SPLIT)) if VALIDATION_SPLIT > 0 else 0
+    if not held_out:
+        return train, None, None
+    val = draw_linear(rng, held_out, w, TRUE_B, NOISE)
+    test = draw_linear(rng, held_out, w, TRUE_B, NOISE)
+    return train, val, test
+'''

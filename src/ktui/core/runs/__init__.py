@@ -30,10 +30,10 @@ Everything but :mod:`.keras_sink` is pure Python, so listing runs stays instant.
 most callers need are importable from here.
 """
 
-from ktui.core.runs.listing import RunInfo, find_run, format_age, list_runs
+from ktui.core.runs.listing import RunInfo, find_run, format_age, list_runs, run_info
 from ktui.core.runs.rundir import RunDir
 from ktui.core.runs.storage import RunBusy, RunError, runs_root
 from ktui.core.runs.summary import RunSummary
 
 __all__ = ["RunBusy", "RunDir", "RunError", "RunInfo", "RunSummary", "find_run", "format_age",
-           "list_runs", "runs_root"]
+           "list_runs", "run_info", "runs_root"]

@@ -24,6 +24,7 @@ from ktui.core.runs.recorder import RunRecorder
 from ktui.core.runs.rundir import RunDir
 from ktui.core.runs.storage import as_oserror, cause, io_cause
 from ktui.core.text import clean
+from ktui.core.training.schedules import lr_scale
 
 #: A checkpoint's variables are saved under these names (the epoch too: resume reads it).
 EPOCH_TENSOR = "epoch/.ATTRIBUTES/VARIABLE_VALUE"
@@ -42,6 +43,9 @@ def make_checkpoint(model: Any, optimizer: Any = None, epoch: Any = None) -> Any
     parts: dict[str, Any] = {"model_variables": list(model.variables)}
     if optimizer is not None:
         parts["optimizer_variables"] = list(optimizer.variables)
+        scale = lr_scale(optimizer)
+        if scale is not None:  # the user's and the plateau's changes: a resume keeps them
+            parts["lr_scale"] = scale
     if epoch is not None:
         parts["epoch"] = epoch
     return tf.train.Checkpoint(**parts)
@@ -284,6 +288,8 @@ def summary_scalars(event: EpochDone) -> tuple[tuple[str, ...], list[float]]:
     pairs: list[tuple[str, float]] = [("loss/train", event.loss)]
     if event.val_loss is not None:
         pairs.append(("loss/validation", event.val_loss))
+    if event.lr is not None:
+        pairs.append(("learning_rate", event.lr))
     pairs += [(f"{name}/train", value) for name, value in event.metrics.items()]
     pairs += [(f"{name}/validation", value) for name, value in event.val_metrics.items()]
     for layer in event.weights:

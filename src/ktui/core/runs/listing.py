@@ -77,13 +77,29 @@ def list_runs(root: Path) -> tuple[list[RunInfo], list[str]]:
                             + (f"; {more} more problem{'s' * (more != 1)}" if more else "")
                             + ")")
             continue
-        runs.append(RunInfo(
-            name=path.name, path=path, dataset=spec.dataset.kind,
-            epochs_done=summary.epochs_done, epochs=spec.train.epochs,
-            status=run.status(summary), best=_best_text(summary),
-            age_s=now - (summary.updated if summary.updated is not None else now),
-        ))
+        runs.append(_info(run, spec, summary, now))
     return runs, problems
+
+
+def run_info(path: Path, now: float | None = None) -> RunInfo:
+    """One run's row as :func:`list_runs` makes it, for a run read alone; a damaged summary
+    field is shown at its default rather than skipping the run.
+
+    Raises:
+        RunError, SpecError, OSError, ValueError: ``path`` is not a readable run.
+    """
+    run = RunDir(path)
+    return _info(run, run.spec(), run.read_summary(), time.time() if now is None else now)
+
+
+def _info(run: RunDir, spec: specmod.ExperimentSpec, summary: RunSummary, now: float
+          ) -> RunInfo:
+    return RunInfo(
+        name=run.path.name, path=run.path, dataset=spec.dataset.kind,
+        epochs_done=summary.epochs_done, epochs=spec.train.epochs,
+        status=run.status(summary), best=_best_text(summary),
+        age_s=now - (summary.updated if summary.updated is not None else now),
+    )
 
 
 def format_age(seconds: float) -> str:

@@ -28,12 +28,15 @@ class MetricsLog:
 
 
 def epoch_row(event: EpochDone) -> dict[str, float]:
-    """The CSVLogger-style row: epoch, loss, metrics, val_loss, val_metrics."""
+    """The CSVLogger-style row: epoch, loss, metrics, val_loss, val_metrics, and ``lr`` as
+    Keras writes it (a log begun by an older version keeps its columns)."""
     row: dict[str, float] = {"epoch": event.epoch, "loss": event.loss}
     row.update(event.metrics)
     if event.val_loss is not None:
         row["val_loss"] = event.val_loss
     row.update({f"val_{k}": v for k, v in event.val_metrics.items()})
+    if event.lr is not None:
+        row["lr"] = event.lr
     return row
 
 

@@ -82,7 +82,8 @@ class RunRecorder:
                                     "seconds": self._seconds(event.seconds)})
         elif isinstance(event, RunFinished):
             self.run.write_summary({"status": event.status, "epochs_done": self.last_epoch,
-                                    "test": event.test, "reason": event.status,
+                                    "test": event.test,
+                                    "reason": event.reason or event.status,
                                     "ended": time.time()})
         elif isinstance(event, RunFailed):
             self.run.write_summary({"status": "failed", "reason": event.message,

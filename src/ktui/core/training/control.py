@@ -1,4 +1,5 @@
-"""Commands to a running trainer from another thread: pause, resume, single step, stop.
+"""Commands to a running trainer from another thread: pause, resume, single step, stop, and a
+new learning rate.
 
 Thread-safe and free of TensorFlow. The trainer calls :meth:`TrainerControl.wait_turn`
 between batches, so a stop takes effect within one batch.
@@ -18,6 +19,8 @@ class TrainerControl:
         self._steps_allowed = 0
         #: Whether listeners were told "paused" and not yet "resumed".
         self._announced_pause = False
+        #: A learning-rate change not yet applied: ("set", value) or ("multiply", factor).
+        self._lr_request: tuple[str, float] | None = None
 
     # -- called from the UI / signal handlers ------------------------------------------------
     def stop(self) -> None:
@@ -43,7 +46,28 @@ class TrainerControl:
             self._steps_allowed += n
             self._cond.notify_all()
 
+    def set_lr(self, value: float) -> None:
+        """Train with learning rate ``value`` from the next step on (a later request replaces
+        one not yet applied)."""
+        with self._cond:
+            self._lr_request = ("set", float(value))
+
+    def multiply_lr(self, factor: float) -> None:
+        """Multiply the learning rate by ``factor`` from the next step on (requests not yet
+        applied combine: ×2 twice is ×4)."""
+        with self._cond:
+            kind, value = self._lr_request or ("multiply", 1.0)
+            self._lr_request = (kind, value * float(factor))
+
     # -- read by the trainer -----------------------------------------------------------------
+    def take_lr_request(self) -> tuple[str, float] | None:
+        """The pending learning-rate change, once (a plain read when there is none)."""
+        if self._lr_request is None:
+            return None
+        with self._cond:
+            request, self._lr_request = self._lr_request, None
+            return request
+
     @property
     def stop_requested(self) -> bool:
         return self._stop

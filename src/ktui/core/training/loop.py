@@ -10,11 +10,12 @@ itself keeps the step, the loop and the pipelines. Losses are read back to the h
 
 from __future__ import annotations
 
-import itertools
 import math
 import time
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
+
+import numpy as np
 
 from ktui.core.events import (
     EpochDone,
@@ -32,6 +33,9 @@ from ktui.core.events import (
 from ktui.core.spec import ExperimentSpec, validate
 from ktui.core.training.control import TrainerControl
 from ktui.core.training.failures import LOADING, explain
+from ktui.core.training.parts import make_optimizer, make_steps
+from ktui.core.training.placement import Placement
+from ktui.core.training.steer import Steerer
 
 Sink = Callable[[Event], None]
 
@@ -86,16 +90,18 @@ def train(spec: ExperimentSpec, sink: Sink, control: TrainerControl | None = Non
         if control.stop_requested:
             return _finish(sink, "stopped", 0, {}, 0.0)
 
-        from ktui.core.tfenv import DeviceError, import_tf, pick_device
+        from ktui.core.tfenv import import_tf
+        from ktui.core.training.placement import PlacementError, place
 
         tf = import_tf()
+        t = spec.train
         try:
-            device, device_names = pick_device(tf, spec.train.device)
-        except DeviceError as err:
+            placement = place(tf, t.strategy, t.devices, t.cpu_devices, t.device, t.precision)
+        except PlacementError as err:
             return fail("spec", str(err))
         phase = "building the model"
-        with tf.device(device):
-            run = _Run(spec, splits, sink, control, device_names, model_sinks)
+        with placement.scope():
+            run = _Run(spec, splits, sink, control, placement, model_sinks)
             phase = "training the model"
             return run.execute()
     except Exception as err:  # noqa: BLE001 - a bug or a TF error must end as an event
@@ -104,10 +110,10 @@ def train(spec: ExperimentSpec, sink: Sink, control: TrainerControl | None = Non
         return fail(kind, message, details=details)
 
 
-def _finish(sink: Sink, status: str, epochs: int, test: dict[str, float], seconds: float
-            ) -> RunFinished:
+def _finish(sink: Sink, status: str, epochs: int, test: dict[str, float], seconds: float,
+            reason: str = "") -> RunFinished:
     event = RunFinished(status=status, epochs_done=epochs, test=test,  # type: ignore[arg-type]
-                        seconds=seconds)
+                        seconds=seconds, reason=reason)
     sink(event)
     return event
 
@@ -116,39 +122,38 @@ class _Run:
     """One run's state: model, optimizer, compiled steps, pipelines, model sinks."""
 
     def __init__(self, spec: ExperimentSpec, splits: Any, sink: Sink,
-                 control: TrainerControl, devices: tuple[str, ...],
+                 control: TrainerControl, placement: Placement,
                  model_sinks: Sequence[ModelSink]) -> None:
         import keras
         import tensorflow as tf
 
         from ktui.core.build import build_model, model_layers, summarize
-        from ktui.core.losses import batch_mean
-        from ktui.core.registry import LOSSES, optimizer_config
         from ktui.core.training.pipeline import eval_dataset
-        from ktui.core.training.steps import Steps
 
         self.tf = tf
         self.spec, self.splits, self.sink, self.control = spec, splits, sink, control
-        self.devices, self.model_sinks = devices, tuple(model_sinks)
+        self.placement, self.model_sinks = placement, tuple(model_sinks)
         t = spec.train
         keras.utils.set_random_seed(t.seed)  # Keras' global state is per thread: set it here
+        keras.config.set_dtype_policy(t.precision)  # per thread too
         self.model = build_model(spec)
         self.layers = model_layers(self.model)
         self.summary = summarize(spec, self.model)
-        optimizer = keras.optimizers.get(optimizer_config(
-            t.optimizer, {"learning_rate": t.learning_rate, "momentum": t.momentum}))
-        optimizer.build(self.model.trainable_variables)
         n = len(splits.x_train)
         self.batch_size = t.batch_size or n
         self.steps_per_epoch = math.ceil(n / self.batch_size)
+        optimizer, rate = make_optimizer(keras, tf, t, self.steps_per_epoch,
+                                         t.epochs * self.steps_per_epoch)
+        self.steer = Steerer(t, rate, self.model)
         self.train_xy = (tf.constant(splits.x_train), tf.constant(splits.y_train))
-        self.val_ds = (eval_dataset(tf, splits.x_val, splits.y_val, self.batch_size)
-                       if len(splits.x_val) else None)
-        self.test_ds = (eval_dataset(tf, splits.x_test, splits.y_test, self.batch_size)
-                        if len(splits.x_test) else None)
-        loss_fn = batch_mean(LOSSES[t.loss].load())
-        self.steps = Steps(tf, keras, self.model, optimizer, loss_fn, t.metrics,
-                           splits.x_train.shape[1:], splits.y_train, t.jit_compile)
+        val = (eval_dataset(tf, splits.x_val, splits.y_val, self.batch_size)
+               if len(splits.x_val) else None)
+        test = (eval_dataset(tf, splits.x_test, splits.y_test, self.batch_size)
+                if len(splits.x_test) else None)
+        self.steps = make_steps(tf, keras, placement, self.model, optimizer, spec, splits,
+                                val if val is not None else test)
+        self.val_ds = self.steps.distribute(val) if val is not None else None
+        self.test_ds = self.steps.distribute(test) if test is not None else None
         self.start_epoch = 0
         for model_sink in self.model_sinks:
             self.start_epoch = max(self.start_epoch,
@@ -164,21 +169,25 @@ class _Run:
         spec, splits, t = self.spec, self.splits, self.spec.train
         initial = self.weights()
         return RunStarted(
-            name=spec.name, devices=self.devices, layers=self.summary,
+            name=spec.name, devices=self.placement.devices, layers=self.summary,
             total_params=sum(r.params for r in self.summary),
             trainable_params=sum(r.trainable_params for r in self.summary),
             epochs=t.epochs, start_epoch=self.start_epoch, steps_per_epoch=self.steps_per_epoch,
             batch_size=self.batch_size, train_samples=len(splits.x_train),
             val_samples=len(splits.x_val), test_samples=len(splits.x_test), task=spec.task,
             metric_names=tuple(t.metrics), true_weights=tuple(splits.true_w),
-            true_bias=splits.true_b, initial_weights=initial, wb_model=wb_model_of(initial))
+            true_bias=splits.true_b, initial_weights=initial, wb_model=wb_model_of(initial),
+            strategy=self.placement.kind, replicas=self.placement.replicas,
+            placement=self.placement.describe(),
+            role=self.placement.role.describe() if self.placement.role else "",
+            precision=t.precision)
 
     def _end(self) -> None:
         for model_sink in self.model_sinks:
             model_sink.on_train_end()
 
     def execute(self) -> RunFinished | RunFailed:
-        from ktui.core.training.pipeline import train_batches
+        from ktui.core.training.pipeline import train_dataset
 
         spec, sink, control, steps = self.spec, self.sink, self.control, self.steps
         t = spec.train
@@ -187,9 +196,11 @@ class _Run:
         #: Seconds spent waiting in a pause: not training time, so kept out of every rate
         #: and duration the run reports (steps/s, EpochDone.seconds, RunFinished.seconds).
         paused_s = 0.0
-        batches = train_batches(self.tf, *self.train_xy, n=len(self.splits.x_train),
+        dataset = train_dataset(self.tf, *self.train_xy, n=len(self.splits.x_train),
                                 batch_size=self.batch_size, seed=t.seed, shuffle=t.shuffle,
                                 first_epoch=self.start_epoch + 1, last_epoch=t.epochs)
+        batches = iter(steps.distribute(dataset))
+        per_call = t.steps_per_execution
         global_step = self.start_epoch * self.steps_per_epoch
         epochs_done = self.start_epoch
         for epoch in range(self.start_epoch + 1, t.epochs + 1):
@@ -200,7 +211,7 @@ class _Run:
             window_start = time.perf_counter()
             step = 0
             stopped = False
-            for x, y in itertools.islice(batches, self.steps_per_epoch):
+            while step < self.steps_per_epoch:
                 wait_start = time.perf_counter()
                 go = control.wait_turn(
                     on_pause=lambda e=epoch, s=step: sink(Paused(e, s)),
@@ -212,15 +223,23 @@ class _Run:
                 if not go:
                     stopped = True
                     break
-                pending.append(steps.train(x, y))
-                step += 1
-                global_step += 1
-                flush = (step % t.log_every == 0 or step == self.steps_per_epoch
-                         or control.paused)
+                if (changed := self.steer.take_request(control, epoch, step)) is not None:
+                    sink(changed)
+                if per_call == 1:  # the batch pulled by Python: no loop in the graph
+                    x, y = next(batches)
+                    pending.append(steps.train(x, y))
+                    count = 1
+                else:  # K steps per call; one at a time while single-stepping a pause
+                    count = 1 if control.paused else min(per_call, self.steps_per_epoch - step)
+                    pending.append(steps.train_many(batches, count))
+                before, step = step, step + count
+                global_step += count
+                flush = (step // t.log_every > before // t.log_every
+                         or step == self.steps_per_epoch or control.paused)
                 if flush:
-                    losses = [float(v) for v in pending]  # one host sync per window
+                    losses = [float(v) for p in pending for v in np.ravel(p)]  # one host sync
                     now = time.perf_counter()
-                    rate = len(pending) / max(now - window_start, 1e-9)
+                    rate = len(losses) / max(now - window_start, 1e-9)
                     pending, window_start = [], now
                     if not all(math.isfinite(v) for v in losses) or steps.skipped > 0:
                         self._end()  # the weights are still the last finite ones
@@ -240,20 +259,29 @@ class _Run:
                 epoch=epoch, epochs=t.epochs, loss=loss, val_loss=val_loss, metrics=metrics,
                 val_metrics=val_metrics, weights=self.weights(), seconds=seconds,
                 samples_per_s=len(self.splits.x_train) / max(seconds, 1e-9),
+                lr=self.steer.rate.current(),
             )
             sink(done)
-            for model_sink in self.model_sinks:
+            changes, reason = self.steer.after_epoch(
+                done, time.perf_counter() - started - paused_s)
+            for change in changes:
+                sink(change)
+            for model_sink in self.model_sinks:  # the checkpoint keeps a plateau's new rate
                 model_sink.on_epoch_end(done)
             epochs_done = epoch
+            if reason:
+                break
+        complete = epochs_done == t.epochs or bool(reason)
+        restored = self.steer.restore(epochs_done) if complete else ""
         test: dict[str, float] = {}
-        if self.test_ds is not None and epochs_done == t.epochs:
+        if self.test_ds is not None and complete:
             sink(Evaluating(split="test"))  # seconds on a big test set: say so first
             test_loss, test_metrics = steps.score(self.test_ds)
             test = {"loss": test_loss, **test_metrics}
-        status = "finished" if epochs_done == t.epochs else "stopped"
-        self._end()
-        return _finish(sink, status, epochs_done, test,
-                       max(time.perf_counter() - started - paused_s, 0.0))
+        self._end()  # model.keras: the restored best weights, when asked for
+        return _finish(sink, "finished" if complete else "stopped", epochs_done, test,
+                       max(time.perf_counter() - started - paused_s, 0.0),
+                       "; ".join(part for part in (reason, restored) if part))
 
     def _nan_failure(self, epoch: int, step: int, losses: list[float]) -> RunFailed:
         event = RunFailed(

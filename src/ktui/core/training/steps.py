@@ -1,18 +1,25 @@
-"""The compiled steps and what they accumulate on the device.
+"""The compiled steps and what they accumulate on the device, on one device.
 
 Design choices, each for speed or safety:
 - Each step is a ``tf.function`` with a fixed input signature (a short last batch does not
   retrace), built anew per run (a step traced for one model's variables refuses another's).
 - The train step applies an update only when the loss and every gradient are finite, so a
   NaN never reaches the weights: "the last good weights" are simply the weights; it counts
-  the skipped steps in :attr:`Steps.bad_steps` for the loop to notice.
+  the skipped steps in :attr:`StepsBase.bad_steps` for the loop to notice.
 - Loss and metrics accumulate on the device (Keras ``Mean``/metrics); the host reads them once
   per epoch, and the step losses every ``log_every`` steps.
+- ``steps_per_execution`` > 1 runs K steps in one compiled call (:meth:`StepsBase.train_many`,
+  a ``tf.range`` loop pulling from the iterator on the device), as Keras ``fit`` does: the
+  host dispatches once per K steps.
+
+:mod:`.replicated` has the same steps under a ``tf.distribute`` strategy; the loop drives
+either through :class:`StepsBase`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -23,14 +30,47 @@ def results(metrics: Sequence[Any]) -> dict[str, float]:
     return {m.name: float(m.result()) for m in metrics}
 
 
-class Steps:
-    """The run's train and evaluation steps, compiled for ``model``, and their accumulators:
-    training loss and metrics (reset each epoch), evaluation loss and metrics (reset each
-    evaluation), and the count of steps skipped for a non-finite loss or gradient."""
+def scaled_loss(optimizer: Any, loss: Any) -> Any:
+    """The loss the gradients are taken of: scaled up under float16's ``LossScaleOptimizer``
+    (its ``apply`` scales the gradients back down), else itself."""
+    return optimizer.scale_loss(loss) if hasattr(optimizer, "scale_loss") else loss
 
-    def __init__(self, tf: Any, keras: Any, model: Any, optimizer: Any, loss_fn: Callable,
-                 metric_names: Sequence[str], x_shape: tuple[int, ...], y_sample: np.ndarray,
-                 jit_compile: bool) -> None:
+
+@dataclass(frozen=True)
+class Clipping:
+    """Gradient clipping (0 = off): every value to ±``value``, then the global norm to
+    ``norm``. Applied to the gradients the optimizer will apply: after the all-reduce under
+    a strategy (Keras' ``clipnorm`` clips each replica's share before it, tf #33929)."""
+
+    norm: float = 0.0
+    value: float = 0.0
+
+    @property
+    def on(self) -> bool:
+        return self.norm > 0 or self.value > 0
+
+    def __call__(self, tf: Any, grads: list[Any]) -> list[Any]:
+        if self.value > 0:
+            grads = [None if g is None else tf.clip_by_value(g, -self.value, self.value)
+                     for g in grads]
+        if self.norm > 0:
+            grads, _ = tf.clip_by_global_norm(grads, self.norm)
+        return list(grads)
+
+
+NO_CLIPPING = Clipping()
+
+
+class StepsBase:
+    """What both kinds of steps share: the accumulators, the epoch's results, evaluation
+    and the multi-step call. Subclasses define :meth:`_one_step` (one training step, traced
+    inside a ``tf.function``) and the compiled ``train``/``evaluate``."""
+
+    train: Callable
+    evaluate: Callable
+
+    def __init__(self, tf: Any, keras: Any, metric_names: Sequence[str],
+                 guard_gradients: bool = True, clip: Clipping = NO_CLIPPING) -> None:
         from ktui.core.metrics import build_metric
 
         self.tf = tf
@@ -38,59 +78,37 @@ class Steps:
         self.val_metrics = [build_metric(name) for name in metric_names]
         self.train_loss = keras.metrics.Mean(name="loss")
         self.val_loss = keras.metrics.Mean(name="val_loss")
-        self.bad_steps = tf.Variable(0, dtype=tf.int64, trainable=False)
-        x_spec = tf.TensorSpec((None, *x_shape), tf.float32)
-        y_spec = tf.TensorSpec((None, *y_sample.shape[1:]), tf.as_dtype(y_sample.dtype))
-        self.train = self._train_step(model, optimizer, loss_fn, x_spec, y_spec, jit_compile)
-        self.evaluate = self._eval_step(model, loss_fn, x_spec, y_spec, jit_compile)
+        self.bad_steps = tf.Variable(0, dtype=tf.int64, trainable=False,
+                                     aggregation=tf.VariableAggregation.ONLY_FIRST_REPLICA)
+        #: Whether a non-finite gradient counts as a bad step. Not under float16's loss
+        #: scaling: there an overflowing gradient is routine (the optimizer skips it and
+        #: lowers the scale); only a non-finite loss stops the run.
+        self.guard_gradients = guard_gradients
+        self.clip = clip
+        self._many: Callable | None = None
 
-    def _train_step(self, model: Any, optimizer: Any, loss_fn: Callable, x_spec: Any,
-                    y_spec: Any, jit: bool) -> Callable:
+    def distribute(self, dataset: Any) -> Any:
+        """The dataset as the steps take it (one device: itself)."""
+        return dataset
+
+    def _one_step(self, x: Any, y: Any) -> Any:
+        raise NotImplementedError
+
+    def train_many(self, iterator: Any, count: int) -> Any:
+        """``count`` training steps in one compiled call, pulling batches from ``iterator``;
+        their losses, as one tensor. Traced once (``count`` is a tensor)."""
         tf = self.tf
-        variables = model.trainable_variables
+        if self._many is None:
+            @tf.function
+            def train_many(iterator, count):
+                losses = tf.TensorArray(tf.float32, size=count)
+                for i in tf.range(count):
+                    x, y = next(iterator)
+                    losses = losses.write(i, tf.cast(self._one_step(x, y), tf.float32))
+                return losses.stack()
 
-        @tf.function(input_signature=[x_spec, y_spec], jit_compile=jit)
-        def train_step(x, y):
-            with tf.GradientTape() as tape:
-                pred = model(x, training=True)
-                loss = loss_fn(y, pred)
-                total = loss + tf.add_n(model.losses) if model.losses else loss
-            grads = tape.gradient(total, variables)
-            # One reduction instead of an is_finite + reduce_all per gradient (measured:
-            # 0.6 ms of a 6.4 ms fashion-mlp step): a sum is NaN/Inf when any element is
-            # (NaN propagates, +Inf + -Inf is NaN); it can also overflow for gradients near
-            # 1e38, which is divergence anyway.
-            sums = [tf.cast(tf.reduce_sum(g), total.dtype) for g in grads if g is not None]
-            finite = tf.math.is_finite(total + tf.add_n(sums) if sums else total)
-
-            def apply():
-                optimizer.apply(grads, variables)
-                return tf.constant(0, tf.int64)
-
-            def skip():
-                self.bad_steps.assign_add(1)
-                return tf.constant(1, tf.int64)
-
-            tf.cond(finite, apply, skip)
-            self.train_loss.update_state(loss)
-            for metric in self.metrics:
-                metric.update_state(y, pred)
-            return loss
-
-        return train_step
-
-    def _eval_step(self, model: Any, loss_fn: Callable, x_spec: Any, y_spec: Any,
-                   jit: bool) -> Callable:
-        tf = self.tf
-
-        @tf.function(input_signature=[x_spec, y_spec], jit_compile=jit)
-        def eval_step(x, y):
-            pred = model(x, training=False)
-            self.val_loss.update_state(loss_fn(y, pred))
-            for metric in self.val_metrics:
-                metric.update_state(y, pred)
-
-        return eval_step
+            self._many = train_many
+        return self._many(iterator, tf.constant(count, tf.int32))
 
     def start_epoch(self) -> None:
         """Reset the training loss and metrics (they average over one epoch)."""
@@ -102,7 +120,7 @@ class Steps:
         """The epoch's training loss and metrics."""
         return float(self.train_loss.result()), results(self.metrics)
 
-    def score(self, ds: Any) -> tuple[float | None, dict[str, float]]:
+    def score(self, ds: Iterable[Any] | None) -> tuple[float | None, dict[str, float]]:
         """Loss and metrics over the dataset ``ds`` (None, {} when there is none)."""
         if ds is None:
             return None, {}
@@ -116,4 +134,60 @@ class Steps:
     @property
     def skipped(self) -> int:
         """Steps not applied because the loss or a gradient was not finite (a host sync)."""
-        return int(self.bad_steps)
+        return int(self.bad_steps.numpy())
+
+
+class Steps(StepsBase):
+    """The run's train and evaluation steps on one device, compiled for ``model``."""
+
+    def __init__(self, tf: Any, keras: Any, model: Any, optimizer: Any, loss_fn: Callable,
+                 metric_names: Sequence[str], x_shape: tuple[int, ...], y_sample: np.ndarray,
+                 jit_compile: bool, guard_gradients: bool = True,
+                 clip: Clipping = NO_CLIPPING) -> None:
+        super().__init__(tf, keras, metric_names, guard_gradients, clip)
+        self.model, self.optimizer, self.loss_fn = model, optimizer, loss_fn
+        self.variables = model.trainable_variables
+        x_spec = tf.TensorSpec((None, *x_shape), tf.float32)
+        y_spec = tf.TensorSpec((None, *y_sample.shape[1:]), tf.as_dtype(y_sample.dtype))
+        self.train = tf.function(self._one_step, input_signature=[x_spec, y_spec],
+                                 jit_compile=jit_compile)
+        self.evaluate = tf.function(self._eval_one, input_signature=[x_spec, y_spec],
+                                    jit_compile=jit_compile)
+
+    def _one_step(self, x: Any, y: Any) -> Any:
+        tf, model, optimizer, variables = self.tf, self.model, self.optimizer, self.variables
+        with tf.GradientTape() as tape:
+            pred = tf.cast(model(x, training=True), tf.float32)
+            loss = self.loss_fn(y, pred)
+            total = loss + tf.add_n(model.losses) if model.losses else loss
+            scaled = scaled_loss(optimizer, total)
+        grads = tape.gradient(scaled, variables)
+        if self.clip.on:
+            grads = self.clip(tf, grads)
+        # One reduction instead of an is_finite + reduce_all per gradient (measured:
+        # 0.6 ms of a 6.4 ms fashion-mlp step): a sum is NaN/Inf when any element is
+        # (NaN propagates, +Inf + -Inf is NaN); it can also overflow for gradients near
+        # 1e38, which is divergence anyway.
+        sums = ([tf.cast(tf.reduce_sum(g), total.dtype) for g in grads if g is not None]
+                if self.guard_gradients else [])
+        finite = tf.math.is_finite(total + tf.add_n(sums) if sums else total)
+
+        def apply():
+            optimizer.apply(grads, variables)
+            return tf.constant(0, tf.int64)
+
+        def skip():
+            self.bad_steps.assign_add(1)
+            return tf.constant(1, tf.int64)
+
+        tf.cond(finite, apply, skip)
+        self.train_loss.update_state(loss)
+        for metric in self.metrics:
+            metric.update_state(y, pred)
+        return loss
+
+    def _eval_one(self, x: Any, y: Any) -> None:
+        pred = self.tf.cast(self.model(x, training=False), self.tf.float32)
+        self.val_loss.update_state(self.loss_fn(y, pred))
+        for metric in self.val_metrics:
+            metric.update_state(y, pred)

@@ -11,6 +11,7 @@ never imports the app, which imports it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -49,61 +50,78 @@ class Section:
     extra: tuple[tuple[str, str], ...] = ()
 
 
+def explanations(table: str) -> dict[str, str | None]:
+    """The ``explain`` of a section from a two-column table, one binding a line: its id (or
+    action), two spaces or more, what it does; ``-`` hides it. A table reads like the help
+    it becomes, and every section is written the same way, once."""
+    out: dict[str, str | None] = {}
+    for line in table.strip().splitlines():
+        name, what = re.split(r"\s{2,}", line.strip(), maxsplit=1)
+        out[name] = None if what == "-" else what
+    return out
+
+
 def sections(app_type: type[App[object]]) -> tuple[Section, ...]:
-    """The help's sections; "Anywhere" lists ``app_type``'s bindings (the running app's)."""
+    """The help's sections; "Anywhere" lists ``app_type``'s bindings (the running app's).
+    Quit and screenshot explain themselves with their tooltips; ctrl+c (Textual's copy)
+    quits in ktui, "r" while a run is going is the same key as "run", and loading a spec
+    is for a past run only (its own section)."""
+    palette = key_label(app_type.COMMAND_PALETTE_BINDING)
     return (
-        Section("Anywhere", (app_type, Screen), {  # quit, screenshot: their tooltips
-            "help": "this help",
-            "app.focus_next": "next field",
-            "app.focus_previous": "previous field",
-            "screen.copy_text": None,  # ctrl+c quits in ktui
-        }, textual_too=True, extra=((key_label(app_type.COMMAND_PALETTE_BINDING),
-                                     "command palette: every action, and the presets"),)),
-        Section("Setup", (SetupScreen,), {
-            "train": "train this experiment (it is checked first)",
-            "save_spec": "save the experiment as a TOML spec",
-            "open_spec": "open a TOML spec",
-            "open_runs": "past runs: open one, load its spec, compare",
-            "add_layer_global": "add a layer, wherever the focus is",
-            "toggle_focus": "jump between the layer list and the fields",
-        }),
-        Section("Layer list (in setup)", (LayerStack,), {
-            "add_layer": "add a layer after the highlighted one",
-            "edit_layer": "edit the highlighted layer",
-            "edit_layer_enter": "edit the highlighted layer",
-            "remove_layer": "remove the highlighted layer",
-            "move_up": "move the layer up",
-            "move_down": "move the layer down",
-            "duplicate_layer": "duplicate the layer",
-        }),
-        Section("Layer form", (LayerFormScreen,), {
-            "save": "save the layer (only when every field is valid)",
-            "cancel": "cancel",
-        }),
-        Section("Save / open a spec", (SpecFileScreen,), {"cancel_file": "cancel"}),
-        Section("Training", (TrainingScreen,), {
-            "run": "run again from scratch",
-            "run_busy": None,
-            "pause": "pause / resume",
-            "step": "one step (batch) while paused",
-            "stop": "stop after this batch",
-            "cycle_chart": "on a small terminal: show the next chart",
-            "load_spec": None,  # past runs only (below)
-            "open_runs": "past runs (when no run is in progress)",
-            "back": "back to setup, keeping the stack",
-        }),
-        Section("Past runs", (RunsScreen,), {
-            "open_run": "open the run read-only",
-            "load_run_spec": "load its spec into setup",
-            "toggle_compare": "mark for comparison on the live charts (up to 3)",
-            "clear_compare": "clear the marks",
-            "refresh_runs": "read the runs folder again",
-            "runs_back": "back",
-        }),
-        Section("A past run (read-only)", (RecordedRunScreen,), {
-            "load_spec": "load its spec into setup",
-            "back": "back to the runs list",
-        }, own_only=True),
+        Section("Anywhere", (app_type, Screen), explanations("""
+            help                  this help
+            app.focus_next        next field
+            app.focus_previous    previous field
+            screen.copy_text      -
+        """), textual_too=True,
+            extra=((palette, "command palette: every action, and the presets"),)),
+        Section("Setup", (SetupScreen,), explanations("""
+            train                 train this experiment (it is checked first)
+            save_spec             save the experiment as a TOML spec
+            open_spec             open a TOML spec
+            open_runs             past runs: open one, load its spec, compare
+            add_layer_global      add a layer, wherever the focus is
+            toggle_focus          jump between the layer list and the fields
+        """)),
+        Section("Layer list (in setup)", (LayerStack,), explanations("""
+            add_layer             add a layer after the highlighted one
+            edit_layer            edit the highlighted layer
+            edit_layer_enter      edit the highlighted layer
+            remove_layer          remove the highlighted layer
+            move_up               move the layer up
+            move_down             move the layer down
+            duplicate_layer       duplicate the layer
+        """)),
+        Section("Layer form", (LayerFormScreen,), explanations("""
+            save                  save the layer (only when every field is valid)
+            cancel                cancel
+        """)),
+        Section("Save / open a spec", (SpecFileScreen,), explanations("""
+            cancel_file           cancel
+        """)),
+        Section("Training", (TrainingScreen,), explanations("""
+            run                   run again from scratch
+            run_busy              -
+            pause                 pause / resume
+            step                  one step (batch) while paused
+            stop                  stop after this batch
+            cycle_chart           on a small terminal: show the next chart
+            load_spec             -
+            open_runs             past runs (when no run is in progress)
+            back                  back to setup, keeping the stack
+        """)),
+        Section("Past runs", (RunsScreen,), explanations("""
+            open_run              open the run read-only
+            load_run_spec         load its spec into setup
+            toggle_compare        mark for comparison on the live charts (up to 3)
+            clear_compare         clear the marks
+            refresh_runs          read the runs folder again
+            runs_back             back
+        """)),
+        Section("A past run (read-only)", (RecordedRunScreen,), explanations("""
+            load_spec             load its spec into setup
+            back                  back to the runs list
+        """), own_only=True),
     )
 
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from rich.cells import cell_len
 from rich.text import Text
@@ -26,7 +25,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
-from ktui.core.runs import RunDir, RunInfo, format_age, list_runs, runs_root
+from ktui.core.runs import RunDir, RunInfo, format_age, list_runs, run_info, runs_root
 from ktui.core.text import clean
 from ktui.ui.host import KtuiHost
 
@@ -80,32 +79,10 @@ def _read_run_by_run(root: Path) -> tuple[list[RunInfo], list[str]]:
         if not path.is_dir() or path.name.startswith("."):
             continue
         try:
-            runs.append(_run_info(path, now))
+            runs.append(run_info(path, now))
         except Exception as err:
             problems.append(f"{path.name}: skipped, not a readable ktui run ({_cause(err)})")
     return runs, problems
-
-
-def _number(value: Any) -> float | None:
-    ok = isinstance(value, (int, float)) and not isinstance(value, bool)
-    return float(value) if ok else None
-
-
-def _run_info(path: Path, now: float) -> RunInfo:
-    """One run's row, read defensively (the fallback of :func:`read_runs`)."""
-    run = RunDir(path)
-    spec, summary, status = run.spec(), run.summary(), run.status()
-    best = summary.get("best")
-    best = best if isinstance(best, dict) else {}
-    metric = next((k for k in best if isinstance(k, str) and k.startswith("val_")
-                   and k != "val_loss"), None) or str(summary.get("monitor", "val_loss"))
-    value = _number(best.get(metric))
-    done = _number(summary.get("epochs_done"))
-    updated = _number(summary.get("updated"))
-    return RunInfo(name=path.name, path=path, dataset=spec.dataset.kind,
-                   epochs_done=int(done) if done is not None else 0, epochs=spec.train.epochs,
-                   status=str(status), best=f"{metric} {value:.4f}" if value is not None else "-",
-                   age_s=now - (updated if updated is not None else now))
 
 
 def _cause(err: BaseException) -> str:

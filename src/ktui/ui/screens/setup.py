@@ -212,11 +212,8 @@ class SetupScreen(ExperimentFiles, LayerEditing, FieldHints):
         return problems
 
     def _describe_dataset(self) -> str:
-        """One line on the dataset (the settings may give their own way of saying it)."""
-        describe = self.host.settings.describe_dataset
+        """The core's one line on the dataset (its kind says it; loads nothing)."""
         try:
-            if describe is not None:
-                return describe(self.spec.dataset)
             return self.spec.dataset.describe()
         except Exception as err:  # a description must never break the form
             return f"(cannot describe the dataset: {err})"

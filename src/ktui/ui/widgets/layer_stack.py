@@ -37,7 +37,7 @@ def layer_label(index: int, layer: LayerSpec) -> Text:
 
 def _param_parts(kind: LayerKind, layer: LayerSpec) -> list[str]:
     parts = []
-    values = {**kind.defaults(), **layer.params}
+    values = kind.resolve(layer.params)
     for i, p in enumerate(kind.params):
         value: Any = values[p.name]
         if p.name.endswith("_value"):

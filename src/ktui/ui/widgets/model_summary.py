@@ -88,7 +88,7 @@ def _infer_one(index: int, layer: LayerSpec, shape: Shape) -> tuple[Shape, int]:
         raise _Broken(errors[0])
     kind = LAYER_KINDS[layer.kind]
     try:
-        return kind.infer(shape, {**kind.defaults(), **layer.params})
+        return kind.output(shape, layer.params)
     except StackError:
         raise _Broken() from None
     except Exception as err:  # a parameter of an odd type that the checks let through

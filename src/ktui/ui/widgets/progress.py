@@ -12,6 +12,7 @@ from textual.events import Resize
 from textual.widgets import Static
 
 from ktui.core.history import RunHistory
+from ktui.core.text import clean
 
 STATE_STYLE = {
     "idle": ("○", "dim"), "starting": ("◌", "yellow"), "running": ("▶", "green"),
@@ -110,6 +111,11 @@ class RunProgress(Static):
                          f"ETA {_clock(view.eta(now))}")
         else:
             line3.append("– steps/s · elapsed --:-- · ETA --:--")
+        started = view.started
+        if started is not None and started.strategy != "one":  # where a spread run trains
+            line3.append(f"  │  {clean(started.placement)}")
+            if started.role:
+                line3.append(f" · {clean(started.role)}")
         if view.run_dir:
             line3.append(f"  │  recording in {view.run_dir}")
         if tf_status:

@@ -1,0 +1,125 @@
+"""The same steps under a ``tf.distribute`` strategy (mirrored or multi-worker).
+
+Each point below keeps a replicated run equal to a one-device run of the same global batch
+(to ~2e-7, ``../shared/research/mirrored.py``); each one broken changes the numbers silently:
+- the model, the optimizer, the metrics and the counters are created in the strategy's scope
+  (the loop creates these steps there);
+- every replica's loss is the sum of its per-example losses over the *global* batch of the
+  step, all-reduced from the replicas' sizes (a short last batch, or an empty replica, stays
+  exact), with ``tf.nn.compute_average_loss``; Keras' ``optimizer.apply`` then sums the
+  replicas' gradients;
+- the NaN guard is decided identically on every replica (an all-reduced sum of the losses and
+  gradients) and the update is applied or skipped in cross-replica context, because a
+  ``tf.cond`` around ``optimizer.apply`` inside the replica function cannot ``merge_call``;
+- the loss accumulator adds ``share × replicas`` per replica, so it averages the steps' global
+  losses as the one-device ``Mean`` of batch means does; metrics update per replica and are
+  summed when read (Keras metrics are SyncOnRead);
+- the input signature is the distributed dataset's ``element_spec`` (one trace, uneven last
+  batch included).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from ktui.core.training.steps import NO_CLIPPING, Clipping, StepsBase, scaled_loss
+
+
+def distributed(strategy: Any, dataset: Any) -> Any:
+    """``dataset`` with each global batch split between the replicas; sharded by batch
+    across workers (the data is in memory on each, so sharding by file cannot apply)."""
+    import tensorflow as tf
+
+    options = tf.data.Options()
+    options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
+    return strategy.experimental_distribute_dataset(dataset.with_options(options))
+
+
+class ReplicatedSteps(StepsBase):
+    """Train and evaluation steps over ``strategy``'s replicas for ``model``."""
+
+    def __init__(self, tf: Any, keras: Any, strategy: Any, model: Any, optimizer: Any,
+                 per_example_loss: Callable, metric_names: Sequence[str],
+                 train_spec: Any, eval_spec: Any, guard_gradients: bool = True,
+                 clip: Clipping = NO_CLIPPING) -> None:
+        super().__init__(tf, keras, metric_names, guard_gradients, clip)
+        self.strategy, self.model, self.optimizer = strategy, model, optimizer
+        self.per_example_loss = per_example_loss
+        self.variables = model.trainable_variables
+        self.replicas = strategy.num_replicas_in_sync
+        self.train = tf.function(self._one_step, input_signature=list(train_spec))
+        self.evaluate = (tf.function(self._eval_one, input_signature=list(eval_spec))
+                         if eval_spec is not None else None)
+
+    def distribute(self, dataset: Any) -> Any:
+        return distributed(self.strategy, dataset)
+
+    @staticmethod
+    def spec_of(strategy: Any, dataset: Any) -> Any:
+        """The input signature of the steps over ``dataset`` distributed."""
+        return distributed(strategy, dataset).element_spec
+
+    def _share(self, y: Any, pred: Any) -> Any:
+        """This replica's part of the step's loss: its examples' losses over the global
+        batch of the step."""
+        tf = self.tf
+        ctx = tf.distribute.get_replica_context()
+        global_batch = ctx.all_reduce(tf.distribute.ReduceOp.SUM, tf.shape(y)[0])
+        return tf.nn.compute_average_loss(self.per_example_loss(y, pred),
+                                          global_batch_size=global_batch)
+
+    def _replica_grads(self, x: Any, y: Any) -> tuple[Any, Any, Any]:
+        tf, model = self.tf, self.model
+        with tf.GradientTape() as tape:
+            pred = tf.cast(model(x, training=True), tf.float32)
+            share = self._share(y, pred)
+            total = share
+            if model.losses:
+                total += tf.nn.scale_regularization_loss(tf.add_n(model.losses))
+            scaled = scaled_loss(self.optimizer, total)
+        grads = tape.gradient(scaled, self.variables)
+        ctx = tf.distribute.get_replica_context()
+        if self.clip.on:
+            # Clip the gradient the optimizer will apply, the replicas' sum: reduce it here,
+            # clip, and hand each replica 1/R of it, which the optimizer's own all-reduce sums
+            # back (exact for R a power of two; one more all-reduce, only when clipping).
+            reduced = ctx.all_reduce(tf.distribute.ReduceOp.SUM, grads)
+            grads = [None if g is None else g / self.replicas
+                     for g in self.clip(tf, reduced)]
+        sums = [total] + ([tf.cast(tf.reduce_sum(g), total.dtype) for g in grads
+                           if g is not None] if self.guard_gradients else [])
+        # One all-reduce for both: the step's loss and whether everything is finite.
+        loss, check = tf.unstack(ctx.all_reduce(tf.distribute.ReduceOp.SUM,
+                                                tf.stack([share, tf.add_n(sums)])))
+        self.train_loss.update_state(share * self.replicas)
+        for metric in self.metrics:
+            metric.update_state(y, pred)
+        return loss, grads, tf.math.is_finite(check)
+
+    def _one_step(self, x: Any, y: Any) -> Any:
+        tf, strategy = self.tf, self.strategy
+        loss, grads, finite = strategy.run(self._replica_grads, args=(x, y))
+        # The same on every replica (all-reduced): no collective after the branch, whose
+        # order could differ between replicas.
+        ok = strategy.experimental_local_results(finite)[0]
+
+        def apply():
+            strategy.run(lambda g: self.optimizer.apply(g, self.variables), args=(grads,))
+            return tf.constant(0, tf.int64)
+
+        def skip():
+            self.bad_steps.assign_add(1)
+            return tf.constant(1, tf.int64)
+
+        tf.cond(ok, apply, skip)
+        return strategy.experimental_local_results(loss)[0]
+
+    def _eval_one(self, x: Any, y: Any) -> None:
+        def replica_eval(x: Any, y: Any) -> None:
+            pred = self.tf.cast(self.model(x, training=False), self.tf.float32)
+            self.val_loss.update_state(self._share(y, pred) * self.replicas)
+            for metric in self.val_metrics:
+                metric.update_state(y, pred)
+
+        self.strategy.run(replica_eval, args=(x, y))
