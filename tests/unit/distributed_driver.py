@@ -96,6 +96,12 @@ def main(workdir: str) -> None:
                       LayerSpec("Dense", {"units": 10})]
     both("fashion", fashion, str(data))
 
+    # clipping the all-reduced gradients (not each replica's) and a per-step schedule
+    clipped = copy.deepcopy(fashion)
+    clipped.train.clip_norm = 0.05
+    clipped.train.schedule.kind = "cosine"
+    both("fashion_clip", clipped, str(data))
+
     many = copy.deepcopy(fashion)
     many.train.steps_per_execution = 3
     both("fashion_k3", many, str(data))

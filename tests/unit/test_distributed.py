@@ -1,6 +1,7 @@
 """The tape step under tf.distribute (issue 10), on 2 logical CPU devices: mirrored equals one
 device (losses, weights, metrics; a short last batch; a replica with an empty batch; K steps
-per call), a NaN batch is skipped on every replica and stops the run, a run resumes under the
+per call; clipping
+and a schedule), a NaN batch is skipped on every replica and stops the run, a run resumes under the
 other placement as if uninterrupted; two local workers (MultiWorkerMirroredStrategy over
 TF_CONFIG on 127.0.0.1) equal one device and only the chief leaves a run directory.
 
@@ -37,7 +38,7 @@ def _close(a, b, tol: float = TOL) -> bool:
     return np.allclose(np.asarray(a, float), np.asarray(b, float), rtol=tol, atol=tol)
 
 
-@pytest.mark.parametrize("name", ["linear", "fashion", "fashion_k3"])
+@pytest.mark.parametrize("name", ["linear", "fashion", "fashion_k3", "fashion_clip"])
 def test_mirrored_equals_one_device(runs: dict, name: str) -> None:
     one, mirrored = runs[f"{name}/one"], runs[f"{name}/mirrored"]
     assert one["placement"] == "one device: CPU"
