@@ -213,8 +213,9 @@ def test_train_jsonl_schema() -> None:
     kinds = [e["event"] for e in events]
     assert kinds[0] == "run_started" and kinds[-1] == "run_finished"
     assert kinds.count("run_started") == 1 and kinds.count("run_finished") == 1
-    assert set(kinds) <= {"run_started", "step_done", "epoch_done", "evaluating",
-                          "run_finished"}
+    assert set(kinds) <= {"run_started", "sample_set", "step_done", "epoch_done",
+                          "predictions", "evaluating", "run_finished"}
+    assert kinds[1] == "sample_set" and kinds.count("predictions") == 2  # one per epoch
     # The final test-set pass is announced once, right before the run ends.
     assert kinds[-2] == "evaluating" and kinds.count("evaluating") == 1
     assert events[-2]["split"] == "test"

@@ -186,6 +186,9 @@ def _add_runs(sub: typing.Any) -> None:
                            help="name, unique prefix or path (default: the latest run)")
     runs_show.add_argument("--json", action="store_true",
                            help="print the run's summary.json as it is")
+    runs_show.add_argument("--confusion", action="store_true",
+                           help="print the confusion matrices (test set, latest validation) "
+                           "with per-class recall and precision")
     _add_runs_dir(runs_show)
 
 

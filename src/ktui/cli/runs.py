@@ -17,7 +17,8 @@ def cmd_runs(args: argparse.Namespace) -> int:
 
     root = runs_root(getattr(args, "runs_dir", None))
     if args.runs_command == "show":
-        return _show_run(root, args.run, raw=args.json)
+        return _show_run(root, args.run, raw=args.json,
+                         confusion=getattr(args, "confusion", False))
     if root.exists() and not root.is_dir():
         raise UsageError(f"{root}: not a directory (--runs-dir names the folder of runs)")
     try:
@@ -39,8 +40,9 @@ def cmd_runs(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _show_run(root: os.PathLike, name: str | None, raw: bool) -> int:
-    """``ktui runs show [RUN] [--json]``: the latest run, or one by name, prefix or path."""
+def _show_run(root: os.PathLike, name: str | None, raw: bool, confusion: bool = False) -> int:
+    """``ktui runs show [RUN] [--json] [--confusion]``: the latest run, or one by name,
+    prefix or path."""
     import json
     import time
 
@@ -59,6 +61,8 @@ def _show_run(root: os.PathLike, name: str | None, raw: bool) -> int:
     if raw:
         print(json.dumps(summary, indent=2))
         return EXIT_OK
+    if confusion:
+        return _print_confusion(run.name, summary.get("confusion"))
     summary = typed.to_dict()  # every value of the right type from here on
     try:
         status = run.status()
@@ -79,4 +83,33 @@ def _show_run(root: os.PathLike, name: str | None, raw: bool) -> int:
     lines = summary_lines(run.name, str(run.path), summary, status, dataset, epochs, time.time())
     table = epoch_table(rows)
     print("\n".join(lines + ([""] + table if table else [])))
+    return EXIT_OK
+
+
+def _print_confusion(name: str, data: object) -> int:
+    """The run's confusion matrices (test, then the latest validation one) as text."""
+    import numpy as np
+
+    from ktui.core.insight import confusion_text
+
+    if not isinstance(data, dict) or not any(k in data for k in ("test", "validation")):
+        raise UsageError(f"{name} has no confusion matrix (it is recorded for classification "
+                         "runs from this version on)")
+    names = tuple(str(n) for n in data.get("class_names", []))
+    blocks = []
+    for split in ("test", "validation"):
+        part = data.get(split)
+        if not isinstance(part, dict):
+            continue
+        try:
+            matrix = np.asarray(part["matrix"], np.int64)
+            if matrix.ndim != 2 or matrix.shape[0] != matrix.shape[1]:
+                raise ValueError("not square")
+        except (KeyError, TypeError, ValueError):
+            sys.stderr.write(f"ktui: warning: {clean(name)}: summary.json's {split} confusion "
+                             "matrix is damaged; skipped\n")
+            continue
+        title = f"{split} set, epoch {part.get('epoch', '?')}"
+        blocks.append(clean(confusion_text(matrix, names, title), keep_newlines=True))
+    print("\n\n".join(blocks))
     return EXIT_OK

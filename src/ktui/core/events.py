@@ -95,6 +95,10 @@ class StepDone:
     global_step: int
     loss: float
     steps_per_s: float
+    #: Per trainable layer: the mean global norm of its gradient over the steps since the last
+    #: step event (do gradients reach my layer?); {} when not measured (under a strategy
+    #: without clipping: the summed gradient is never formed there).
+    grad_norms: dict[str, float] = field(default_factory=dict)
     event: Literal["step_done"] = "step_done"
 
 
@@ -113,6 +117,49 @@ class EpochDone:
     #: CSVLogger logs it); None in older logs.
     lr: float | None = None
     event: Literal["epoch_done"] = "epoch_done"
+
+
+@dataclass(frozen=True)
+class SampleSet:
+    """A fixed sample of the validation set, chosen once per run (seeded, a few examples per
+    class), that the views show predictions for: images (uint8, each scaled to 0-255 for
+    display) or table rows, with their targets."""
+
+    split: str
+    indices: tuple[int, ...]
+    #: Class index per example, or the (first) target value for regression.
+    targets: tuple[float, ...]
+    class_names: tuple[str, ...] = ()
+    #: One image's shape, (H, W) or (H, W, C), and each image flattened; () for tables.
+    image_shape: tuple[int, ...] = ()
+    images: tuple[tuple[int, ...], ...] = ()
+    #: Table rows (features) for regression views; () for images.
+    features: tuple[tuple[float, ...], ...] = ()
+    event: Literal["sample_set"] = "sample_set"
+
+
+@dataclass(frozen=True)
+class Predictions:
+    """The model's predictions for the :class:`SampleSet` after an epoch: the class and its
+    softmax probability, or the predicted value (regression: ``confidence`` is empty)."""
+
+    epoch: int
+    split: str
+    predicted: tuple[float, ...]
+    confidence: tuple[float, ...] = ()
+    event: Literal["predictions"] = "predictions"
+
+
+@dataclass(frozen=True)
+class Confusion:
+    """Counts of (true class, predicted class) over a whole split: the validation set after
+    each epoch, the test set at the end; accumulated inside the compiled evaluation step."""
+
+    epoch: int
+    split: str
+    matrix: tuple[tuple[int, ...], ...]
+    class_names: tuple[str, ...] = ()
+    event: Literal["confusion"] = "confusion"
 
 
 @dataclass(frozen=True)
@@ -192,8 +239,8 @@ def wb_model_of(weights: Sequence[LayerWeights]) -> bool:
     return bool(kernel and kernel.values and len(kernel.values) <= WB_MAX_WEIGHTS)
 
 
-Event = (RunStarted | StepDone | EpochDone | LrChanged | Paused | Resumed | Evaluating
-         | RunFinished | RunFailed)
+Event = (RunStarted | StepDone | EpochDone | LrChanged | SampleSet | Predictions | Confusion
+         | Paused | Resumed | Evaluating | RunFinished | RunFailed)
 
 
 def to_dict(event: Event) -> dict[str, Any]:
@@ -285,6 +332,7 @@ def _run_started(d: dict[str, Any]) -> RunStarted:
 
 def _step_done(d: dict[str, Any]) -> StepDone:
     d["loss"], d["steps_per_s"] = _num(d.get("loss")), _num(d.get("steps_per_s"))
+    d["grad_norms"] = _numbers(d.get("grad_norms"))
     return StepDone(**d)
 
 
@@ -296,6 +344,31 @@ def _epoch_done(d: dict[str, Any]) -> EpochDone:
     d["seconds"], d["samples_per_s"] = _num(d.get("seconds")), _num(d.get("samples_per_s"))
     d["lr"] = None if d.get("lr") is None else _num(d["lr"])
     return EpochDone(**d)
+
+
+def _floats(data: Any) -> tuple[float, ...]:
+    return tuple(_num(v) for v in data) if isinstance(data, (list, tuple)) else ()
+
+
+def _sample_set(d: dict[str, Any]) -> SampleSet:
+    d["indices"] = tuple(int(v) for v in d.get("indices", ()))
+    d["targets"] = _floats(d.get("targets"))
+    d["class_names"] = tuple(str(v) for v in d.get("class_names", ()))
+    d["image_shape"] = tuple(int(v) for v in d.get("image_shape", ()))
+    d["images"] = tuple(tuple(int(v) for v in row) for row in d.get("images", ()))
+    d["features"] = tuple(_floats(row) for row in d.get("features", ()))
+    return SampleSet(**d)
+
+
+def _predictions(d: dict[str, Any]) -> Predictions:
+    d["predicted"], d["confidence"] = _floats(d.get("predicted")), _floats(d.get("confidence"))
+    return Predictions(**d)
+
+
+def _confusion(d: dict[str, Any]) -> Confusion:
+    d["matrix"] = tuple(tuple(int(v) for v in row) for row in d.get("matrix", ()))
+    d["class_names"] = tuple(str(v) for v in d.get("class_names", ()))
+    return Confusion(**d)
 
 
 def _lr_changed(d: dict[str, Any]) -> LrChanged:
@@ -330,6 +403,9 @@ _DECODERS: dict[str, tuple[type, Any]] = {
     "step_done": (StepDone, _step_done),
     "epoch_done": (EpochDone, _epoch_done),
     "lr_changed": (LrChanged, _lr_changed),
+    "sample_set": (SampleSet, _sample_set),
+    "predictions": (Predictions, _predictions),
+    "confusion": (Confusion, _confusion),
     "paused": (Paused, lambda d: Paused(**d)),
     "resumed": (Resumed, lambda d: Resumed(**d)),
     "evaluating": (Evaluating, _evaluating),

@@ -74,3 +74,28 @@ def build_metric(name: str) -> keras.metrics.Metric:
     """The metric registered as ``name``, reporting under that name."""
     entry = METRICS[name]
     return make_metric(name, entry.load() if entry.impl else None, entry.config)
+
+
+class ConfusionCounts(keras.metrics.Metric):
+    """Counts of (true class, argmax class) over the batches seen, accumulated on the device
+    inside the compiled evaluation step (summed over replicas when read, as every Keras
+    metric is); ``result()`` is the matrix."""
+
+    def __init__(self, classes: int, name: str = "confusion", **kwargs) -> None:
+        super().__init__(name=name, **kwargs)
+        self.classes = classes
+        self.counts = self.add_weight(name="counts", shape=(classes, classes), dtype="int32",
+                                      initializer="zeros")
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        labels = tf.cast(tf.reshape(y_true, [-1]), tf.int32)
+        predicted = tf.argmax(y_pred, axis=-1, output_type=tf.int32)
+        self.counts.assign_add(tf.math.confusion_matrix(labels, predicted,
+                                                        num_classes=self.classes,
+                                                        dtype=tf.int32))
+
+    def result(self):
+        return self.counts
+
+    def get_config(self):
+        return {**super().get_config(), "classes": self.classes}

@@ -16,10 +16,21 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from ktui.core.events import EpochDone, Event, RunFailed, RunFinished, RunStarted, to_json
+import numpy as np
+
+from ktui.core.events import (
+    Confusion,
+    EpochDone,
+    Event,
+    RunFailed,
+    RunFinished,
+    RunStarted,
+    to_json,
+)
+from ktui.core.insight import confusion_csv
 from ktui.core.runs.metrics_log import csv_keys, csv_lines, epoch_row
 from ktui.core.runs.rundir import RunDir
-from ktui.core.runs.storage import RunError, append_whole, cause, write_all
+from ktui.core.runs.storage import RunError, append_whole, atomic_write, cause, write_all
 from ktui.core.text import clean
 
 Sink = Callable[[Event], None]
@@ -37,6 +48,8 @@ class RunRecorder:
     def __init__(self, run: RunDir) -> None:
         self.run = run
         self.best: dict[str, float] | None = None
+        #: The latest confusion matrix per split, as summary.json keeps them.
+        self.confusions: dict[str, dict] = {}
         self.monitor = "val_loss"
         self.started = time.time()
         self.last_epoch = 0
@@ -64,6 +77,9 @@ class RunRecorder:
                 self._append_csv(row)
                 self._track_best(row)
                 self.last_epoch = event.epoch
+            if isinstance(event, Confusion):
+                path = self.run.confusion_file
+                self._confusion(event)
             path = self.run.summary_file
             self._summarize(event)
         except OSError as err:
@@ -88,6 +104,17 @@ class RunRecorder:
         elif isinstance(event, RunFailed):
             self.run.write_summary({"status": "failed", "reason": event.message,
                                     "failure": event.kind, "ended": time.time()})
+
+    def _confusion(self, event: Confusion) -> None:
+        """``confusion.csv``: the test set's matrix, else the latest validation one; both,
+        with the class names, under ``confusion`` in ``summary.json``."""
+        self.confusions[event.split] = {"epoch": event.epoch,
+                                        "matrix": [list(row) for row in event.matrix]}
+        if event.split == "test" or "test" not in self.confusions:
+            atomic_write(self.run.confusion_file,
+                         confusion_csv(np.asarray(event.matrix), event.class_names))
+        self.run.write_summary({"confusion": {"class_names": list(event.class_names),
+                                              **self.confusions}})
 
     def io_failed(self, path: Path, err: OSError) -> None:
         """Note a failed write of ``path`` (the first one wins) and ask the trainer to stop."""

@@ -68,6 +68,7 @@ class RunDir:
     last_dir = property(lambda self: self.path / "checkpoints" / "last")
     best_dir = property(lambda self: self.path / "checkpoints" / "best")
     model_file = property(lambda self: self.path / "model.keras")
+    confusion_file = property(lambda self: self.path / "confusion.csv")
     lock_file = property(lambda self: self.path / LOCK_NAME)
 
     @property

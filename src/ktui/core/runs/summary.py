@@ -42,6 +42,23 @@ def _names(v: Any) -> bool:
     return isinstance(v, list) and all(isinstance(x, str) for x in v)
 
 
+def _confusion(v: Any) -> bool:
+    """``{"class_names": [...], "validation"|"test": {"epoch": n, "matrix": [[n, ...]]}}``."""
+    if not isinstance(v, dict) or not _names(v.get("class_names", [])):
+        return False
+    for split, part in v.items():
+        if split == "class_names":
+            continue
+        if split not in ("validation", "test") or not isinstance(part, dict):
+            return False
+        matrix = part.get("matrix")
+        if not (is_count(part.get("epoch")) and isinstance(matrix, list)
+                and all(isinstance(r, list) and len(r) == len(matrix)
+                        and all(is_count(x) for x in r) for r in matrix)):
+            return False
+    return True
+
+
 #: summary.json field -> (check, what it must be). ``null`` always means "not known".
 _SUMMARY_FIELDS: dict[str, tuple[Callable[[Any], bool], str]] = {
     "status": (lambda v: v in STATUSES, "one of " + ", ".join(STATUSES)),
@@ -54,6 +71,7 @@ _SUMMARY_FIELDS: dict[str, tuple[Callable[[Any], bool], str]] = {
     "devices": (_names, "a list of device names"),
     **{k: (_row, "an object of numbers") for k in ("final", "best", "test")},
     **{k: (is_number, "a number") for k in ("seconds", "started", "updated", "ended")},
+    "confusion": (_confusion, "confusion matrices by split with their class names"),
 }
 
 

@@ -36,6 +36,7 @@ from ktui.core.training.failures import LOADING, explain
 from ktui.core.training.parts import make_optimizer, make_steps
 from ktui.core.training.placement import Placement
 from ktui.core.training.steer import Steerer
+from ktui.core.training.views import ViewData
 
 Sink = Callable[[Event], None]
 
@@ -145,6 +146,10 @@ class _Run:
         optimizer, rate = make_optimizer(keras, tf, t, self.steps_per_epoch,
                                          t.epochs * self.steps_per_epoch)
         self.steer = Steerer(t, rate, self.model)
+        classes = (len(spec.dataset.class_names()) or int(spec.dataset.output_shape()[-1])
+                   if spec.task == "classification" else 0)
+        self.views = ViewData(tf, self.model, splits, classes, spec.dataset.class_names(),
+                              t.seed)
         self.train_xy = (tf.constant(splits.x_train), tf.constant(splits.y_train))
         val = (eval_dataset(tf, splits.x_val, splits.y_val, self.batch_size)
                if len(splits.x_val) else None)
@@ -192,6 +197,8 @@ class _Run:
         spec, sink, control, steps = self.spec, self.sink, self.control, self.steps
         t = spec.train
         sink(self._started())
+        if (sample := self.views.sample()) is not None:
+            sink(sample)
         started = time.perf_counter()
         #: Seconds spent waiting in a pause: not training time, so kept out of every rate
         #: and duration the run reports (steps/s, EpochDone.seconds, RunFinished.seconds).
@@ -203,6 +210,7 @@ class _Run:
         per_call = t.steps_per_execution
         global_step = self.start_epoch * self.steps_per_epoch
         epochs_done = self.start_epoch
+        reason = ""  # why a rule ended the run (early stopping, a target, a time budget)
         for epoch in range(self.start_epoch + 1, t.epochs + 1):
             epoch_start = time.perf_counter()
             epoch_paused = 0.0
@@ -245,7 +253,8 @@ class _Run:
                         self._end()  # the weights are still the last finite ones
                         return self._nan_failure(epoch, step, losses)
                     sink(StepDone(epoch=epoch, step=step, steps_per_epoch=self.steps_per_epoch,
-                                  global_step=global_step, loss=losses[-1], steps_per_s=rate))
+                                  global_step=global_step, loss=losses[-1], steps_per_s=rate,
+                                  grad_norms=steps.take_grad_norms()))
             paused_s += epoch_paused
             if stopped:
                 break
@@ -262,6 +271,8 @@ class _Run:
                 lr=self.steer.rate.current(),
             )
             sink(done)
+            for event in self.views.after_validation(steps, epoch, self.val_ds is not None):
+                sink(event)
             changes, reason = self.steer.after_epoch(
                 done, time.perf_counter() - started - paused_s)
             for change in changes:
@@ -278,6 +289,8 @@ class _Run:
             sink(Evaluating(split="test"))  # seconds on a big test set: say so first
             test_loss, test_metrics = steps.score(self.test_ds)
             test = {"loss": test_loss, **test_metrics}
+            if (matrix := self.views.confusion(steps, epochs_done, "test")) is not None:
+                sink(matrix)
         self._end()  # model.keras: the restored best weights, when asked for
         return _finish(sink, "finished" if complete else "stopped", epochs_done, test,
                        max(time.perf_counter() - started - paused_s, 0.0),

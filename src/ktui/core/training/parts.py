@@ -12,7 +12,7 @@ from typing import Any
 from ktui.core.spec import ExperimentSpec, TrainSpec
 from ktui.core.training.placement import Placement
 from ktui.core.training.schedules import LearningRate, base_schedule, make_steered_rate
-from ktui.core.training.steps import Clipping, Steps, StepsBase
+from ktui.core.training.steps import Clipping, Insight, Steps, StepsBase
 
 
 def optimizer_settings(t: TrainSpec) -> dict[str, Any]:
@@ -43,6 +43,22 @@ def make_optimizer(keras: Any, tf: Any, t: TrainSpec, steps_per_epoch: int,
     return optimizer, LearningRate(optimizer, rate)
 
 
+def insight_of(spec: ExperimentSpec, model: Any) -> Insight:
+    """What the steps measure for the views: the class count of a classifier (its confusion
+    matrix) and each trainable layer's variables (gradient norms; not under float16 loss
+    scaling, whose gradients are scaled)."""
+    from ktui.core.build import model_layers
+
+    classes = (len(spec.dataset.class_names()) or int(spec.dataset.output_shape()[-1])
+               if spec.task == "classification" else 0)
+    if spec.train.precision == "mixed_float16":
+        return Insight(classes)
+    position = {id(v): i for i, v in enumerate(model.trainable_variables)}
+    groups = tuple((layer.name, tuple(position[id(v)] for v in layer.trainable_variables))
+                   for layer in model_layers(model) if layer.trainable_variables)
+    return Insight(classes, groups)
+
+
 def make_steps(tf: Any, keras: Any, placement: Placement, model: Any, optimizer: Any,
                spec: ExperimentSpec, splits: Any, eval_ds: Any) -> StepsBase:
     """One device's :class:`Steps`, or :class:`ReplicatedSteps` under a strategy; builds the
@@ -56,9 +72,11 @@ def make_steps(tf: Any, keras: Any, placement: Placement, model: Any, optimizer:
     per_example = LOSSES[t.loss].load()
     guard = t.precision != "mixed_float16"
     clip = Clipping(t.clip_norm, t.clip_value)
+    insight = insight_of(spec, model)
     if placement.strategy is None:
         return Steps(tf, keras, model, optimizer, batch_mean(per_example), t.metrics,
-                     splits.x_train.shape[1:], splits.y_train, t.jit_compile, guard, clip)
+                     splits.x_train.shape[1:], splits.y_train, t.jit_compile, guard, clip,
+                     insight)
     from ktui.core.training.replicated import ReplicatedSteps
 
     xs, ys = tf.constant(splits.x_train[:1]), tf.constant(splits.y_train[:1])
@@ -67,4 +85,4 @@ def make_steps(tf: Any, keras: Any, placement: Placement, model: Any, optimizer:
     eval_spec = (ReplicatedSteps.spec_of(placement.strategy, eval_ds)
                  if eval_ds is not None else None)
     return ReplicatedSteps(tf, keras, placement.strategy, model, optimizer, per_example,
-                           t.metrics, probe, eval_spec, guard, clip)
+                           t.metrics, probe, eval_spec, guard, clip, insight)

@@ -23,7 +23,14 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from ktui.core.training.steps import NO_CLIPPING, Clipping, StepsBase, scaled_loss
+from ktui.core.training.steps import (
+    NO_CLIPPING,
+    NO_INSIGHT,
+    Clipping,
+    Insight,
+    StepsBase,
+    scaled_loss,
+)
 
 
 def distributed(strategy: Any, dataset: Any) -> Any:
@@ -42,8 +49,11 @@ class ReplicatedSteps(StepsBase):
     def __init__(self, tf: Any, keras: Any, strategy: Any, model: Any, optimizer: Any,
                  per_example_loss: Callable, metric_names: Sequence[str],
                  train_spec: Any, eval_spec: Any, guard_gradients: bool = True,
-                 clip: Clipping = NO_CLIPPING) -> None:
-        super().__init__(tf, keras, metric_names, guard_gradients, clip)
+                 clip: Clipping = NO_CLIPPING, insight: Insight = NO_INSIGHT) -> None:
+        # Gradient norms need the summed gradient, formed here only when clipping.
+        if not clip.on:
+            insight = Insight(insight.classes)
+        super().__init__(tf, keras, metric_names, guard_gradients, clip, insight)
         self.strategy, self.model, self.optimizer = strategy, model, optimizer
         self.per_example_loss = per_example_loss
         self.variables = model.trainable_variables
@@ -84,9 +94,9 @@ class ReplicatedSteps(StepsBase):
             # Clip the gradient the optimizer will apply, the replicas' sum: reduce it here,
             # clip, and hand each replica 1/R of it, which the optimizer's own all-reduce sums
             # back (exact for R a power of two; one more all-reduce, only when clipping).
-            reduced = ctx.all_reduce(tf.distribute.ReduceOp.SUM, grads)
-            grads = [None if g is None else g / self.replicas
-                     for g in self.clip(tf, reduced)]
+            reduced = self.clip(tf, ctx.all_reduce(tf.distribute.ReduceOp.SUM, grads))
+            self._measure_gradients(reduced)  # ONLY_FIRST_REPLICA sums: counted once
+            grads = [None if g is None else g / self.replicas for g in reduced]
         sums = [total] + ([tf.cast(tf.reduce_sum(g), total.dtype) for g in grads
                            if g is not None] if self.guard_gradients else [])
         # One all-reduce for both: the step's loss and whether everything is finite.
@@ -121,5 +131,7 @@ class ReplicatedSteps(StepsBase):
             self.val_loss.update_state(self._share(y, pred) * self.replicas)
             for metric in self.val_metrics:
                 metric.update_state(y, pred)
+            if self.confusion is not None:
+                self.confusion.update_state(y, pred)
 
         self.strategy.run(replica_eval, args=(x, y))
