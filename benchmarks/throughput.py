@@ -154,6 +154,53 @@ def matmul_flops(n: int = 2048, repeats: int = 5) -> float:
     return 2.0 * n**3 / best
 
 
+def dense_shapes(spec: ExperimentSpec) -> list[tuple[int, int]]:
+    """(fan_in, units) of each Dense layer of a fashion MLP spec, in order."""
+    fan_in, shapes = 784, []
+    for layer in spec.layers:
+        if layer.kind == "Dense":
+            units = int(layer.params["units"])
+            shapes.append((fan_in, units))
+            fan_in = units
+    return shapes
+
+
+def model_matmul_flops(spec: ExperimentSpec, repeats: int = 5, calls: int = 50) -> float:
+    """The roofline of *this* model: FLOP/s of exactly its matmuls at its batch size (per
+    Dense: forward x·W, backward gᵀ… dW = xᵀ·g and dx = g·Wᵀ), run back to back in one
+    compiled loop, best of ``repeats``. A model's Dense layers cannot beat their own
+    shapes; a 2048² matmul is a ceiling they never reach at batch 256."""
+    import tensorflow as tf
+
+    batch = spec.train.batch_size
+    shapes = dense_shapes(spec)
+    with tf.device("/CPU:0"):
+        rng = tf.random.Generator.from_seed(1)
+        xs = [rng.normal((batch, i)) for i, _ in shapes]
+        ws = [rng.normal((i, o)) for i, o in shapes]
+        gs = [rng.normal((batch, o)) for _, o in shapes]
+
+        @tf.function
+        def loop():
+            total = tf.constant(0.0)
+            for _ in tf.range(calls):
+                for x, w, g in zip(xs, ws, gs, strict=True):
+                    y = tf.matmul(x, w)
+                    dw = tf.matmul(x, g, transpose_a=True)
+                    dx = tf.matmul(g, w, transpose_b=True)
+                    total += y[0, 0] + dw[0, 0] + dx[0, 0]
+            return total
+
+        loop().numpy()
+        best = float("inf")
+        for _ in range(repeats):
+            t0 = time.perf_counter()
+            loop().numpy()
+            best = min(best, time.perf_counter() - t0)
+    flops = calls * sum(3 * 2 * batch * i * o for i, o in shapes)
+    return flops / best
+
+
 def load(spec: ExperimentSpec):
     from ktui.core.datasets import load_splits
 

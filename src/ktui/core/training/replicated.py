@@ -95,13 +95,14 @@ class ReplicatedSteps(StepsBase):
             # clip, and hand each replica 1/R of it, which the optimizer's own all-reduce sums
             # back (exact for R a power of two; one more all-reduce, only when clipping).
             reduced = self.clip(tf, ctx.all_reduce(tf.distribute.ReduceOp.SUM, grads))
-            self._measure_gradients(reduced)  # ONLY_FIRST_REPLICA sums: counted once
+            self._measure_gradients(self._squares(reduced))  # ONLY_FIRST_REPLICA: once
             grads = [None if g is None else g / self.replicas for g in reduced]
-        sums = [total] + ([tf.cast(tf.reduce_sum(g), total.dtype) for g in grads
-                           if g is not None] if self.guard_gradients else [])
+        squares = [sq for sq in self._squares(grads) if sq is not None]
+        check = tf.add_n([tf.cast(total, tf.float32)]
+                         + (squares if self.guard_gradients else []))
         # One all-reduce for both: the step's loss and whether everything is finite.
         loss, check = tf.unstack(ctx.all_reduce(tf.distribute.ReduceOp.SUM,
-                                                tf.stack([share, tf.add_n(sums)])))
+                                                tf.stack([tf.cast(share, tf.float32), check])))
         self.train_loss.update_state(share * self.replicas)
         for metric in self.metrics:
             metric.update_state(y, pred)

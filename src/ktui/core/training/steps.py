@@ -113,17 +113,36 @@ class StepsBase:
         """The dataset as the steps take it (one device: itself)."""
         return dataset
 
-    def _measure_gradients(self, grads: list[Any]) -> None:
+    def _squares(self, grads: list[Any]) -> list[Any]:
+        """Each gradient's sum of squares, once per step (traced), when anything needs it:
+        the NaN guard (NaN or Inf anywhere makes the sum non-finite; it also overflows for
+        values beyond 1e19, which is divergence anyway) and the gradient norms share it."""
+        if not (self.guard_gradients or self.layer_groups):
+            return []
+        tf = self.tf
+        return [None if g is None else tf.reduce_sum(tf.square(tf.cast(g, tf.float32)))
+                for g in grads]
+
+    def _measure_gradients(self, squares: list[Any]) -> None:
         """Add this step's per-layer gradient norms to the window's sums (traced)."""
         tf = self.tf
         if not self.layer_groups:
             return
-        norms = [tf.sqrt(tf.add_n([tf.reduce_sum(tf.square(tf.cast(grads[i], tf.float32)))
-                                   for i in indices if grads[i] is not None]
+        norms = [tf.sqrt(tf.add_n([squares[i] for i in indices if squares[i] is not None]
                                   or [tf.constant(0.0)]))
                  for _, indices in self.layer_groups]
         self.grad_norm_sum.assign_add(tf.stack(norms))
         self.grad_steps.assign_add(1.0)
+
+    def _finite(self, total: Any, squares: list[Any]) -> Any:
+        """Whether the loss and (when guarded) every gradient are finite: one reduction over
+        the sums of squares instead of an is_finite + reduce_all per gradient (measured: 0.6
+        ms of a 6.4 ms fashion-mlp step)."""
+        tf = self.tf
+        parts = [tf.cast(total, tf.float32)]
+        if self.guard_gradients:
+            parts += [sq for sq in squares if sq is not None]
+        return tf.math.is_finite(tf.add_n(parts))
 
     def take_grad_norms(self) -> dict[str, float]:
         """Each layer's mean gradient norm since the last call (a host sync), then reset."""
@@ -217,14 +236,9 @@ class Steps(StepsBase):
         grads = tape.gradient(scaled, variables)
         if self.clip.on:
             grads = self.clip(tf, grads)
-        self._measure_gradients(grads)
-        # One reduction instead of an is_finite + reduce_all per gradient (measured:
-        # 0.6 ms of a 6.4 ms fashion-mlp step): a sum is NaN/Inf when any element is
-        # (NaN propagates, +Inf + -Inf is NaN); it can also overflow for gradients near
-        # 1e38, which is divergence anyway.
-        sums = ([tf.cast(tf.reduce_sum(g), total.dtype) for g in grads if g is not None]
-                if self.guard_gradients else [])
-        finite = tf.math.is_finite(total + tf.add_n(sums) if sums else total)
+        squares = self._squares(grads)
+        self._measure_gradients(squares)
+        finite = self._finite(total, squares)
 
         def apply():
             optimizer.apply(grads, variables)
