@@ -93,6 +93,11 @@ def summary_lines(name: str, path: str, summary: Mapping[str, Any], status: str,
     ]
     if reason is not None and reason != status:
         fields.append(("reason", clean(str(reason))))
+    data = summary.get("data")
+    if isinstance(data, Mapping) and data.get("path"):  # a user's data: where it came from
+        size, sha = data.get("size"), str(data.get("sha256", ""))
+        fields.append(("data", clean(f"{data['path']} ({size:,} bytes, sha256 {sha[:12]}…)"
+                                     if isinstance(size, int) else str(data["path"]))))
     return [f"{label:<8} {value}" for label, value in fields]
 
 

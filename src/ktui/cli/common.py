@@ -7,6 +7,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from ktui.cli.data import apply_data, spec_for_data
 from ktui.core import spec as specmod
 from ktui.core.presets import DEFAULT_PRESET, PRESETS, get_preset
 
@@ -46,12 +47,16 @@ def load_spec(args: argparse.Namespace) -> specmod.ExperimentSpec:
             spec = specmod.load(args.spec)
         except specmod.SpecError as err:
             raise UsageError(spec_problems(args.spec, err.errors)) from None
+        apply_data(args, spec)
+    elif getattr(args, "data", None) and getattr(args, "preset", None) is None:
+        spec = spec_for_data(args)
     else:
         name = getattr(args, "preset", None)
         name = DEFAULT_PRESET if name is None else name
         if name not in PRESETS:
             raise UsageError(f"unknown preset {name!r}; choose one of: {', '.join(PRESETS)}")
         spec = get_preset(name)
+        apply_data(args, spec)
     t = spec.train
     for attr, value in (("epochs", getattr(args, "epochs", None)),
                         ("batch_size", getattr(args, "batch_size", None)),

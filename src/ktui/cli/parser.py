@@ -45,6 +45,11 @@ def _add_spec_source(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--spec", metavar="FILE", help="an experiment TOML file")
     parser.add_argument("--data-dir", metavar="DIR",
                         help="where the Fashion-MNIST .gz files are (else the standard places)")
+    parser.add_argument("--data", metavar="PATH",
+                        help="your own data: a .csv file, a .npz file or a folder of class "
+                        "folders of images (alone: with a fitting default model)")
+    parser.add_argument("--target", metavar="COLUMN",
+                        help="with --data FILE.csv: the column to predict (default: the last)")
 
 
 def _add_runs_dir(parser: argparse.ArgumentParser) -> None:

@@ -20,6 +20,7 @@ from ktui.cli.common import (
     say,
     spec_problems,
 )
+from ktui.cli.data import refuse_changed_data, show_card
 from ktui.core import spec as specmod
 from ktui.core.text import clean
 
@@ -47,7 +48,8 @@ def cmd_train(args: argparse.Namespace) -> int:
                     raise UsageError("--restart trains a recorded run again: use it with "
                                      "--resume RUN")
                 spec = load_spec(args)
-                check_valid(spec, args.spec or f"preset {spec.name}")
+                check_valid(spec, args.spec or args.data or f"preset {spec.name}")
+            show_card(spec)
             return run_headless(args, spec, root, run_dir)
     except Refused as err:
         say(f"ktui: {clean(str(err))}\n")
@@ -62,8 +64,9 @@ def _prepare_resume(args: argparse.Namespace, root: os.PathLike, held: contextli
     from ktui.core.runs.listing import find_run
     from ktui.core.runs.storage import RunError
 
-    if args.preset or args.spec:
-        raise UsageError("--resume continues a run with its own spec; drop --preset/--spec")
+    if args.preset or args.spec or getattr(args, "data", None) or getattr(args, "target", None):
+        raise UsageError("--resume continues a run with its own spec; drop "
+                         "--preset/--spec/--data/--target")
     changed = [flag for flag, attr in _RESULT_FLAGS if getattr(args, attr, None) is not None]
     if changed and not args.restart:
         raise UsageError(f"--resume continues a run with its recorded settings; "
@@ -83,6 +86,8 @@ def _prepare_resume(args: argparse.Namespace, root: os.PathLike, held: contextli
         raise UsageError(spec_problems(str(run_dir.spec_file), err.errors)) from None
     args.spec = str(run_dir.spec_file)
     spec = load_spec(args)
+    if not args.restart:  # the data first: a changed file is why the spec may not fit it
+        refuse_changed_data(run_dir, spec)
     check_valid(spec, args.spec)
     if not args.restart:
         _check_resumable(run_dir, spec, args.epochs)

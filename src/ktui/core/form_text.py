@@ -12,14 +12,14 @@ from typing import Any, Literal
 
 FieldType = Literal[
     "int", "float", "bool", "str", "path", "choice", "multi", "floats", "points", "shape",
-    "int_pair",
+    "int_pair", "names",
 ]
 
 _INT = re.compile(r"[+-]?\d+")
 _SPLIT = re.compile(r"[\s,x×]+")
 #: C0 and C1 control characters (ESC, BEL, CR, ...): never part of a name or a path.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-_LISTS = ("multi", "floats", "points", "shape", "int_pair")
+_LISTS = ("multi", "floats", "points", "shape", "int_pair", "names")
 
 
 class FieldError(ValueError):
@@ -34,6 +34,11 @@ def parse_text(kind: FieldType, text: str) -> Any:
         if bad:
             raise FieldError(f"must not contain control characters, got {bad.group()!r}")
         return text
+    if kind == "names":  # column names: commas between, spaces inside a name kept
+        bad = _CONTROL.search(text)
+        if bad:
+            raise FieldError(f"must not contain control characters, got {bad.group()!r}")
+        return [p.strip() for p in text.split(",") if p.strip()]
     if not text:
         raise FieldError("required")
     if kind == "int":

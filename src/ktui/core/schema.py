@@ -147,6 +147,7 @@ class Field:
             return "", f"must be a list, got {brief(value)}"
         item_ok, words = {
             "multi": (lambda v: isinstance(v, str), f"a string (a {self._noun} name)"),
+            "names": (lambda v: isinstance(v, str), "a string (a column name)"),
             "floats": (is_number, "a number"),
             "points": (lambda v: isinstance(v, list) and all(map(is_number, v)),
                        "a list of numbers"),

@@ -194,6 +194,8 @@ def _record(spec: specmod.ExperimentSpec, sinks: Sequence[Sink], control: Traine
         recorder = RunRecorder(run)
     except OSError as err:
         return _failed(send, f"cannot write {run.rel(run.events_file)}: {cause(err)}")
+    if not resume:  # a resumed run keeps the record of the data it started on
+        _record_data(run, spec)
     from ktui.core.runs.keras_sink import KerasSink
 
     model_files = KerasSink(run, recorder, resume=resume)
@@ -204,6 +206,20 @@ def _record(spec: specmod.ExperimentSpec, sinks: Sequence[Sink], control: Traine
     finally:  # every way out, early failures included, closes the log
         recorder.close()
     return recording.final or result
+
+
+def _record_data(run: RunDir, spec: specmod.ExperimentSpec) -> None:
+    """``summary.json``'s ``data``: a user's file's path, size, time and sha256 (what
+    ``--resume`` checks); nothing for built-in data. A file that cannot be read is left to
+    the loader to report."""
+    from ktui.core.datasets import DataError
+
+    try:
+        source = spec.dataset.source()
+        if source is not None:
+            run.write_summary({"data": source.to_dict()})
+    except (DataError, OSError):
+        pass
 
 
 def _failed(send: Sink, message: str) -> RunFailed:

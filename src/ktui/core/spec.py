@@ -119,22 +119,23 @@ class TrainSpec:
         "bool", False, label="jit (XLA)",
         help="compile the step with XLA: faster for some models, slower for others")
     strategy: str = spec_field(
-        "choice", "auto", choices=STRATEGIES,
+        "choice", "auto", label="strategy", choices=STRATEGIES,
         help="auto: mirrored over every GPU when there are several; one; mirrored; "
              "multiworker (machines from TF_CONFIG)")
     #: GPUs to use, by index (``"0,1"``); empty = all that TensorFlow sees.
-    devices: str = spec_field("str", "", max_len=200,
+    devices: str = spec_field("str", "", label="GPUs", max_len=200,
                               help="GPU indices to train on, e.g. 0,1 (empty: all)")
     #: Split the CPU into this many logical devices (a simulation aid for the mirrored path
     #: on machines without GPUs; takes effect before TensorFlow's runtime starts).
-    cpu_devices: int = spec_field("int", 1, min=1, max=MAX_CPU_DEVICES,
+    cpu_devices: int = spec_field("int", 1, label="CPU devices", min=1, max=MAX_CPU_DEVICES,
                                   help="logical CPU devices (simulate several devices)")
     precision: str = spec_field(
-        "choice", "float32", choices=PRECISIONS,
+        "choice", "float32", label="precision", choices=PRECISIONS,
         help="float32, or mixed float16 (GPUs) / bfloat16 maths with float32 weights")
     #: Steps per compiled call, as Keras ``fit``'s ``steps_per_execution``: the host
     #: dispatches (and syncs) once per K steps.
-    steps_per_execution: int = spec_field("int", 1, min=1, max=10_000,
+    steps_per_execution: int = spec_field("int", 1, label="steps per call", min=1,
+                                          max=10_000,
                                           help="training steps per compiled call")
     nesterov: bool = spec_field("bool", False, label="nesterov",
                                 help="sgd: Nesterov momentum")
@@ -165,7 +166,7 @@ class ExperimentSpec:
 
     @property
     def task(self) -> Task:
-        return self.dataset.task
+        return self.dataset.resolved_task()
 
     def input_shape(self) -> tuple[int, ...]:
         return self.dataset.input_shape()

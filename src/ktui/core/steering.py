@@ -17,6 +17,15 @@ from ktui.core.registry import METRICS
 from ktui.core.schema import spec_field
 
 SCHEDULES = ("constant", "step", "exponential", "cosine", "plateau")
+#: The ``[train.schedule]`` keys each kind reads (the others are ignored by it): what a
+#: form offers once a kind is chosen.
+SCHEDULE_PARAMS: dict[str, tuple[str, ...]] = {
+    "constant": (),
+    "step": ("every", "factor"),
+    "exponential": ("decay_steps", "decay_rate"),
+    "cosine": ("decay_steps", "alpha", "warmup_steps"),
+    "plateau": ("monitor", "factor", "patience", "min_delta", "cooldown", "min_lr"),
+}
 
 
 @dataclass

@@ -195,6 +195,7 @@ def _check_train(spec: ExperimentSpec, errors: list[str], fit: bool) -> None:
     if not isinstance(t, TrainSpec):
         errors.append(f"train: must be a table of training settings, got {brief(t)}")
         return
+    fit = fit and spec.dataset.task_known()  # a user's file not read yet: no task to fit
     task = spec.task if fit else None
     words = spec.dataset.target_words if fit else ""
     errors += check_values(table_of(TrainSpec), values_of(t), at=lambda k: f"train.{k}: ",

@@ -83,12 +83,18 @@ def _frames(tb: TracebackType | None) -> list[tuple[str, str]]:
     return frames
 
 
+#: ktui frames every event passes through on its way to a handler: not the place of a bug,
+#: and not proof that ktui's code raised (a Textual failure goes through them too).
+_PLUMBING = frozenset({"KtuiApp.on_event"})
+
+
 def _ktui_frames(error: BaseException) -> list[str]:
     """Qualified names of ktui's own frames in ``error``'s traceback (this module aside)."""
     names = []
     for filename, name in _frames(error.__traceback__):
         resolved = os.path.abspath(filename)
-        if resolved.startswith(_PACKAGE_DIR) and resolved != _THIS_FILE:
+        if (resolved.startswith(_PACKAGE_DIR) and resolved != _THIS_FILE
+                and name not in _PLUMBING):
             names.append(name)
     return names
 

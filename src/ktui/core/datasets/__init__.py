@@ -17,8 +17,12 @@ from ktui.core.datasets.base import (
     ScriptConstant,
     Splits,
 )
+from ktui.core.datasets.csv_data import CsvData
 from ktui.core.datasets.fashion import FashionData
+from ktui.core.datasets.images import ImageFolderData
 from ktui.core.datasets.linear import LinearData
+from ktui.core.datasets.npz_data import NpzData
+from ktui.core.datasets.own import OwnData
 from ktui.core.schema import Field
 
 if TYPE_CHECKING:
@@ -29,6 +33,9 @@ DATASETS: dict[str, type[DatasetSpec]] = {
     cls.kind: cls for cls in (
         LinearData,
         FashionData,
+        CsvData,
+        NpzData,
+        ImageFolderData,
     )
 }
 
@@ -49,6 +56,7 @@ def load_splits(spec: ExperimentSpec, data_dir: str | None = None) -> Splits:
 
 
 __all__ = [
-    "DATASETS", "KIND_FIELD", "DataCorruptError", "DataError", "DataMissingError",
-    "DatasetSpec", "FashionData", "LinearData", "ScriptConstant", "Splits", "load_splits",
+    "DATASETS", "KIND_FIELD", "CsvData", "DataCorruptError", "DataError", "DataMissingError",
+    "DatasetSpec", "FashionData", "ImageFolderData", "LinearData", "NpzData", "OwnData",
+    "ScriptConstant", "Splits", "load_splits",
 ]

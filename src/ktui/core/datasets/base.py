@@ -19,9 +19,19 @@ from ktui.core.schema import Field, check_values, table_of, values_of
 if TYPE_CHECKING:
     import numpy as np
 
+    from ktui.core.datasets.source import DataSource
+
 
 class DataError(Exception):
-    """A dataset cannot be loaded; the message is for users and says how to fix it."""
+    """A dataset cannot be loaded; the message is for users and says how to fix it.
+
+    ``field`` names the setting to change when one is at fault (a user's CSV ``target`` that
+    is no column: ``dataset.target``); empty when the data itself is (a bad cell: ``dataset``).
+    """
+
+    def __init__(self, message: str, field: str = "") -> None:
+        super().__init__(message)
+        self.field = field
 
 
 class DataMissingError(DataError):
@@ -115,6 +125,16 @@ class DatasetSpec:
         problem (skip what depends on them)."""
         return []
 
+    def resolved_task(self) -> Task:
+        """The task the model learns: the kind's own, or, for a user's file whose task is
+        ``auto``, the one its data decides (``ExperimentSpec.task`` asks this)."""
+        return self.task
+
+    def task_known(self) -> bool:
+        """Whether the task is known yet (a user's file not read, or unreadable: the loss and
+        metrics cannot be judged against it, so the validator skips that check)."""
+        return True
+
     def shape_known(self) -> bool:
         """Whether the settings the input shape depends on are valid."""
         values = self.values()
@@ -133,6 +153,15 @@ class DatasetSpec:
     def class_names(self) -> tuple[str, ...]:
         """Label index -> class name; ``()`` for regression."""
         return ()
+
+    def source(self) -> DataSource | None:
+        """The identity of the user's data (path, size, time, sha256) a run records, so a
+        resume can refuse a file that changed; None for built-in data. Reads the whole file.
+
+        Raises:
+            DataError: The data cannot be read.
+        """
+        return None
 
     def true_params(self) -> tuple[tuple[float, ...], float] | None:
         """The W and b the data was generated with (the charts show them as targets), or

@@ -204,7 +204,9 @@ def _wb_model(started: RunStarted, epochs: list[EpochDone]) -> bool | None:
 def _final_from_summary(summary: RunSummary, status: str,
                         epochs_done: int) -> RunFinished | RunFailed | None:
     if status in ("finished", "stopped"):
-        return RunFinished(status, epochs_done, dict(summary.test), summary.seconds)  # type: ignore[arg-type]
+        reason = summary.reason if summary.reason != status else ""  # "finished": no rule
+        return RunFinished(status, epochs_done, dict(summary.test), summary.seconds,  # type: ignore[arg-type]
+                           reason=reason)
     if status == "failed":
         kind = summary.failure
         kind = kind if kind in ("nan", "data", "spec", "io", "resources", "error") else "error"

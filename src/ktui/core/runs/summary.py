@@ -59,6 +59,14 @@ def _confusion(v: Any) -> bool:
     return True
 
 
+def _data_source(v: Any) -> bool:
+    """``{"path": ..., "size": n, "mtime": t, "sha256": "..."[, "files": n]}``: a user's data
+    (:class:`ktui.core.datasets.source.DataSource`)."""
+    return (isinstance(v, dict) and isinstance(v.get("path"), str)
+            and isinstance(v.get("sha256"), str) and is_count(v.get("size"))
+            and is_number(v.get("mtime")) and is_count(v.get("files", 1)))
+
+
 #: summary.json field -> (check, what it must be). ``null`` always means "not known".
 _SUMMARY_FIELDS: dict[str, tuple[Callable[[Any], bool], str]] = {
     "status": (lambda v: v in STATUSES, "one of " + ", ".join(STATUSES)),
@@ -72,6 +80,7 @@ _SUMMARY_FIELDS: dict[str, tuple[Callable[[Any], bool], str]] = {
     **{k: (_row, "an object of numbers") for k in ("final", "best", "test")},
     **{k: (is_number, "a number") for k in ("seconds", "started", "updated", "ended")},
     "confusion": (_confusion, "confusion matrices by split with their class names"),
+    "data": (_data_source, "the data's path, size, mtime and sha256"),
 }
 
 
@@ -101,6 +110,8 @@ class RunSummary:
     ended: float | None = None
     pid: int | None = None
     host: str = ""
+    #: Where a user's data came from (path, size, mtime, sha256); empty for built-in data.
+    data: dict[str, Any] = field(default_factory=dict)
     problems: tuple[str, ...] = ()
 
     @classmethod

@@ -26,6 +26,7 @@ from textual.widgets import Static
 
 from ktui.ui.commands import key_label
 from ktui.ui.screens.layer_form import LayerFormScreen
+from ktui.ui.screens.lr_input import LrInputScreen
 from ktui.ui.screens.recorded_run import RecordedRunScreen
 from ktui.ui.screens.runs import RunsScreen
 from ktui.ui.screens.setup import SetupScreen
@@ -105,10 +106,16 @@ def sections(app_type: type[App[object]]) -> tuple[Section, ...]:
             pause                 pause / resume
             step                  one step (batch) while paused
             stop                  stop after this batch
+            lr_set                type a learning rate (from the next step)
+            lr_up                 double the learning rate (from the next step)
+            lr_down               halve the learning rate (from the next step)
             cycle_chart           on a small terminal: show the next chart
             load_spec             -
             open_runs             past runs (when no run is in progress)
             back                  back to setup, keeping the stack
+        """)),
+        Section("Learning rate dialog (in training)", (LrInputScreen,), explanations("""
+            cancel_lr             cancel (enter sets the rate typed)
         """)),
         Section("Past runs", (RunsScreen,), explanations("""
             open_run              open the run read-only

@@ -17,7 +17,8 @@ from ktui.ui.screens.training import TrainingScreen
 from ktui.ui.widgets.charts.grid import ChartGrid
 
 #: Actions of the live view that mean nothing for a past run (hidden from footer and keys).
-LIVE_ONLY = ("run", "run_busy", "pause", "step", "stop", "open_runs")
+LIVE_ONLY = ("run", "run_busy", "pause", "step", "stop", "open_runs", "lr_up", "lr_down",
+             "lr_set")
 
 
 class RecordedRunScreen(TrainingScreen):

@@ -35,13 +35,22 @@ from ktui.core.datasets import DATASETS, KIND_FIELD
 from ktui.core.defaults import Stash, metric_choices, switch_dataset
 from ktui.core.describe import custom_name, experiment_description, same_experiment
 from ktui.core.presets import PRESETS
-from ktui.core.schema import field_of, table_of
-from ktui.core.spec import ExperimentSpec, TrainSpec
+from ktui.core.schema import field_of
+from ktui.core.spec import ExperimentSpec
 from ktui.ui.screens.problems import ProblemsScreen
 from ktui.ui.screens.setup_base import safe_validate
+from ktui.ui.screens.setup_data import DataPart
 from ktui.ui.screens.setup_files import ExperimentFiles
 from ktui.ui.screens.setup_hints import FieldHints
 from ktui.ui.screens.setup_layers import STACK_BUTTONS, LayerEditing
+from ktui.ui.screens.setup_sections import (
+    SECTIONS,
+    SettingsSection,
+    applies,
+    is_sub,
+    problem_name,
+)
+from ktui.ui.widgets.data_card import DataCardView
 from ktui.ui.widgets.fields import FieldDef, FieldRow, setup_def
 from ktui.ui.widgets.layer_stack import LayerStack
 from ktui.ui.widgets.model_summary import ModelSummary
@@ -51,7 +60,8 @@ DATASET_KIND = setup_def("dataset.kind", KIND_FIELD)
 #: Each dataset kind's settings, shown while that kind is chosen.
 DATASET_FIELDS = {kind: tuple(setup_def(f"dataset.{f.name}", f) for f in cls.form_fields())
                   for kind, cls in DATASETS.items()}
-TRAIN_FIELDS = tuple(setup_def(f"train.{f.name}", f) for f in table_of(TrainSpec))
+#: Every training setting's row (nested tables at ``train.schedule.X``), in its section.
+TRAIN_FIELDS = tuple(f for section in SECTIONS for f in section.fields)
 #: Per-choice help, shown in the hint line beside the field's own help.
 CHOICE_HELP = {d.key: d.schema.registry for d in TRAIN_FIELDS
                if d.type == "choice" and d.schema is not None and d.schema.registry is not None}
@@ -63,13 +73,22 @@ def fields_box_id(kind: str) -> str:
     return f"{kind.split('_')[0]}-fields"
 
 
+def _owner(spec: ExperimentSpec, path: str) -> tuple[Any, str]:
+    """The object holding the field at ``path`` and the field's name: ``train.epochs`` is
+    (spec.train, "epochs"), ``train.schedule.factor`` (spec.train.schedule, "factor")."""
+    head, *tables, name = path.split(".")
+    obj: Any = spec.dataset if head == "dataset" else spec.train
+    for table in tables:
+        obj = getattr(obj, table)
+    return obj, name
+
+
 def get_path(spec: ExperimentSpec, path: str) -> Any:
     if path == "name":
         return spec.name
-    head, name = path.split(".")
     if path == "dataset.kind":
         return spec.dataset.kind
-    obj: Any = spec.dataset if head == "dataset" else spec.train
+    obj, name = _owner(spec, path)
     if not hasattr(obj, name):  # a field of another dataset kind: show its default
         obj = next(cls() for cls in DATASETS.values() if hasattr(cls(), name))
     return getattr(obj, name)
@@ -82,13 +101,12 @@ def set_path(spec: ExperimentSpec, path: str, value: Any) -> None:
     if path == "name":
         spec.name = str(value)
         return
-    head, name = path.split(".")
-    obj = spec.dataset if head == "dataset" else spec.train
+    obj, name = _owner(spec, path)
     if hasattr(obj, name):
         setattr(obj, name, value)
 
 
-class SetupScreen(ExperimentFiles, LayerEditing, FieldHints):
+class SetupScreen(ExperimentFiles, LayerEditing, FieldHints, DataPart):
     """Edit ``app.spec``; ``ctrl+r`` checks it and opens the training view.
 
     The form, its validation and the dataset switch are here; presets and files, the layer
@@ -122,8 +140,10 @@ class SetupScreen(ExperimentFiles, LayerEditing, FieldHints):
         def row(f: FieldDef) -> FieldRow:
             if f.type == "multi":
                 f = dataclasses.replace(f, choices=metric_choices(spec))
-            return FieldRow(f, get_path(spec, f.key), blink=blink, inline=True,
-                            id="f-" + f.key.replace(".", "-"))
+            field_row = FieldRow(f, get_path(spec, f.key), blink=blink, inline=True,
+                                 id="f-" + f.key.replace(".", "-"))
+            field_row.set_class(is_sub(f.key), "-sub")
+            return field_row
 
         with Horizontal(id="setup-body"):
             with VerticalScroll(id="settings", can_focus=False):
@@ -141,9 +161,11 @@ class SetupScreen(ExperimentFiles, LayerEditing, FieldHints):
                         for f in kind_fields:
                             yield row(f)
                 yield Static("", id="dataset-desc")
-                yield Static("Training", classes="section")
-                for f in TRAIN_FIELDS:
-                    yield row(f)
+                yield DataCardView(id="data-card")
+                for section in SECTIONS:
+                    with SettingsSection(section):
+                        for f in section.fields:
+                            yield row(f)
             with Vertical(id="model-pane"):
                 yield Static("Layers", classes="section", id="layers-title")
                 yield LayerStack(id="stack")
@@ -187,6 +209,9 @@ class SetupScreen(ExperimentFiles, LayerEditing, FieldHints):
             row.set_value(get_path(spec, row.field.key), self._choices_for(row))
         self.query_one(LayerStack).show_layers(spec.layers, highlight=0)
         self.spec_changed()
+        for section in self.query(SettingsSection):
+            if section.problems:  # a file's problem in a closed section: open it
+                section.collapsed = False
 
     def spec_changed(self) -> list[str]:
         """Re-validate; flag fields, update the summary, description and problem line."""
@@ -196,6 +221,7 @@ class SetupScreen(ExperimentFiles, LayerEditing, FieldHints):
         self._follow_edits()
         for kind in DATASETS:
             self.query_one(f"#{fields_box_id(kind)}").display = kind == spec.dataset.kind
+        self.show_data_card()  # a user's data: its card; fits an edited experiment to it
         desc = self._describe_dataset()
         if desc != self._shown_desc:
             self._shown_desc = desc
@@ -205,8 +231,14 @@ class SetupScreen(ExperimentFiles, LayerEditing, FieldHints):
             key = row.field.key
             mine = [e for e in errors if e.startswith((key + ":", key + "["))]
             row.set_external_error(mine[0].split(": ", 1)[1] if mine else None)
+            shown = applies(spec.train, key) or row.error is not None
+            if row.display != shown:
+                row.display = shown
+        for section in self.query(SettingsSection):
+            section.show_problems(sum(r.error is not None for r in section.query(FieldRow)))
         self.query_one(ModelSummary).show(spec)
-        problems = [f"{r.field.label}: {r.error}" for r in self.query(FieldRow) if not r.valid]
+        problems = [f"{problem_name(r.field)}: {r.error}" for r in self.query(FieldRow)
+                    if not r.valid]
         problems += errors
         self._show_problems(problems)
         return problems

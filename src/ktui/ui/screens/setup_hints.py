@@ -7,10 +7,11 @@ from typing import Any
 
 from rich.text import Text
 from textual.widget import Widget
-from textual.widgets import Select, SelectionList, Static
+from textual.widgets import Collapsible, Select, SelectionList, Static
 
 from ktui.core.registry import METRICS
 from ktui.ui.screens.setup_base import SetupBase
+from ktui.ui.screens.setup_sections import SettingsSection
 from ktui.ui.widgets.fields import FieldRow
 from ktui.ui.widgets.layer_stack import LayerStack
 
@@ -61,11 +62,19 @@ class FieldHints(SetupBase):
             if isinstance(node, LayerStack):
                 self._set_hint(Text(LAYERS_HINT))
                 return
+            if isinstance(node, SettingsSection):  # its title (a row inside is a FieldRow)
+                self._set_hint(node.hint())
+                return
             if node.id == "preset":
                 self._set_hint(Text.assemble(("preset", "bold"),
                                              ": one of the seeds' experiments, ready to train"))
                 return
         self._set_hint(Text(""))
+
+    def on_collapsible_toggled(self, event: Collapsible.Toggled) -> None:
+        """A section opened or closed: its title, when focused, says which now."""
+        if self._live() and event.collapsible.has_focus_within:
+            self.show_hint(self.focused)
 
     def _set_hint(self, text: Text) -> None:
         text.no_wrap, text.overflow = True, "ellipsis"

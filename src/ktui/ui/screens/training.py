@@ -16,20 +16,21 @@ from textual import getters, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.events import Resize
-from textual.screen import Screen
 from textual.widgets import Footer, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from ktui.core.events import EpochDone, Event, RunFailed, RunFinished, RunStarted, StepDone
 from ktui.core.history import RunHistory
 from ktui.core.spec import ExperimentSpec
+from ktui.core.text import clean
 from ktui.core.training.control import TrainerControl
 from ktui.ui.host import KtuiHost
 from ktui.ui.messages import RunRecording, StepProgress, TrainerEvent, TrainingCrashed
 from ktui.ui.screens.confirm import ConfirmScreen
 from ktui.ui.screens.run_result import failure_text, finished_text
+from ktui.ui.screens.training_lr import STEERABLE, LiveLearningRate
 from ktui.ui.training_thread import run_training
-from ktui.ui.widgets.charts import Chart, LossChart, MetricChart, WeightsChart
+from ktui.ui.widgets.charts import Chart, LossChart, LrChart, MetricChart, WeightsChart
 from ktui.ui.widgets.charts.grid import ChartGrid
 from ktui.ui.widgets.progress import RunProgress
 
@@ -37,8 +38,9 @@ from ktui.ui.widgets.progress import RunProgress
 IN_PROGRESS = ("starting", "running", "paused", "stopping", "evaluating")
 
 
-class TrainingScreen(Screen[None]):
-    """One run of ``spec``; ``r`` runs it again from scratch."""
+class TrainingScreen(LiveLearningRate):
+    """One run of ``spec``; ``r`` runs it again from scratch; ``+``/``-``/``L`` steer its
+    learning rate (see LiveLearningRate)."""
 
     BINDINGS = [
         Binding("r", "run", "Run", id="run"),
@@ -47,6 +49,10 @@ class TrainingScreen(Screen[None]):
         Binding("space", "pause", "Pause/Resume", id="pause"),
         Binding("n", "step", "Step", id="step"),
         Binding("s", "stop", "Stop", id="stop"),
+        Binding("L", "lr_set", "LR", id="lr_set"),
+        # In the palette and the help (the footer is full at 80 columns; L is in it).
+        Binding("plus", "lr_up", "LR ×2", id="lr_up", show=False),
+        Binding("minus", "lr_down", "LR ÷2", id="lr_down", show=False),
         Binding("c", "cycle_chart", "Chart", id="cycle_chart"),
         Binding("l", "load_spec", "Load spec", id="load_spec"),
         # In the palette and the help; the footer is full at 80 columns.
@@ -92,6 +98,7 @@ class TrainingScreen(Screen[None]):
         yield RunProgress(clocks=self.shows_clocks(), id="progress")
         with ChartGrid(id="charts"):
             yield LossChart(id="loss-chart")
+            yield LrChart(id="lr-chart")
             yield WeightsChart(id="weights-chart")
             yield MetricChart(id="metric-chart")
         yield Static("", id="result")
@@ -126,7 +133,9 @@ class TrainingScreen(Screen[None]):
 
     def layout_charts(self) -> None:
         """As many charts as the terminal has room for (see ChartGrid)."""
-        self.query_one(ChartGrid).fit(*self.size)
+        grid = self.query_one(ChartGrid)
+        grid.lr_wanted = self.lr_chart_wanted()
+        grid.fit(*self.size)
         self.refresh_bindings()
 
     def action_cycle_chart(self) -> None:
@@ -157,6 +166,8 @@ class TrainingScreen(Screen[None]):
 
     def flush(self) -> None:
         """Redraw charts with new data and the progress text; called ``fps`` times a second."""
+        if self.query_one(ChartGrid).lr_wanted != self.lr_chart_wanted():
+            self.layout_charts()  # the learning rate began to move: its chart joins
         for chart in self.charts():
             if chart.display:
                 chart.flush()
@@ -174,6 +185,7 @@ class TrainingScreen(Screen[None]):
         self.run_dir = None
         self.query_one("#result").display = False
         self.control = TrainerControl()
+        self._lr_asked = None  # a new run: nothing asked of it yet
         self._set_state("starting")
         self._train(self.spec.copy(), self.control)
 
@@ -223,6 +235,7 @@ class TrainingScreen(Screen[None]):
         v = self.view
         was = v.state
         v.apply(ev, now=self.now())
+        self.lr_event(ev)
         if isinstance(ev, RunStarted) and self.control and self.control.paused:
             v.pause(v.started_at or 0.0)  # paused before it started: say so at once
             v.state = "paused"
@@ -240,6 +253,9 @@ class TrainingScreen(Screen[None]):
     def _finish(self, ev: RunFinished) -> None:
         self._set_state(ev.status)
         text = finished_text(ev, self.run_seconds(ev), self.view.test_samples)
+        if ev.reason:  # ended by a rule: early stopping, a target, the time budget
+            reason = clean(ev.reason)
+            text.append(f"\n{reason[:1].upper()}{reason[1:]}", style="bold")
         text.append_text(self._hint())
         self._show_result(text, "-ok")
 
@@ -289,8 +305,8 @@ class TrainingScreen(Screen[None]):
             return not self.running
         if action == "run_busy":
             return self.running
-        if action in ("pause", "step", "stop"):
-            return self.view.state in ("starting", "running", "paused")
+        if action in ("pause", "step", "stop", "lr_up", "lr_down", "lr_set"):
+            return self.view.state in STEERABLE
         return True
 
     def action_run(self) -> None:
@@ -353,6 +369,9 @@ class TrainingScreen(Screen[None]):
             ("Pause / resume", "Pause the run, or go on", "pause"),
             ("Single step", "While paused, run one batch", "step"),
             ("Stop", "Stop the run after this batch", "stop"),
+            ("Double the learning rate", "From the next step (running or paused)", "lr_up"),
+            ("Halve the learning rate", "From the next step (running or paused)", "lr_down"),
+            ("Set the learning rate", "Type a learning rate for the next steps", "lr_set"),
             ("Next chart", "On a small terminal: show the next chart", "cycle_chart"),
             ("Back to setup", "Edit the experiment (the stack is kept)", "back"),
         ]

@@ -30,6 +30,7 @@ from textual.widgets.option_list import OptionDoesNotExist
 
 from ktui.core.form_text import FieldError, FieldType, format_value, parse_text
 from ktui.core.schema import Field
+from ktui.ui.widgets.path_suggester import PathSuggester
 
 
 @dataclass(frozen=True)
@@ -180,7 +181,8 @@ class FieldRow(Vertical):
             # No ``restrict``: a key it swallowed would do nothing without a word; a bad
             # character is shown and explained under the field instead.
             control = Input(format_value(f.type, self._value), compact=True,
-                            classes="field-control", select_on_focus=False)
+                            classes="field-control", select_on_focus=False,
+                            suggester=PathSuggester() if f.type == "path" else None)
             control.cursor_blink = self._blink
         if self.inline and f.help:
             control.tooltip = f.help

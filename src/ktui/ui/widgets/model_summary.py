@@ -215,7 +215,7 @@ class ModelSummary(Static):
     _shown: object = None
 
     def show(self, spec: ExperimentSpec) -> str | None:
-        key = (spec.input_shape(), spec.task, repr(spec.layers))
+        key = (spec.input_shape(), spec.output_shape(), spec.task, repr(spec.layers))
         if key == self._shown:
             return self.problem
         self._shown = key

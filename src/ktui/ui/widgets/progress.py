@@ -13,6 +13,7 @@ from textual.widgets import Static
 
 from ktui.core.history import RunHistory
 from ktui.core.text import clean
+from ktui.ui.widgets.charts.lr import lr_text
 
 STATE_STYLE = {
     "idle": ("○", "dim"), "starting": ("◌", "yellow"), "running": ("▶", "green"),
@@ -96,6 +97,8 @@ class RunProgress(Static):
         line2.append("loss ", style="dim").append(_fmt(view.loss))
         if view.val_loss is not None:
             line2.append("  val ", style="dim").append(_fmt(view.val_loss))
+        if view.lr is not None:  # the rate the next step uses (+/- and L change it)
+            line2.append("  lr ", style="dim").append(lr_text(view.lr))
         for name, value in view.metrics.items():
             line2.append(f"  {name} ", style="dim").append(_fmt(value))
         for name, value in view.val_metrics.items():

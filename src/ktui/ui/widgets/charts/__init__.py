@@ -15,19 +15,21 @@ What every chart does the same way (so each answers its question at a glance):
   corner of the canvas, with no option to move it).
 
 One chart a module: ``loss``, ``weights``, ``metrics``; their base in ``chart``; the axes'
-ticks in ``axes``; the points drawn in ``series``; past runs overlaid in ``compared``.
+ticks in ``axes``; the points drawn in ``series``; past runs overlaid in ``compared``; the
+learning rate (log scale) in ``lr``.
 """
 
 from ktui.ui.widgets.charts.axes import epoch_ticks, nice_ticks, tick_labels
 from ktui.ui.widgets.charts.chart import DATA_REDRAW_S, Chart, Frame, Series
 from ktui.ui.widgets.charts.compared import ComparedRun, short_label
 from ktui.ui.widgets.charts.loss import LossChart
+from ktui.ui.widgets.charts.lr import LrChart
 from ktui.ui.widgets.charts.metrics import MetricChart
 from ktui.ui.widgets.charts.series import downsample, finite
 from ktui.ui.widgets.charts.weights import WeightsChart
 
 __all__ = [
-    "DATA_REDRAW_S", "Chart", "ComparedRun", "Frame", "LossChart", "MetricChart", "Series",
-    "WeightsChart", "downsample", "epoch_ticks", "finite", "nice_ticks", "short_label",
-    "tick_labels",
+    "DATA_REDRAW_S", "Chart", "ComparedRun", "Frame", "LossChart", "LrChart", "MetricChart",
+    "Series", "WeightsChart", "downsample", "epoch_ticks", "finite", "nice_ticks",
+    "short_label", "tick_labels",
 ]

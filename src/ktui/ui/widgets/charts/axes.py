@@ -85,3 +85,39 @@ def tick_labels(ticks: Sequence[float]) -> list[str]:
             break
     return [label[1:] if label.startswith("-") and float(label) == 0 else label
             for label in labels]  # no "-0.0"
+
+
+def log_ticks(lo: float, hi: float, count: int) -> list[float]:
+    """Ticks for a log axis, as log10 values covering ``[lo, hi]`` (log10 values too): the
+    1-2-5 steps of each decade where at most ``count`` fit, else whole decades, else every
+    second, fifth... decade. A range narrower than a factor of 2 either way is widened to it,
+    so a constant learning rate sits between two labelled round values."""
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        return [0.0, 1.0]
+    lo, hi = min(lo, hi), max(lo, hi)
+    if hi - lo < 2 * math.log10(2):
+        mid = (lo + hi) / 2
+        lo, hi = mid - math.log10(2), mid + math.log10(2)
+    count = max(count, 2)
+    first, last = math.floor(lo) - 10, math.ceil(hi) + 10
+    for mantissas, every in (((1, 2, 5), 1), ((1, 3), 1), ((1,), 1), ((1,), 2), ((1,), 5),
+                             ((1,), 10)):
+        marks = [math.log10(m) + d for d in range(first, last + 1) if d % every == 0
+                 for m in mantissas]
+        below = [t for t in marks if t <= lo + 1e-9]
+        above = [t for t in marks if t >= hi - 1e-9]
+        if not below or not above:
+            continue
+        ticks = [t for t in marks if max(below) - 1e-9 <= t <= min(above) + 1e-9]
+        if len(ticks) <= count:
+            return ticks
+    return [lo, hi]
+
+
+def log_tick_labels(ticks: Sequence[float]) -> list[str]:
+    """Labels of log10 ticks as the values they stand for: ``0.01``, ``0.05``, ``1e-4``."""
+    labels = []
+    for t in ticks:
+        value = float(f"{10.0 ** t:.2g}")
+        labels.append(_sci(value) if value < 1e-3 or value >= 1e5 else f"{value:g}")
+    return labels

@@ -209,9 +209,9 @@ class Chart(PlotextPlot):
         x_lo = min(0, math.floor(min(xs))) if xs else 0
         x_hi = max(math.ceil(max(xs)), x_lo + 1) if xs else 1
         y_lo, y_hi = (min(ys), max(ys)) if ys else (0.0, 1.0)
-        yt = nice_ticks(y_lo, y_hi, max(2, min(7, rows // 2 + 2)))
+        yt = self.y_ticks(y_lo, y_hi, max(2, min(7, rows // 2 + 2)))
         yt = self._with_extra(yt, rows)
-        y_labels = tick_labels(yt)
+        y_labels = self.y_labels(yt)
         cols = max(width - max(len(label) for label in y_labels) - 2, 4)
         xt = epoch_ticks(x_lo, x_hi, max(2, min(11, cols // 7)))
         x_labels = [str(int(t)) for t in xt]
@@ -221,6 +221,14 @@ class Chart(PlotextPlot):
         plt.yticks(yt, y_labels)
         self.frame = Frame(rows, cols, (xt[0], xt[-1]), (min(yt), max(yt)), tuple(y_labels),
                            tuple(x_labels))
+
+    def y_ticks(self, lo: float, hi: float, count: int) -> list[float]:
+        """At most ``count`` y ticks covering ``[lo, hi]`` (a log chart has its own)."""
+        return nice_ticks(lo, hi, count)
+
+    def y_labels(self, ticks: list[float]) -> list[str]:
+        """The y ticks' labels."""
+        return tick_labels(ticks)
 
     def _with_extra(self, ticks: list[float], rows: int) -> list[float]:
         """``ticks`` plus :meth:`extra_yticks`, dropping round ticks too close to them."""

@@ -1,8 +1,11 @@
-"""The training view's three charts, laid out for the terminal's size.
+"""The training view's charts, laid out for the terminal's size.
 
-Three charts when there is room; on a short terminal (80x24) two side by side, or one when it
-is narrow too, each at least ~8 rows tall, ``c`` (:meth:`ChartGrid.cycle`) showing the next.
-The ``-pair`` and ``-one`` classes select the layout in ``ktui.tcss``.
+Loss, weights and metrics, and the learning rate when it moves (a schedule, a change: see
+:attr:`ChartGrid.lr_wanted`; a constant rate is the progress line's ``lr``). All of them when
+there is room (the learning rate beside the loss, a third of the row); on a short terminal
+(80x24) two side by side, or one when it is narrow too, each at least ~8 rows tall, ``c``
+(:meth:`ChartGrid.cycle`) showing the next, the learning rate last. The ``-pair``, ``-one``
+and ``-lr`` classes select the layout in ``ktui.tcss``.
 """
 
 from __future__ import annotations
@@ -20,18 +23,21 @@ from ktui.ui.widgets.charts.metrics import MetricChart
 SHORT_ROWS = 30
 #: Below this many columns two charts side by side would be too narrow: show one.
 NARROW_COLS = 100
-CHART_IDS = ("loss-chart", "weights-chart", "metric-chart")
+CHART_IDS = ("loss-chart", "weights-chart", "metric-chart", "lr-chart")
 
 
 class ChartGrid(Grid):
-    """Holds the loss, weights and metric charts (composed into it by the screen)."""
+    """Holds the loss, learning-rate, weights and metric charts (composed into it by the
+    screen, in that order: the grid fills rows left to right)."""
 
     def __init__(self, *, id: str | None = None) -> None:  # noqa: A002 - Textual's own name
         super().__init__(id=id)
         #: Which chart a short terminal shows (``c`` cycles).
         self.index = 0
-        #: "all" (three charts), "pair" (loss + one) or "one", from the terminal's size.
+        #: "all" (every chart), "pair" (loss + one) or "one", from the terminal's size.
         self.mode = "all"
+        #: Whether the learning-rate chart is one of them (the screen decides).
+        self.lr_wanted = False
 
     def charts(self) -> list[Chart]:
         return list(self.query(Chart))
@@ -43,14 +49,16 @@ class ChartGrid(Grid):
             return
         mode = "all" if height >= SHORT_ROWS else ("pair" if width >= NARROW_COLS else "one")
         self.mode = mode
+        wanted = CHART_IDS if self.lr_wanted else CHART_IDS[:-1]
         self.set_class(mode == "pair", "-pair")
         self.set_class(mode == "one", "-one")
+        self.set_class(mode == "all" and self.lr_wanted, "-lr")
         if mode == "all":
-            shown = set(CHART_IDS)
+            shown = set(wanted)
         elif mode == "pair":
-            shown = {"loss-chart", CHART_IDS[1 + self.index % 2]}
+            shown = {"loss-chart", wanted[1 + self.index % (len(wanted) - 1)]}
         else:
-            shown = {CHART_IDS[self.index % 3]}
+            shown = {wanted[self.index % len(wanted)]}
         for chart in self.charts():
             if chart.display != (chart.id in shown):
                 chart.display = chart.id in shown
