@@ -12,7 +12,7 @@ run: $(STAMP)  ## set up .venv and launch the TUI
 
 test: $(STAMP) data  ## set up .venv, fetch Fashion-MNIST if possible, run the whole suite
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto --maxprocesses 4 --dist loadfile
 
 install: $(STAMP)
 
