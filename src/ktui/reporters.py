@@ -96,6 +96,9 @@ class PlainReporter:
             self._line(self.finish_line(event))
         elif isinstance(event, RunFailed):
             self.err.write(f"ktui: training failed: {clean(event.message, keep_newlines=True)}\n")
+            user = event.details.get("user_traceback") if isinstance(event.details, dict) else ""
+            if isinstance(user, str) and user:  # an error in your layer (--layers): your lines
+                self.err.write(clean(user, keep_newlines=True) + "\n")
             self.err.flush()
 
     def _line(self, text: str) -> None:

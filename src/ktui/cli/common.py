@@ -38,6 +38,24 @@ def say(text: str) -> None:
         pass
 
 
+def use_layer_files(args: argparse.Namespace) -> None:
+    """Import the layer files named by ``--layers`` (and ``$KTUI_LAYERS``) and offer their
+    classes, before any spec is read (a spec never imports code itself); a problem is a
+    :class:`UsageError` naming the file, the class and the line."""
+    from ktui.core import user_layers
+
+    paths = [*user_layers.env_paths(), *(getattr(args, "layers", None) or [])]
+    if not paths:
+        return
+    try:
+        user_layers.use_files(paths)
+    except user_layers.LayerFileError as err:
+        problems = err.problems
+        raise UsageError(problems[0] if len(problems) == 1 else
+                         "your layer files cannot be used:\n  " + "\n  ".join(problems)
+                         ) from None
+
+
 def load_spec(args: argparse.Namespace) -> specmod.ExperimentSpec:
     """The spec named by --preset/--spec (default preset otherwise), with overrides applied."""
     if getattr(args, "spec", None) == "":  # an unset variable in a script: never the default
@@ -111,6 +129,9 @@ def spec_problems(source: str, errors: Sequence[str]) -> str:
 
 def check_valid(spec: specmod.ExperimentSpec, source: str) -> None:
     """Raise :class:`UsageError` listing every problem of ``spec`` (from ``source``)."""
+    from ktui.core.user_layers import resolve_shapes
+
+    resolve_shapes(spec)  # your layers' output shapes (TensorFlow; only with --layers)
     errors = specmod.validate(spec)
     if errors:
         raise UsageError(spec_problems(source, errors))

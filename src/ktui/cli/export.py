@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from ktui.cli.common import EXIT_OK, UsageError, spec_problems
+from ktui.cli.common import EXIT_OK, UsageError, check_valid, spec_problems, use_layer_files
 from ktui.core import spec as specmod
 from ktui.core.text import clean
 
@@ -16,6 +16,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     from ktui.core.runs.listing import find_run
     from ktui.core.runs.storage import RunError, runs_root
 
+    use_layer_files(args)  # a run of your layers: their file (the run keeps a copy)
     try:
         run = find_run(runs_root(getattr(args, "runs_dir", None)), args.run)
         spec = run.spec()
@@ -23,9 +24,8 @@ def cmd_export(args: argparse.Namespace) -> int:
         raise UsageError(str(err)) from None
     except specmod.SpecError as err:
         raise UsageError(spec_problems(str(run.spec_file), err.errors)) from None
-    errors = specmod.validate(spec)
-    if errors:  # a hand-edited spec.toml: a script of it could not run either
-        raise UsageError(spec_problems(str(run.spec_file), errors))
+    # A hand-edited spec.toml: a script of it could not run either.
+    check_valid(spec, str(run.spec_file))
     script = export_script(spec, args.style, run_name=run.name, file_name=Path(args.python).name)
     target = Path(args.python)
     try:

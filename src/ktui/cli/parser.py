@@ -50,6 +50,14 @@ def _add_spec_source(parser: argparse.ArgumentParser) -> None:
                         "folders of images (alone: with a fitting default model)")
     parser.add_argument("--target", metavar="COLUMN",
                         help="with --data FILE.csv: the column to predict (default: the last)")
+    _add_layers(parser)
+
+
+def _add_layers(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--layers", metavar="FILE", action="append",
+                        help="a Python file of your own keras.layers.Layer classes, offered "
+                        "beside ktui's (repeatable; also $KTUI_LAYERS, a path list). Its code "
+                        "runs: name only files you trust")
 
 
 def _add_runs_dir(parser: argparse.ArgumentParser) -> None:
@@ -207,4 +215,5 @@ def _add_export(sub: typing.Any) -> None:
     export.add_argument("--python", metavar="FILE", required=True, help="the script to write")
     export.add_argument("--style", choices=specmod.MODEL_STYLES,
                         help="how the model is built (default: the run's)")
+    _add_layers(export)
     _add_runs_dir(export)

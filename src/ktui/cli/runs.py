@@ -69,7 +69,7 @@ def _show_run(root: os.PathLike, name: str | None, raw: bool, confusion: bool = 
     except (RunError, ValueError, TypeError):
         status = str(summary.get("status", "unknown"))
     try:
-        spec = run.spec()
+        spec = run.spec(lenient_layers=True)  # shown, not trained: no --layers needed
         dataset, epochs = spec.dataset.kind, spec.train.epochs
     except (specmod.SpecError, RunError, OSError):
         dataset, epochs = "(spec.toml unreadable)", None

@@ -19,6 +19,7 @@ from ktui.cli.common import (
     load_spec,
     say,
     spec_problems,
+    use_layer_files,
 )
 from ktui.cli.data import refuse_changed_data, show_card
 from ktui.core import spec as specmod
@@ -37,6 +38,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     from ktui.core.tfenv import set_verbose
 
     set_verbose(args.verbose)  # before anything imports TensorFlow
+    use_layer_files(args)  # your layers (--layers) before any spec, a resumed run's too
     root = runs_root(getattr(args, "runs_dir", None))
     try:
         with contextlib.ExitStack() as held:

@@ -6,11 +6,16 @@ import argparse
 import os
 import sys
 
-from ktui.cli.common import UsageError, load_spec
+from ktui.cli.common import UsageError, load_spec, use_layer_files
 
 
 def cmd_tui(args: argparse.Namespace) -> int:
+    use_layer_files(args)  # your layers (--layers): imported now, before the spec is read
     spec = load_spec(args)
+    if args.start:  # the app checks the spec before it opens the training view
+        from ktui.core.user_layers import resolve_shapes
+
+        resolve_shapes(spec)
     try:
         from ktui.ui.app import run_app
     except ImportError as err:  # pragma: no cover - the UI ships with the package

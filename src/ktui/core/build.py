@@ -6,7 +6,8 @@ from typing import Any
 
 import keras
 
-from ktui.core.catalog import SEEDED_KINDS, infer_stack
+from ktui.core import user_layers
+from ktui.core.catalog import LAYER_KINDS, SEEDED_KINDS, infer_stack
 from ktui.core.events import LayerSummary
 from ktui.core.layers import LAYER_CLASSES
 from ktui.core.spec import ExperimentSpec, LayerSpec
@@ -26,12 +27,14 @@ def model_name(spec_name: str) -> str:
 
 
 def make_layer(layer: LayerSpec, index: int, run_seed: int) -> keras.layers.Layer:
-    """One catalog layer; weight and mask seeds derive from the run seed and the position."""
-    params = layer.resolved()
+    """One catalog layer; weight and mask seeds derive from the run seed and the position.
+    A user's layer (``--layers``) is their class, built with its form's values."""
+    params = LAYER_KINDS[layer.kind].arguments(layer.params)
     if layer.kind in SEEDED_KINDS:
         own = params.get("seed", 0)
         params["seed"] = own if own else run_seed * 1009 + index * 31 + 1
-    return LAYER_CLASSES[layer.kind](name=layer_name(layer.kind, index), **params)
+    cls = LAYER_CLASSES.get(layer.kind) or user_layers.layer_class(layer.kind)
+    return cls(name=layer_name(layer.kind, index), **params)
 
 
 @keras.saving.register_keras_serializable(package="ktui")

@@ -71,6 +71,11 @@ class LayerKind:
         """The defaults overlaid with the given parameters: the one place they are merged."""
         return {**self.defaults(), **params}
 
+    def arguments(self, params: dict[str, Any]) -> dict[str, Any]:
+        """The keyword arguments the layer's class is built with (a user's layer reads its
+        text parameters here: :class:`ktui.core.user_layers.UserKind`)."""
+        return self.resolve(params)
+
     def output(self, shape: Shape, params: dict[str, Any]) -> tuple[Shape, int]:
         """The output shape and parameter count for ``shape`` with the given parameters
         (defaults filled in); :class:`StackError` when the layer cannot take ``shape``."""
@@ -288,6 +293,7 @@ def infer_stack(input_shape: Shape, layers: Sequence[tuple[str, dict[str, Any]]]
         try:
             shape, count = LAYER_KINDS[kind].output(shape, params)
         except StackError as err:
-            raise StackError(f"{layer_label(i, kind)}: {err}", index=i, rows=rows) from None
+            # The same class (a user layer's ShapePending stays one), now naming the layer.
+            raise type(err)(f"{layer_label(i, kind)}: {err}", index=i, rows=rows) from None
         rows.append(InferredLayer(kind, shape, count))
     return rows

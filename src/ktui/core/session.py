@@ -190,6 +190,12 @@ def _record(spec: specmod.ExperimentSpec, sinks: Sequence[Sink], control: Traine
         problem = rewind(run)
         if problem:
             return _failed(send, problem)
+    try:  # your layer files (--layers): a copy beside the spec that uses them
+        from ktui.core.user_layers import copy_into
+
+        copy_into(run.path, spec.layers)
+    except OSError as err:
+        return _failed(send, f"cannot write {run.rel(run.path / 'layers')}: {cause(err)}")
     try:
         recorder = RunRecorder(run)
     except OSError as err:

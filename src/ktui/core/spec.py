@@ -20,6 +20,7 @@ from typing import Any
 
 import tomli_w
 
+from ktui.core import user_layers
 from ktui.core.catalog import LAYER_KINDS, layer_label
 from ktui.core.datasets import DATASETS, DatasetSpec, FashionData, LinearData
 from ktui.core.registry import Task
@@ -66,8 +67,10 @@ class LayerSpec:
     params: dict[str, Any] = field(default_factory=dict)
 
     def resolved(self) -> dict[str, Any]:
-        """Catalog defaults overlaid with the given parameters."""
-        return LAYER_KINDS[self.kind].resolve(self.params)
+        """Catalog defaults overlaid with the given parameters (a user's layer whose file is
+        not loaded, read leniently from a past run: its parameters as they are)."""
+        kind = LAYER_KINDS.get(self.kind)
+        return kind.resolve(self.params) if kind is not None else dict(self.params)
 
 
 @dataclass
@@ -96,7 +99,7 @@ class ExperimentSpec:
 
 # ---- TOML in ---------------------------------------------------------------------------------
 
-_TOP_KEYS = ("ktui_spec", "name", "description", "dataset", "layers", "train")
+_TOP_KEYS = ("ktui_spec", "name", "description", "dataset", "layers", "train", "layer_files")
 
 
 @dataclass
@@ -167,7 +170,8 @@ def _parse_dataset(raw: Any, errors: list[str], skip: set[str]) -> DatasetSpec:
     return _fill(cls, {k: v for k, v in raw.items() if k != "kind"}, "dataset", errors)
 
 
-def _parse_layers(raw: Any, errors: list[str], skip: set[str]) -> list[LayerSpec]:
+def _parse_layers(raw: Any, errors: list[str], skip: set[str],
+                  files: user_layers.RecordCheck) -> list[LayerSpec]:
     from ktui.core.validate import SKIP_ROW, kind_problem, param_problems
 
     if not isinstance(raw, list):
@@ -183,6 +187,10 @@ def _parse_layers(raw: Any, errors: list[str], skip: set[str]) -> list[LayerSpec
         if not isinstance(item, dict):
             errors.append(f"layer {i + 1}: must be a table ([[layers]] with a kind), "
                           f"got {brief(item)}")
+        elif files.foreign(i, item.get("kind")):  # a user's layer file not loaded: said below
+            skip.update(("stack", f"{SKIP_ROW}{i}"))
+            layers.append(LayerSpec(item["kind"], {k: v for k, v in item.items() if k != "kind"}))
+            continue
         else:
             problem = kind_problem(i, item.get("kind"))
             if problem is None:
@@ -198,21 +206,24 @@ def _parse_layers(raw: Any, errors: list[str], skip: set[str]) -> list[LayerSpec
         # Keep the numbering of the layers after it; validation skips this placeholder.
         skip.update(("stack", f"{SKIP_ROW}{i}"))
         layers.append(LayerSpec("", {}))
+    errors.extend(files.problems())
     return layers
 
 
-def _parse(data: dict[str, Any]) -> _Parsed:
+def _parse(data: dict[str, Any], lenient_layers: bool = False) -> _Parsed:
     errors: list[str] = []
     skip: set[str] = set()
     for key in data:
         if key not in _TOP_KEYS:
             errors.append(f"{key}: unknown key (expected name, description, dataset, layers, "
-                          "train)")
+                          "train, layer_files)")
     top = {k: data[k] for k in ("name", "description") if k in data}
     spec = ExperimentSpec(**parse_table(table_of(ExperimentSpec), top, errors,
                                         at=lambda k: f"{k}: ", unknown=str))
     spec.dataset = _parse_dataset(data.get("dataset", {}), errors, skip)
-    spec.layers = _parse_layers(data.get("layers", []), errors, skip)
+    records = user_layers.read_records(data.get("layer_files", []), errors)
+    files = user_layers.RecordCheck(records, lenient=lenient_layers)
+    spec.layers = _parse_layers(data.get("layers", []), errors, skip, files)
     train = data.get("train", {})
     if isinstance(train, dict):
         spec.train = _parse_train(train, errors)
@@ -222,7 +233,7 @@ def _parse(data: dict[str, Any]) -> _Parsed:
     return _Parsed(spec, errors, skip)
 
 
-def parse_spec(data: dict[str, Any]) -> ExperimentSpec:
+def parse_spec(data: dict[str, Any], lenient_layers: bool = False) -> ExperimentSpec:
     """TOML-shaped data -> spec.
 
     Raises :class:`SpecError` when the data has the wrong structure or types (unknown keys,
@@ -230,13 +241,17 @@ def parse_spec(data: dict[str, Any]) -> ExperimentSpec:
     form. The error then lists *every* problem at once, the values out of range included
     (what validation finds in the parts that could be read). A spec whose problems are
     only values out of range is returned; :func:`ktui.core.validate.validate` lists them.
+
+    A layer from a user's layer file (``[[layer_files]]``) that is not loaded, or loaded with
+    another content, is a problem naming the file to pass with ``--layers``; nothing is ever
+    imported here. ``lenient_layers`` (listing past runs) keeps such layers unchecked.
     """
     from ktui.core.validate import collect_problems
 
     version = _version_problem(data)
     if version:  # a newer format may mean other things by the same keys: say only this
         raise SpecError([version])
-    parsed = _parse(data)
+    parsed = _parse(data, lenient_layers)
     if parsed.errors:
         seen = set(parsed.errors)
         more = [e for e in collect_problems(parsed.spec, parsed.skip) if e not in seen]
@@ -253,8 +268,9 @@ def _section(error: str) -> int:
     return 0
 
 
-def loads(text: str, source: str = "") -> ExperimentSpec:
-    """Parse TOML text (``source``, a file name, prefixes problems with the text itself)."""
+def loads(text: str, source: str = "", lenient_layers: bool = False) -> ExperimentSpec:
+    """Parse TOML text (``source``, a file name, prefixes problems with the text itself;
+    ``lenient_layers``: see :func:`parse_spec`)."""
     prefix = f"{source}: " if source else ""
     try:
         data = tomllib.loads(text)
@@ -262,7 +278,7 @@ def loads(text: str, source: str = "") -> ExperimentSpec:
         raise SpecError([f"{prefix}not valid TOML: {err}"]) from None
     except RecursionError:
         raise SpecError([f"{prefix}not valid TOML: arrays or tables nested too deeply"]) from None
-    return parse_spec(data)
+    return parse_spec(data, lenient_layers)
 
 
 def read_text(path: str | Path) -> str:
@@ -298,18 +314,19 @@ def read_text(path: str | Path) -> str:
     return text.removeprefix("\ufeff")  # a byte-order mark some Windows editors write
 
 
-def load(path: str | Path) -> ExperimentSpec:
+def load(path: str | Path, lenient_layers: bool = False) -> ExperimentSpec:
     """Read a spec file. Any problem, with the file or in it, is a :class:`SpecError`
     (never another exception: listing runs reads every run's spec with this)."""
-    return loads(read_text(path), source=str(path))
+    return loads(read_text(path), source=str(path), lenient_layers=lenient_layers)
 
 
 # ---- TOML out --------------------------------------------------------------------------------
 
 def spec_to_dict(spec: ExperimentSpec) -> dict[str, Any]:
     """The spec as TOML-ready data; layer parameters are written in full (defaults included)
-    so a saved spec means the same thing even if a later ktui changes a default."""
-    return {
+    so a saved spec means the same thing even if a later ktui changes a default. A user's
+    layer file in use is recorded in ``[[layer_files]]`` (path, sha256, classes)."""
+    data = {
         "ktui_spec": SPEC_VERSION,
         "name": spec.name,
         "description": spec.description,
@@ -318,6 +335,10 @@ def spec_to_dict(spec: ExperimentSpec) -> dict[str, Any]:
         "train": {**values_of(spec.train),
                   **{key: values_of(getattr(spec.train, key)) for key in TRAIN_TABLES}},
     }
+    files = user_layers.file_records(spec.layers)
+    if files:
+        data["layer_files"] = files
+    return data
 
 
 def dumps(spec: ExperimentSpec) -> str:

@@ -84,7 +84,8 @@ def kind_problem(index: int, kind: Any) -> str | None:
     if not isinstance(kind, str):
         return f"layer {index + 1}: kind must be a layer name (one of {kinds}), got {brief(kind)}"
     if kind not in LAYER_KINDS:
-        return f"layer {index + 1}: unknown kind {brief(kind)} (one of {kinds})"
+        return (f"layer {index + 1}: unknown kind {brief(kind)} (one of {kinds}; a layer class "
+                "of your own: pass its file with --layers FILE)")
     return None
 
 

@@ -35,6 +35,7 @@ from ktui.core.export.sources import (
     metrics_source,
     steering_source,
 )
+from ktui.core.export.user_source import check_clashes, layer_files_source
 from ktui.core.schema import values_of
 from ktui.core.spec import MODEL_STYLES, ExperimentSpec
 from ktui.core.training.parts import optimizer_settings
@@ -117,9 +118,10 @@ def export_script(spec: ExperimentSpec, style: str | None = None, run_name: str 
     _check_names(spec, style)
     if not isinstance(run_name, str):
         raise ExportError("run name: must be a string")
-    script = "\n".join([
+    layer_files, user_code = layer_files_source(spec.layers)
+    parts = [
         header(file_name),
-        _constants(spec, run_name),
+        _constants(spec, run_name) + layer_files,
         _section("the custom layers (ktui.core.layers)"),
         layers_source(),
         _section("data"),
@@ -134,7 +136,11 @@ def export_script(spec: ExperimentSpec, style: str | None = None, run_name: str 
         model_source(spec, style),
         _section("training loop"),
         LOOP,
-    ])
+    ]
+    if user_code:  # your own layers (--layers), verbatim, where nothing later replaces them
+        check_clashes(user_code, "\n".join(parts))
+        parts[4:4] = [_section("your layers (--layers: LAYER_FILES)"), user_code]
+    script = "\n".join(parts)
     try:
         compile(script, "<export>", "exec")
     except (SyntaxError, ValueError) as err:  # a bug here, never the user's text

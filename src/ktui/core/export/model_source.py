@@ -29,7 +29,7 @@ def layer_call(layer: LayerSpec, index: int, seed: int) -> str:
                           f"use one of {', '.join(LAYER_KINDS)}")
     where = f"layer {index + 1} ({layer.kind})"
     known = {p.name for p in kind.params}
-    params = layer.resolved()
+    params = kind.arguments(layer.params)  # a user layer's text parameters read as values
     for key in params:
         if key not in known:
             raise ExportError(f"{where}: unknown parameter {shown(key)}")

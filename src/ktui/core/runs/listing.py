@@ -66,7 +66,7 @@ def list_runs(root: Path) -> tuple[list[RunInfo], list[str]]:
         run = RunDir(path)
         name = clean(path.name)
         try:
-            spec = run.spec()
+            spec = run.spec(lenient_layers=True)
             summary = run.read_summary()
         except (RunError, specmod.SpecError, OSError, ValueError) as err:
             problems.append(f"{name}: skipped, not a readable ktui run ({_first_line(err)})")
@@ -89,7 +89,8 @@ def run_info(path: Path, now: float | None = None) -> RunInfo:
         RunError, SpecError, OSError, ValueError: ``path`` is not a readable run.
     """
     run = RunDir(path)
-    return _info(run, run.spec(), run.read_summary(), time.time() if now is None else now)
+    return _info(run, run.spec(lenient_layers=True), run.read_summary(),
+                 time.time() if now is None else now)
 
 
 def _info(run: RunDir, spec: specmod.ExperimentSpec, summary: RunSummary, now: float

@@ -77,7 +77,7 @@ def epoch_rows(run: RunDir) -> list[dict[str, float]]:
 def dataset_kind(run: RunDir) -> str:
     """The kind of data the run trained on; "" when its spec cannot be read."""
     try:
-        return run.spec().dataset.kind
+        return run.spec(lenient_layers=True).dataset.kind
     except Exception:  # noqa: BLE001 - unknown dataset
         return ""
 
@@ -143,7 +143,7 @@ def load_recorded(run: RunDir) -> Recorded:
 def _load_recorded(run: RunDir) -> Recorded:
     notes: list[str] = []
     try:
-        spec: ExperimentSpec | None = run.spec()
+        spec: ExperimentSpec | None = run.spec(lenient_layers=True)
     except Exception as err:  # noqa: BLE001 - SpecError, OSError, bytes that are not text...
         spec = None
         notes.append(f"spec.toml unreadable: {_first_line(err)}")

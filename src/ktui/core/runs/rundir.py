@@ -126,8 +126,10 @@ class RunDir:
         raise RunError(f"no run {clean(brief(name))} (looked for {clean(str(Path(name)))} and "
                        f"{clean(str(root / name))}); `ktui runs` lists them")
 
-    def spec(self) -> specmod.ExperimentSpec:
-        return specmod.load(self.spec_file)
+    def spec(self, lenient_layers: bool = False) -> specmod.ExperimentSpec:
+        """The run's spec; ``lenient_layers`` (listing, viewing) reads layers of a user's
+        layer file that is not loaded as they are (see :func:`specmod.parse_spec`)."""
+        return specmod.load(self.spec_file, lenient_layers=lenient_layers)
 
     def lock(self, by: str | None = None) -> RunLock:
         """The run's exclusive lock, as a context manager: ``with run.lock(): ...``; ``by``

@@ -39,6 +39,12 @@ def explain(err: Exception, spec: ExperimentSpec, phase: str, io_claims: Sequenc
     ``error``."""
     details = {"exception": type(err).__name__, "text": str(err)[:20_000],
                "traceback": traceback.format_exc()[-20_000:]}
+    from ktui.core.user_layers import failure_of
+
+    user = failure_of(err)  # raised in your own layer's code (--layers): your lines
+    if user is not None:
+        return "error", one_line(f"{user.message} while {phase}"), {
+            **details, "user_traceback": user.traceback}
     reason = io_cause(err)
     if reason is not None:
         path = getattr(err, "filename", None)

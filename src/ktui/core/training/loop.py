@@ -76,6 +76,11 @@ def train(spec: ExperimentSpec, sink: Sink, control: TrainerControl | None = Non
         sink(event)
         return event
 
+    from ktui.core.user_layers.checks import before_training
+
+    user = before_training(spec)  # your layers (--layers): built and checked (TensorFlow)
+    if user is not None:
+        return fail("spec", user.message, details={"user_traceback": user.traceback})
     errors = validate(spec)
     if errors:
         return fail("spec", "the experiment is not valid: " + "; ".join(errors),

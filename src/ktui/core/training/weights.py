@@ -22,8 +22,8 @@ def tensor_stats(array: np.ndarray) -> TensorStats:
 
 
 def layer_weights(layers: Sequence[Any]) -> tuple[LayerWeights, ...]:
-    """Kernel and bias (or a normalisation's gamma and beta) of each layer that has trainable
-    weights, as small statistics."""
+    """Kernel and bias (or a normalisation's gamma and beta; else a layer's first two
+    trainable weights) of each layer that has trainable weights, as small statistics."""
     out = []
     for layer in layers:
         tensors = {w.path.rsplit("/", 1)[-1]: w for w in layer.trainable_weights}
@@ -31,6 +31,8 @@ def layer_weights(layers: Sequence[Any]) -> tuple[LayerWeights, ...]:
             continue
         kernel = tensors.get("kernel", tensors.get("gamma"))
         bias = tensors.get("bias", tensors.get("beta"))
+        if kernel is None and bias is None:  # a user's layer naming its weights its own way
+            kernel, bias = (list(layer.trainable_weights) + [None])[:2]
         out.append(LayerWeights(
             layer=layer.name,
             kernel=tensor_stats(kernel.numpy()) if kernel is not None else None,

@@ -5,6 +5,12 @@ while any field is invalid, so an invalid layer never reaches the spec. A previe
 the layer's output shape for the input it will get (the catalog's TF-free inference), or why
 it cannot take that input.
 
+A layer class of the user's own (``--layers``) gets the same form, made from its ``__init__``;
+its shape is worked out and its checks run (round trip, model.keras, gradients) by TensorFlow
+in a worker (:mod:`ktui.ui.layer_files`: it is the user's code, never run on the UI thread),
+shown under the preview with the line in their file when something fails; ``r`` reloads the
+file after an edit.
+
 Keys can arrive faster than the screen mounts or closes (``e`` then ``esc`` in one burst, a
 second ``enter`` after the first saved): the form answers once, and only once it is mounted,
 and nothing here assumes a widget is still there after an ``await``.
@@ -23,13 +29,25 @@ from textual.screen import ModalScreen
 from textual.widget import MountError
 from textual.widgets import Button, Input, Label, Select, Static
 
+from ktui.core import user_layers
 from ktui.core.catalog import LAYER_KINDS, LayerKind, StackError, format_shape
 from ktui.core.spec import LayerSpec
+from ktui.core.user_layers.shapes import frozen
+from ktui.ui.layer_files import (
+    LayerProbed,
+    LayersReloaded,
+    apply_reload,
+    probe_in_thread,
+    start_reload,
+)
+from ktui.ui.screens.layer_checks import checks_text, kind_options
 from ktui.ui.settings import settings_of
 from ktui.ui.widgets.fields import FieldRow, param_def
 
 Shape = tuple[int, ...]
 KEYS_HINT = "enter/ctrl+s save · esc cancel"
+#: Seconds after the last keystroke before a user layer is built and checked again.
+PROBE_DELAY = 0.4
 
 
 class LayerFormScreen(ModalScreen[LayerSpec | None]):
@@ -43,6 +61,8 @@ class LayerFormScreen(ModalScreen[LayerSpec | None]):
         Binding("escape", "cancel", "Cancel", id="cancel"),
         # enter: in a field (Input.Submitted, below) or wherever no widget takes it.
         Binding("ctrl+s,enter", "save", "Save", id="save"),
+        Binding("r", "reload_layers", "Reload layers", id="reload_layers",
+                tooltip="import your layer files (--layers) again after editing them"),
     ]
 
     def __init__(self, layer: LayerSpec | None = None, *, position: int | None = None,
@@ -55,6 +75,10 @@ class LayerFormScreen(ModalScreen[LayerSpec | None]):
         self.input_problem = input_problem
         #: Set once the form has answered: a second answer would pop the screen below it.
         self._answered = False
+        #: A user layer's last probe (what it was for, what came of it), and the next one.
+        self._probed: tuple[tuple[Any, ...], Any] | None = None
+        self._asked: tuple[Any, ...] | None = None
+        self._probe_timer: Any = None
 
     #: Set when ``on_mount`` begins: the fields exist from then on.
     _ready = False
@@ -68,7 +92,7 @@ class LayerFormScreen(ModalScreen[LayerSpec | None]):
         self._blink = settings_of(self).cursor_blink
         with Vertical(id="layer-form"):
             yield Label(self._title(), id="form-title")
-            yield Select([(k, k) for k in LAYER_KINDS], value=self.layer_spec.kind,
+            yield Select(kind_options(), value=self.layer_spec.kind,
                          allow_blank=False, compact=True, id="kind",
                          disabled=self.editing)
             yield Static(self._kind_help(), id="kind-help")
@@ -76,8 +100,10 @@ class LayerFormScreen(ModalScreen[LayerSpec | None]):
             # focusable scroll container was an invisible tab stop before the first field.
             yield VerticalScroll(*self._rows(), id="params", can_focus=False)
             yield Static(self._preview(), id="preview")
+            yield Static("", id="checks")
             with Horizontal(id="form-buttons"):
-                yield Static(Text(KEYS_HINT, style="dim"), id="form-keys")
+                keys = KEYS_HINT + (" · r reload" if user_layers.registered() else "")
+                yield Static(Text(keys, style="dim"), id="form-keys")
                 yield Button("Save", variant="primary", id="save", compact=True,
                              action="screen.save")
                 yield Button("Cancel", id="cancel", compact=True, action="screen.cancel")
@@ -92,7 +118,8 @@ class LayerFormScreen(ModalScreen[LayerSpec | None]):
         kind = self.kind
         text = Text(kind.help)
         if kind.origin:
-            text.append(f"  ({kind.origin})", style="dim")
+            mine = " · your layer" if user_layers.user_kind(kind.name) else ""
+            text.append(f"  ({kind.origin}{mine})", style="dim")
         if not kind.params:
             text.append("\nNo parameters.", style="dim")
         return text
@@ -116,7 +143,9 @@ class LayerFormScreen(ModalScreen[LayerSpec | None]):
             return  # closed before the refresh came
         for params in self.query("#params").results(VerticalScroll):
             want = sum(c.outer_size.height + c.styles.margin.bottom for c in params.children)
-            room = max(self.size.height - 13, 4)
+            checks = sum(c.outer_size.height for c in self.query("#checks").results(Static)
+                         if c.display)
+            room = max(self.size.height - 13 - checks, 4)
             params.styles.height = max(min(want, room), 1)
 
     def on_resize(self) -> None:
@@ -137,7 +166,12 @@ class LayerFormScreen(ModalScreen[LayerSpec | None]):
         if event.select.id != "kind" or event.value == self.layer_spec.kind \
                 or event.value not in LAYER_KINDS or not self.is_attached:
             return
-        self.layer_spec = LayerSpec(str(event.value), {})
+        await self._show_kind(LayerSpec(str(event.value), {}))
+
+    async def _show_kind(self, layer: LayerSpec) -> None:
+        """Rebuild the form for ``layer`` (another kind, or a reloaded class)."""
+        self.layer_spec = layer
+        self._probed = self._asked = None
         try:
             self.query_one("#kind-help", Static).update(self._kind_help())
             self.query_one("#form-title", Label).update(self._title())
@@ -152,7 +186,7 @@ class LayerFormScreen(ModalScreen[LayerSpec | None]):
         self.call_after_refresh(self._fit_params)
 
     def on_field_row_changed(self, event: FieldRow.Changed) -> None:
-        self._update()
+        self._update(probe_after=PROBE_DELAY)
         self.call_after_refresh(self._fit_params)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
@@ -165,12 +199,21 @@ class LayerFormScreen(ModalScreen[LayerSpec | None]):
     def errors(self) -> list[str]:
         return [f"{row.field.key}: {row.error}" for row in self.query(FieldRow) if not row.valid]
 
-    def _update(self) -> None:
-        """Enable Save and redraw the shape preview (both follow every keystroke)."""
+    def _update(self, probe_after: float = 0.0) -> None:
+        """Enable Save and redraw the shape preview (both follow every keystroke); a user
+        layer is built and checked again ``probe_after`` seconds after the last change."""
         for button in self.query("#save").results(Button):
             button.disabled = bool(self.errors)
         for preview in self.query("#preview").results(Static):
             preview.update(self._preview())
+        self._show_checks()
+        if self._probe_timer is not None:
+            self._probe_timer.stop()
+            self._probe_timer = None
+        if probe_after:
+            self._probe_timer = self.set_timer(probe_after, self._probe)
+        else:
+            self._probe()
 
     def _preview(self) -> Text:
         """``(None, 784) → (None, 200) · 157,000 params``, or why this layer cannot work."""
@@ -186,6 +229,8 @@ class LayerFormScreen(ModalScreen[LayerSpec | None]):
         text.append(format_shape(self.input_shape) + " → ")
         try:
             out, count = kind.output(tuple(self.input_shape), params)
+        except user_layers.ShapePending:
+            return text.append(f"working it out (TensorFlow builds {kind.name})…", style="dim")
         except StackError as err:
             return text.append(f"⚠ {err}", style="bold red")
         except Exception as err:  # a value the checks let through but inference cannot use
@@ -232,3 +277,84 @@ class LayerFormScreen(ModalScreen[LayerSpec | None]):
             self.call_later(self.action_cancel)
             return
         self._answer(None)
+
+    # ---- your layers (--layers) -------------------------------------------------------------
+    def _user_kind(self) -> user_layers.UserKind | None:
+        return user_layers.user_kind(self.layer_spec.kind)
+
+    def _probe_target(self) -> tuple[tuple[Any, ...], user_layers.UserKind, dict[str, Any]] | None:
+        """What a probe of the layer as entered is for, when it is a user layer whose fields
+        are fine and whose input is known."""
+        kind = self._user_kind()
+        if kind is None or self.input_shape is None or not self._ready or self.errors:
+            return None
+        params = {**self.layer_spec.params, **self._values()}
+        key = (kind.name, kind.sha256, tuple(self.input_shape), frozen(kind.resolve(params)))
+        return key, kind, params
+
+    def _probe(self) -> None:
+        """Build and check the user layer as entered, in a worker (once per change)."""
+        self._probe_timer = None
+        target = self._probe_target() if self.is_attached else None
+        if target is None or target[0] == self._asked or self.input_shape is None:
+            return
+        key, kind, params = target
+        self._asked = key
+        probe_in_thread(self, key, kind, tuple(self.input_shape), params)
+
+    def on_layer_probed(self, message: LayerProbed) -> None:
+        message.stop()
+        self._probed = (message.key, message.result)
+        if not self.is_attached:
+            return
+        for preview in self.query("#preview").results(Static):
+            preview.update(self._preview())
+        self._show_checks()
+        self.call_after_refresh(self._fit_params)
+
+    def _show_checks(self) -> None:
+        """The checks of a user layer (hidden for ktui's own kinds)."""
+        kind = self._user_kind()
+        for checks in self.query("#checks").results(Static):
+            checks.display = kind is not None
+            if kind is None:
+                continue
+            target = self._probe_target()
+            done = self._probed is not None and target is not None \
+                and self._probed[0] == target[0]
+            checks.update(checks_text(kind, self._probed[1] if done and self._probed else None,
+                                      waiting=target is not None))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "reload_layers":
+            return bool(user_layers.registered())
+        return True
+
+    def action_reload_layers(self) -> None:
+        """``r``: import the layer files again (after the user edited them)."""
+        if self._ready and not self._answered:
+            start_reload(self)
+
+    async def on_layers_reloaded(self, message: LayersReloaded) -> None:
+        message.stop()
+        if not self.is_attached or not apply_reload(self, message):
+            return
+        for select in self.query("#kind").results(Select):
+            with self.prevent(Select.Changed):
+                select.set_options(kind_options())
+                if self.layer_spec.kind in LAYER_KINDS:
+                    select.value = self.layer_spec.kind
+        kind = LAYER_KINDS.get(self.layer_spec.kind)
+        if kind is None:  # the class left the file: back to ktui's first kind
+            self.notify(f"{self.layer_spec.kind} is no longer in your layer file.",
+                        severity="warning", timeout=6)
+            first = next(iter(LAYER_KINDS))
+            for select in self.query("#kind").results(Select):
+                with self.prevent(Select.Changed):
+                    select.value = first
+            await self._show_kind(LayerSpec(first, {}))
+            return
+        names = {p.name for p in kind.params}
+        values = {**self.layer_spec.params, **self._values()}
+        await self._show_kind(LayerSpec(kind.name, {k: v for k, v in values.items()
+                                                    if k in names}))

@@ -19,6 +19,8 @@ FAIL_TITLES = {
     "resources": "Out of memory",
     "error": "Training failed",
 }
+#: Lines of the user's own traceback (an error in their layer) shown under a failure.
+USER_TRACEBACK_LINES = 6
 #: Clauses of a failure message that only restate its title (the title is shown already).
 _RESTATED = re.compile(r"(the )?loss (is|became) (nan|inf)", re.IGNORECASE)
 
@@ -28,11 +30,13 @@ def epochs_text(n: int) -> str:
     return f"{n} epoch{'s' * (n != 1)}"
 
 
-def failure_text(kind: str, message: str, epoch: int = 0, step: int = 0) -> Text:
+def failure_text(kind: str, message: str, epoch: int = 0, step: int = 0,
+                 user_traceback: str = "") -> Text:
     """The title of a failure on one line, then only what the message adds to it.
 
     The trainer's NaN message begins "the loss became NaN or infinite at epoch 2, step 3; ...",
-    which the title and its "(epoch 2, step 3)" already say.
+    which the title and its "(epoch 2, step 3)" already say. An exception in the user's own
+    layer (``--layers``) comes with its traceback trimmed to their file: its last lines follow.
     """
     title = FAIL_TITLES.get(kind, "Training failed")
     text = Text()
@@ -46,6 +50,9 @@ def failure_text(kind: str, message: str, epoch: int = 0, step: int = 0) -> Text
     if details:
         details = details[0].upper() + details[1:]
         text.append(f"\n{details}")
+    lines = [ln for ln in user_traceback.splitlines() if ln.strip()][-USER_TRACEBACK_LINES:]
+    for line in lines:
+        text.append(f"\n  {line}", style="dim")
     return text
 
 

@@ -2,18 +2,22 @@
 
 The keys are bound on the LayerStack widget (and ctrl+n on the screen), the buttons under it
 run the same actions; each edit goes through the layer form and ends in ``spec_changed``.
+``r`` reloads the user's layer files (``--layers``) after an edit; the stack is then shown
+and checked again with the new classes, as it is when TensorFlow has worked out their shapes.
 """
 
 from __future__ import annotations
 
 from textual.widgets import OptionList
 
+from ktui.core import user_layers
 from ktui.core.catalog import LAYER_KINDS
 from ktui.core.spec import LayerSpec
+from ktui.ui.layer_files import LayersReloaded, apply_reload, start_reload
 from ktui.ui.screens.layer_form import LayerFormScreen
 from ktui.ui.screens.setup_base import SetupBase
 from ktui.ui.widgets.layer_stack import LayerStack
-from ktui.ui.widgets.model_summary import output_shape_before
+from ktui.ui.widgets.model_summary import ModelSummary, output_shape_before
 
 #: The layer stack's buttons (for the mouse; every one has a key): id, label, action.
 STACK_BUTTONS = (("add", "+ Add", "add_layer"), ("edit", "Edit", "edit_layer"),
@@ -123,8 +127,36 @@ class LayerEditing(SetupBase):
             ("Duplicate layer", "Copy the highlighted layer below it", "duplicate_layer"),
             ("Move layer up", "", "move_layer(-1)"),
             ("Move layer down", "", "move_layer(1)"),
+            ("Reload layer files", "Import your --layers files again after editing them",
+             "reload_layers"),
         ]
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
         self.action_edit_layer()
+
+    # ---- your layers (--layers) -----------------------------------------------------------
+    #: The registered layer files' generation last shown (a reload in the form changes it).
+    _layers_shown = -1
+
+    def action_reload_layers(self) -> None:
+        """``r``: import the layer files again; the stack is then checked with them."""
+        if self._on_top():
+            start_reload(self)
+
+    def on_layers_reloaded(self, message: LayersReloaded) -> None:
+        message.stop()
+        if self._live() and apply_reload(self, message):
+            self._layers_changed()
+
+    def on_model_summary_shapes_worked_out(self, message: ModelSummary.ShapesWorkedOut
+                                          ) -> None:
+        message.stop()
+        if self._live():
+            self.spec_changed()
+
+    def on_screen_resume(self) -> None:
+        """Back from the layer form, where ``r`` may have reloaded the classes."""
+        if self._live() and self._layers_shown != user_layers.generation():
+            self._layers_shown = user_layers.generation()
+            self._layers_changed()

@@ -265,7 +265,8 @@ class TrainingScreen(LiveLearningRate):
 
     def _fail(self, ev: RunFailed) -> None:
         self._set_state("failed")
-        text = failure_text(ev.kind, ev.message, ev.epoch, ev.step)
+        text = failure_text(ev.kind, ev.message, ev.epoch, ev.step,
+                            str(ev.details.get("user_traceback", "") or ""))
         text.append_text(self._hint(failed=True))
         self._show_result(text, "-failed")
 

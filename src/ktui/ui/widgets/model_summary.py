@@ -4,19 +4,26 @@ The table is sized to its content (layer, output shape, params) at the width it 
 the shape and params columns keep their full text and the layer column gives way first, so it
 reads the same from 80×24 to 200×60. A stack that cannot work still shows every row that
 infers, the broken layer marked with its reason under it, and the rows after it greyed out.
+
+A user's layer class (``--layers``) has no pure-Python inference: its row says "working out…"
+while TensorFlow builds it in a thread worker (the user's code never runs on the UI thread),
+and the screen is told (:class:`ModelSummary.ShapesWorkedOut`) to show the stack again.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
 from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
+from textual.message import Message
 from textual.widgets import Static
 
+from ktui.core import user_layers
 from ktui.core.catalog import LAYER_KINDS, StackError, format_shape, infer_stack
 from ktui.core.spec import ExperimentSpec, LayerSpec, layer_errors, stack_problem
 
@@ -37,6 +44,8 @@ class LayerRow:
     output_shape: Shape | None
     params: int | None
     problem: str | None = None
+    #: A user layer whose shape TensorFlow is still working out.
+    pending: bool = False
 
     @property
     def label(self) -> str:
@@ -60,6 +69,10 @@ def walk_stack(input_shape: Shape, layers: Sequence[LayerSpec]
             continue
         try:
             shape, count = _infer_one(i, layer, shape)
+        except _Pending:
+            rows.append(LayerRow(i, layer.kind, None, None, pending=True))
+            shape = None
+            continue
         except _Broken as broken:
             problem = broken.message if broken.message is not None else \
                 _stack_message(input_shape, layers[:i + 1])
@@ -68,6 +81,10 @@ def walk_stack(input_shape: Shape, layers: Sequence[LayerSpec]
             continue
         rows.append(LayerRow(i, layer.kind, shape, count))
     return rows, problem
+
+
+class _Pending(Exception):
+    """A user layer's shape is being worked out (TensorFlow, in a worker)."""
 
 
 class _Broken(Exception):
@@ -89,6 +106,8 @@ def _infer_one(index: int, layer: LayerSpec, shape: Shape) -> tuple[Shape, int]:
     kind = LAYER_KINDS[layer.kind]
     try:
         return kind.output(shape, layer.params)
+    except user_layers.ShapePending:
+        raise _Pending() from None
     except StackError:
         raise _Broken() from None
     except Exception as err:  # a parameter of an odd type that the checks let through
@@ -129,6 +148,9 @@ class SummaryTable:
             if row.problem is not None:
                 cells.append((Text(row.label, style="bold red"),
                               Text("⚠ cannot work", style="bold red"), Text("")))
+            elif row.pending:
+                cells.append((Text(row.label), Text("working out…", style="dim italic"),
+                              Text("…", style="dim")))
             elif row.output_shape is None:
                 cells.append((Text(row.label, style="dim"), Text("?", style="dim"),
                               Text("?", style="dim")))
@@ -197,6 +219,9 @@ def summary_renderable(spec: ExperimentSpec) -> tuple[RenderableType, str | None
     if problem is not None:
         parts.append(Text("Total params: ? (the stack cannot work yet)", style="bold"))
         return Group(*parts), problem
+    if any(r.pending for r in rows):
+        parts.append(Text("Total params: … (TensorFlow is building your layers)", style="dim"))
+        return Group(*parts), None
     total = sum(r.params or 0 for r in rows)
     parts.append(Text(f"Total params: {total:,}", style="bold"))
     try:
@@ -213,12 +238,20 @@ class ModelSummary(Static):
     problem: str | None = None
 
     _shown: object = None
+    _asked: object = None
+
+    class ShapesWorkedOut(Message):
+        """TensorFlow has worked out the user layers' shapes: validate and show again."""
 
     def show(self, spec: ExperimentSpec) -> str | None:
-        key = (spec.input_shape(), spec.output_shape(), spec.task, repr(spec.layers))
+        key = (spec.input_shape(), spec.output_shape(), spec.task, repr(spec.layers),
+               user_layers.state_token())
         if key == self._shown:
             return self.problem
         self._shown = key
+        if user_layers.uses_user_layers(spec) and key != self._asked:
+            self._asked = key
+            self._work_out(spec.copy())
         try:
             renderable, problem = summary_renderable(spec)
         except Exception as err:  # the summary must never take the setup view down
@@ -228,3 +261,16 @@ class ModelSummary(Static):
         self.update(renderable)
         self.set_class(problem is not None, "-invalid")
         return problem
+
+    def _work_out(self, spec: Any) -> None:
+        """Build the user layers of ``spec`` in a thread worker (a no-op when all are known),
+        then tell the screen."""
+
+        def work() -> None:
+            before = user_layers.state_token()
+            user_layers.resolve_shapes(spec)
+            if user_layers.state_token() != before:
+                self.post_message(self.ShapesWorkedOut())
+
+        self.run_worker(work, thread=True, group="user-shapes", exclusive=True,
+                        exit_on_error=False)

@@ -1,0 +1,259 @@
+"""What a custom-layer author needs checked before training, run by TensorFlow.
+
+For one user layer at its place in the stack (its parameters, the input shape it gets), on a
+random batch of :data:`BATCH` samples:
+
+- **round trip**: ``from_config(get_config())`` builds an equal layer (the same config, the
+  same output with the weights copied); a parameter missing from ``get_config`` is named;
+- **serialization**: a model holding it saves as ``model.keras`` and loads back with
+  ``safe_mode=True`` (the class registered, as for a run's model), computing the same output;
+- **gradients**: one step (``sum(output * r)`` for a random ``r``) gives every trainable
+  weight a gradient; a weight with none (``call`` never uses it) or an all-zero one is named
+  with the line that makes it;
+- the trainable and non-trainable weights (tensors and values), the output's dtype and shape.
+
+The form shows them; the trainer runs them first (:func:`before_training`) and refuses a layer
+that fails one, with the user's line. Results are kept per (kind, file hash, input, params).
+"""
+
+from __future__ import annotations
+
+import ast
+import inspect
+import json
+import tempfile
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ktui.core.catalog import Shape, format_shape, layer_label
+from ktui.core.user_layers import shapes
+from ktui.core.user_layers.errors import UserFailure
+from ktui.core.user_layers.kinds import UserKind
+from ktui.core.user_layers.registry import file_of
+
+#: Samples in the random batch the checks run on.
+BATCH = 8
+_results: dict[tuple[Any, ...], Report] = {}
+
+
+@dataclass(frozen=True)
+class Check:
+    """One check: its short name, whether it passed, and one line saying what was found."""
+
+    name: str
+    ok: bool
+    text: str
+    traceback: str = ""
+
+
+@dataclass(frozen=True)
+class Report:
+    """Every check of one layer, and its weights and output."""
+
+    checks: tuple[Check, ...]
+    trainable: tuple[int, int] = (0, 0)  # tensors, values
+    non_trainable: tuple[int, int] = (0, 0)
+    dtype: str = ""
+    output_shape: tuple[int | None, ...] = ()
+
+    @property
+    def failure(self) -> Check | None:
+        return next((c for c in self.checks if not c.ok), None)
+
+    def weights_text(self) -> str:
+        """``2 trainable weights (40 values), 1 non-trainable (4) · output float32 (None, 4)``."""
+        (t, tv), (n, nv) = self.trainable, self.non_trainable
+        text = (f"{t} trainable weight{'s' * (t != 1)} ({tv:,} values), "
+                f"{n} non-trainable ({nv:,})")
+        if self.dtype:
+            text += f" · output {self.dtype} {format_shape(self.output_shape[1:])}"
+        return text
+
+
+def _same(a: Any, b: Any) -> bool:
+    return json.dumps(a, sort_keys=True, default=repr) == json.dumps(b, sort_keys=True,
+                                                                      default=repr)
+
+
+def _attribute_lines(kind: UserKind) -> dict[str, int]:
+    """Lines of ``self.NAME = ...`` and of ``add_weight(name="NAME")`` in the class."""
+    found: dict[str, int] = {}
+    layer_file = file_of(kind)
+    if layer_file is None:
+        return found
+    try:
+        tree = ast.parse(layer_file.source)
+    except (SyntaxError, ValueError):
+        return found
+    for node in ast.walk(tree):
+        if not kind.line <= getattr(node, "lineno", 0) <= kind.end_line:
+            continue
+        if isinstance(node, ast.Assign):
+            for target in node.targets:
+                if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) \
+                        and target.value.id == "self":
+                    found.setdefault(target.attr, node.lineno)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+                and node.func.attr == "add_weight":
+            for kw in node.keywords:
+                if kw.arg == "name" and isinstance(kw.value, ast.Constant):
+                    found.setdefault(str(kw.value.value), node.lineno)
+    return found
+
+
+def _weight_words(layer: Any, weight: Any, kind: UserKind, lines: dict[str, int]) -> str:
+    """``weight 'unused' (self.unused, shape (4,); my_layers.py, line 14)``."""
+    attr = next((a for a, v in vars(layer).items() if v is weight), None)
+    line = lines.get(weight.name) or (lines.get(attr) if attr else None) or kind.line
+    held = f"self.{attr}, " if attr else ""
+    return (f"weight {weight.name!r} ({held}shape {tuple(weight.shape)}; {kind.file_name}, "
+            f"line {line})")
+
+
+def _round_trip(kind: UserKind, layer: Any, args: dict[str, Any], x: Any, y: Any) -> Check:
+    import numpy as np
+
+    name = "get_config round trip"
+    try:
+        config = layer.get_config()
+    except Exception as err:  # noqa: BLE001 - the user's code
+        return Check(name, False, shapes.failed(err, kind, "get_config failed").message)
+    defaults = {n: p.default for n, p in
+                inspect.signature(kind.cls.__init__).parameters.items()}
+    missing = [n for n, v in args.items() if n not in config and not _same(v, defaults.get(n))]
+    hint = (f"; get_config must return every __init__ argument (missing: "
+            f"{', '.join(missing)})") if missing else ""
+    try:
+        clone = type(layer).from_config(config)
+        clone(x, training=False)
+        clone.set_weights(layer.get_weights())
+        y2 = np.asarray(clone(x, training=False))
+    except Exception as err:  # noqa: BLE001
+        why = shapes.failed(err, kind, "from_config(get_config()) failed").message
+        return Check(name, False, why + hint)
+    if missing:
+        return Check(name, False, f"from_config(get_config()) builds {kind.name} with the "
+                                  f"defaults{hint} ({kind.file_name}, line {kind.line})")
+    if not _same(clone.get_config(), config):
+        return Check(name, False, f"from_config(get_config()) builds a layer whose get_config "
+                                  f"differs ({kind.file_name}, line {kind.line})")
+    if y2.shape != np.shape(y) or not np.allclose(y2, y, atol=1e-5, equal_nan=True):
+        return Check(name, False, f"from_config(get_config()) computes another output with "
+                                  f"the same weights ({kind.file_name}, line {kind.line})")
+    return Check(name, True, "from_config(get_config()) builds an equal layer")
+
+
+def _saving(kind: UserKind, layer: Any, shape: Shape, x: Any, y: Any) -> Check:
+    import keras
+    import numpy as np
+
+    name = "model.keras"
+    try:
+        with tempfile.TemporaryDirectory(prefix="ktui-check-") as tmp:
+            path = Path(tmp) / "check.keras"
+            keras.Sequential([keras.Input(shape=tuple(shape)), layer]).save(path)
+            loaded = keras.saving.load_model(path, safe_mode=True)
+            y3 = np.asarray(loaded(x, training=False))
+    except Exception as err:  # noqa: BLE001
+        return Check(name, False, "model.keras does not save and load back (safe_mode=True): "
+                     + shapes.failed(err, kind, "cannot be saved").message)
+    if y3.shape != np.shape(y) or not np.allclose(y3, y, atol=1e-5, equal_nan=True):
+        return Check(name, False, f"model.keras loads back computing another output "
+                                  f"({kind.file_name}, line {kind.line})")
+    return Check(name, True, "saves and loads as model.keras (safe_mode=True)")
+
+
+def _gradients(kind: UserKind, layer: Any, x: Any, y: Any, seed: int) -> Check:
+    import numpy as np
+    import tensorflow as tf
+
+    name = "gradients"
+    weights = list(layer.trainable_weights)
+    if not weights:
+        return Check(name, True, "no trainable weights: nothing for a gradient to reach")
+    if not np.issubdtype(np.asarray(y).dtype, np.floating):
+        return Check(name, True, f"output is {np.asarray(y).dtype}: no gradient to check")
+    r = tf.constant(np.random.default_rng(seed + 1).standard_normal(np.shape(y)), tf.float32)
+    try:
+        with tf.GradientTape() as tape:
+            out = layer(x, training=True)
+            loss = tf.reduce_sum(tf.cast(out, tf.float32) * r)
+        grads = tape.gradient(loss, weights)
+    except Exception as err:  # noqa: BLE001
+        return Check(name, False, shapes.failed(err, kind, "has no gradient").message)
+    lines = _attribute_lines(kind)
+    for weight, grad in zip(weights, grads, strict=True):
+        if grad is None:
+            return Check(name, False, f"{_weight_words(layer, weight, kind, lines)} gets no "
+                                      "gradient: call() never uses it")
+        if not np.any(np.asarray(grad)):
+            return Check(name, False, f"{_weight_words(layer, weight, kind, lines)} gets an "
+                                      "all-zero gradient on a random batch")
+    names = ", ".join(w.name for w in weights)
+    return Check(name, True, f"every trainable weight gets a gradient ({names})")
+
+
+def _size(weights: list[Any]) -> tuple[int, int]:
+    import numpy as np
+
+    return len(weights), int(sum(np.prod(w.shape) for w in weights))
+
+
+def run_checks(kind: UserKind, shape: Shape, params: dict[str, Any], seed: int = 0) -> Report:
+    """Every check of ``kind`` with ``params`` for input ``shape`` (TensorFlow and the user's
+    code run here: off the UI thread); kept, so asking again is free. Never raises."""
+    k = shapes.key(kind, shape, kind.resolve(params))
+    if k in _results:
+        return _results[k]
+    from ktui.core.tfenv import import_tf
+
+    import_tf()
+    import numpy as np
+
+    x = np.random.default_rng(seed).standard_normal((BATCH, *shape)).astype("float32")
+    args = kind.arguments(params)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            layer = kind.cls(**args)
+            y = np.asarray(layer(x, training=False))
+        except Exception as err:  # noqa: BLE001 - the user's code
+            failed = shapes.failed(err, kind, f"cannot take input {format_shape(shape)}")
+            report = Report((Check("build", False, failed.message, failed.traceback),))
+        else:
+            checks = (_round_trip(kind, layer, args, x, y), _saving(kind, layer, shape, x, y),
+                      _gradients(kind, layer, x, y, seed))
+            report = Report(checks, _size(layer.trainable_weights),
+                            _size(layer.non_trainable_weights), str(y.dtype),
+                            (None, *y.shape[1:]))
+    _results[k] = report
+    return report
+
+
+def before_training(spec: Any) -> UserFailure | None:
+    """The first problem of ``spec``'s user layers: a layer that cannot be built for its
+    input, or a failed check, as ``layer 2 (MyDense): ...`` with the user's traceback; None
+    when all pass or the spec has no user layer (then without TensorFlow). Problems of the
+    rest of the spec are left to validation."""
+    if not shapes.uses_user_layers(spec):
+        return None
+    found = shapes.stack_inputs(spec)
+    for index, kind, shape, params in found:
+        got = shapes.entry(kind, shape, params)
+        if isinstance(got, shapes.Failed):  # cannot be built: the user's traceback with it
+            return UserFailure(f"{layer_label(index, kind.name)}: {got.message}", got.traceback)
+    from ktui.core.validate import validate
+
+    if validate(spec):
+        return None
+    for index, kind, shape, params in found:
+        failure = run_checks(kind, shape, params).failure
+        if failure is not None:
+            return UserFailure(f"{layer_label(index, kind.name)}: {failure.text}",
+                               failure.traceback)
+    return None
+
+
+__all__ = ["BATCH", "Check", "Report", "before_training", "run_checks"]

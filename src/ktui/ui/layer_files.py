@@ -1,0 +1,93 @@
+"""Your layer files in the TUI: reloading them (``r``) and building a layer off the UI thread.
+
+Both run the user's code, so both run in a thread worker and answer with a message: the UI
+thread only registers what was imported (:func:`apply_reload`) and shows what was found. A
+file that no longer imports leaves the earlier classes in place and says why, with the line.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from textual.message import Message
+from textual.widget import Widget
+
+from ktui.core import user_layers
+from ktui.core.user_layers.checks import Report, run_checks
+from ktui.core.user_layers.shapes import Failed, ensure
+
+
+@dataclass
+class LayersReloaded(Message):
+    """The registered layer files imported again: ``files``, or None and ``problem``."""
+
+    files: list[user_layers.LayerFile] | None
+    problem: str = ""
+
+
+@dataclass
+class LayerProbed(Message):
+    """A user layer built for its input and checked: ``result`` is its failure, or its
+    output shape and parameter count with the checks' report. ``key`` says for what."""
+
+    key: tuple[Any, ...]
+    result: Failed | tuple[tuple[int, ...], int, Report]
+
+
+def start_reload(node: Widget) -> bool:
+    """Import the registered layer files again in a worker of ``node``, which then gets
+    :class:`LayersReloaded`; False (and a word) when no file was given with --layers."""
+    paths = [f.path for f in user_layers.registered()]
+    if not paths:
+        node.notify("No layer file to reload: start ktui with --layers FILE to offer your "
+                    "own layer classes.", title="Reload", severity="warning", timeout=6)
+        return False
+
+    def work() -> None:
+        try:
+            node.post_message(LayersReloaded(user_layers.load_files(paths)))
+        except user_layers.LayerFileError as err:
+            node.post_message(LayersReloaded(None, "\n".join(err.problems)))
+        except Exception as err:  # noqa: BLE001 - the user's code: reported, never fatal
+            node.post_message(LayersReloaded(None, f"{type(err).__name__}: {err}"))
+
+    node.run_worker(work, thread=True, group="reload-layers", exclusive=True,
+                    exit_on_error=False)
+    return True
+
+
+def apply_reload(node: Widget, message: LayersReloaded) -> bool:
+    """Offer the reloaded classes (on the UI thread) and say what came of it."""
+    if message.files is None:
+        node.notify(message.problem, title="Layer file not reloaded (the earlier classes "
+                    "stay)", severity="error", markup=False, timeout=12)
+        return False
+    try:
+        user_layers.register(message.files)
+    except user_layers.LayerFileError as err:
+        node.notify("\n".join(err.problems), title="Layer file not reloaded",
+                    severity="error", markup=False, timeout=12)
+        return False
+    node.notify(", ".join(f.describe() for f in message.files), title="Layers reloaded",
+                markup=False, timeout=4)
+    return True
+
+
+def probe_in_thread(node: Widget, key: tuple[Any, ...], kind: user_layers.UserKind,
+                    shape: tuple[int, ...], params: dict[str, Any]) -> None:
+    """Build ``kind`` for ``shape`` and run its checks in a worker; ``node`` gets
+    :class:`LayerProbed` (a newer probe of the same node replaces an older one)."""
+
+    def work() -> None:
+        got = ensure(kind, shape, params)
+        if isinstance(got, Failed):
+            node.post_message(LayerProbed(key, got))
+            return
+        node.post_message(LayerProbed(key, (got[0], got[1], run_checks(kind, shape, params))))
+
+    node.run_worker(work, thread=True, group="layer-probe", exclusive=True,
+                    exit_on_error=False)
+
+
+__all__ = ["LayerProbed", "LayersReloaded", "apply_reload", "probe_in_thread", "start_reload"]
