@@ -53,7 +53,7 @@ def test_placement_fields_round_trip_through_toml() -> None:
     ("cpu_devices", "0", "train.cpu_devices"),
     ("cpu_devices", "65", "train.cpu_devices"),
     ("precision", '"float8"', "train.precision"),
-    ("steps_per_execution", "0", "train.steps_per_execution"),
+    ("steps_per_execution", "-1", "train.steps_per_execution"),
 ])
 def test_bad_placement_values_name_their_field(key: str, value: str, words: str) -> None:
     text = PLACEMENT_TOML.replace(f"\n{key} = ", f"\n{key}_old = ").replace(
@@ -86,7 +86,7 @@ def test_cli_flags_reach_the_spec() -> None:
 
 
 @pytest.mark.parametrize("argv", [["--cpu-devices", "0"], ["--cpu-devices", "x"],
-                                  ["--steps-per-execution", "0"], ["--strategy", "ring"]])
+                                  ["--steps-per-execution", "-1"], ["--strategy", "ring"]])
 def test_bad_flags_are_usage_errors(argv: list[str], capsys: pytest.CaptureFixture[str]
                                     ) -> None:
     with pytest.raises(SystemExit) as exit_:

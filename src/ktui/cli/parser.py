@@ -147,8 +147,9 @@ def _add_placement(train: argparse.ArgumentParser) -> None:
                        "box: the mirrored path runs without GPUs)")
     group.add_argument("--precision", choices=specmod.PRECISIONS,
                        help="float32, or mixed_float16 (GPUs) / mixed_bfloat16")
-    group.add_argument("--steps-per-execution", type=_count(1, 10_000), metavar="K",
-                       help="K training steps per compiled call (host syncs every K)")
+    group.add_argument("--steps-per-execution", type=_count(0, 10_000), metavar="K",
+                       help="K training steps per compiled call (host syncs every K); "
+                       "0 (the default): auto, up to log_every steps in calls under 0.1 s")
 
 
 def _add_steering(train: argparse.ArgumentParser) -> None:

@@ -81,9 +81,10 @@ class TrainSpec:
         help="float32, or mixed float16 (GPUs) / bfloat16 maths with float32 weights")
     #: Steps per compiled call, as Keras ``fit``'s ``steps_per_execution``: the host
     #: dispatches (and syncs) once per K steps.
-    steps_per_execution: int = spec_field("int", 1, label="steps per call", min=1,
+    steps_per_execution: int = spec_field("int", 0, label="steps per call", min=0,
                                           max=10_000,
-                                          help="training steps per compiled call")
+                                          help="training steps per compiled call; 0: auto "
+                                          "(up to log_every, calls under 0.1 s)")
     nesterov: bool = spec_field("bool", False, label="nesterov",
                                 help="sgd: Nesterov momentum")
     weight_decay: float = spec_field("float", 0.0, label="weight decay", min=0, max=1,

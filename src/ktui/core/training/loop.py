@@ -31,6 +31,7 @@ from ktui.core.events import (
     wb_model_of,
 )
 from ktui.core.spec import ExperimentSpec, validate
+from ktui.core.training.calls import CallSizes
 from ktui.core.training.control import TrainerControl
 from ktui.core.training.failures import LOADING, explain
 from ktui.core.training.parts import make_optimizer, make_steps
@@ -212,7 +213,8 @@ class _Run:
                                 batch_size=self.batch_size, seed=t.seed, shuffle=t.shuffle,
                                 first_epoch=self.start_epoch + 1, last_epoch=t.epochs)
         batches = iter(steps.distribute(dataset))
-        per_call = t.steps_per_execution
+        calls = CallSizes(t.steps_per_execution, t.log_every,
+                          lockstep=self.placement.role is not None)
         global_step = self.start_epoch * self.steps_per_epoch
         epochs_done = self.start_epoch
         reason = ""  # why a rule ended the run (early stopping, a target, a time budget)
@@ -238,13 +240,15 @@ class _Run:
                     break
                 if (changed := self.steer.take_request(control, epoch, step)) is not None:
                     sink(changed)
-                if per_call == 1:  # the batch pulled by Python: no loop in the graph
+                if calls.python_steps:  # the batch pulled by Python: no loop in the graph
                     x, y = next(batches)
                     pending.append(steps.train(x, y))
                     count = 1
                 else:  # K steps per call; one at a time while single-stepping a pause
-                    count = 1 if control.paused else min(per_call, self.steps_per_epoch - step)
+                    count = calls.next_count(step, self.steps_per_epoch, control.paused)
+                    call_start = time.perf_counter()
                     pending.append(steps.train_many(batches, count))
+                    calls.observe(count, time.perf_counter() - call_start)
                 before, step = step, step + count
                 global_step += count
                 flush = (step // t.log_every > before // t.log_every
