@@ -70,3 +70,17 @@ async def settle(pilot: Pilot) -> None:
     if isinstance(screen, TrainingScreen):
         screen.flush()
     await pilot.pause()
+
+
+async def row_shown(pilot: Pilot, screen: Any, key: str) -> Any:
+    """The setup view's row of field ``key`` ("train.log_every"), its section opened first
+    when it is closed (a closed section's rows are built when it first opens)."""
+    from ktui.ui.screens.setup_sections import SettingsSection
+    from ktui.ui.widgets.fields import FieldRow
+
+    for section in screen.query(SettingsSection):
+        if any(f.key == key for f in section.section.fields) and section.collapsed:
+            section.collapsed = False
+            await until(pilot, lambda s=section: s.rows_built and bool(s.query(FieldRow)))
+            await pilot.pause()
+    return screen.query_one("#f-" + key.replace(".", "-"), FieldRow)

@@ -33,7 +33,7 @@ from ktui.ui.widgets.fields import FieldRow
 from ktui.ui.widgets.layer_stack import LayerStack
 from ktui.ui.widgets.model_summary import ModelSummary, summary_renderable
 
-from .helpers import make_test_app, until
+from .helpers import make_test_app, row_shown, until
 
 SIZE = (100, 30)
 
@@ -239,7 +239,7 @@ async def test_bad_setting_is_named_and_blocks_training(key: str, typed: str,
     app = make_test_app()
     async with app.run_test(size=SIZE) as pilot:
         setup = setup_of(app)
-        row = setup.query_one(f"#f-{key}", FieldRow)
+        row = await row_shown(pilot, setup, key.replace("-", ".", 1))
         field = row.query_one(Input)
         field.focus()
         field.value = ""
@@ -395,7 +395,8 @@ async def test_switching_dataset_sets_task_defaults_and_says_so() -> None:
         assert setup.query_one("#f-train-batch_size Input", Input).value == "128"
         assert setup.query_one("#f-train-shuffle", FieldRow).value is True
         for key in ("model_style", "log_every", "device", "jit_compile"):
-            assert setup.query_one(f"#f-train-{key}", FieldRow).display
+            row = await row_shown(pilot, setup, f"train.{key}")
+            assert row.display and row.value == get_path(app.spec, f"train.{key}")
         assert not setup.query_one("#btn-train", Button).disabled
         # Back to linear: the preset's own linear settings come back.
         setup.query_one("#f-dataset-kind Select", Select).value = "linear"

@@ -53,6 +53,7 @@ from ktui.ui.screens.setup_sections import (
 from ktui.ui.widgets.data_card import DataCardView
 from ktui.ui.widgets.fields import FieldDef, FieldRow, setup_def
 from ktui.ui.widgets.layer_stack import LayerStack
+from ktui.ui.widgets.lazy_rows import LazyRows
 from ktui.ui.widgets.model_summary import ModelSummary
 
 NAME_FIELD = setup_def("name", field_of(ExperimentSpec, "name"))
@@ -125,7 +126,6 @@ class SetupScreen(ExperimentFiles, LayerEditing, FieldHints, DataPart):
     # ---- layout ---------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
         spec = self.spec
-        blink = self.host.settings.cursor_blink
         self._stash: Stash = {}
         self._preset_shown: object = Select.NULL
         self._shown_desc = ""
@@ -138,13 +138,7 @@ class SetupScreen(ExperimentFiles, LayerEditing, FieldHints, DataPart):
         self._user_named = False
         self._last_field: Widget | None = None
 
-        def row(f: FieldDef) -> FieldRow:
-            if f.type == "multi":
-                f = dataclasses.replace(f, choices=metric_choices(spec))
-            field_row = FieldRow(f, get_path(spec, f.key), blink=blink, inline=True,
-                                 id="f-" + f.key.replace(".", "-"))
-            field_row.set_class(is_sub(f.key), "-sub")
-            return field_row
+        row = self._row
 
         with Horizontal(id="setup-body"):
             with VerticalScroll(id="settings", can_focus=False):
@@ -158,15 +152,24 @@ class SetupScreen(ExperimentFiles, LayerEditing, FieldHints, DataPart):
                 yield Static("Dataset", classes="section")
                 yield row(DATASET_KIND)
                 for kind, kind_fields in DATASET_FIELDS.items():
-                    with Vertical(id=fields_box_id(kind), classes="dataset-fields"):
-                        for f in kind_fields:
-                            yield row(f)
+                    # The shown kind's rows now, the others' when they are first shown.
+                    shown = kind == spec.dataset.kind
+                    with LazyRows(None if shown else
+                                  lambda fields=kind_fields: [self._row(f) for f in fields],
+                                  id=fields_box_id(kind), classes="dataset-fields"):
+                        if shown:
+                            for f in kind_fields:
+                                yield row(f)
                 yield Static("", id="dataset-desc")
                 yield DataCardView(id="data-card")
                 for section in SECTIONS:
-                    with SettingsSection(section):
-                        for f in section.fields:
-                            yield row(f)
+                    # A closed section's rows are built when it first opens (a third of
+                    # the view's widgets: measured 0.2 s of the first frame).
+                    with SettingsSection(section, None if section.open else
+                                         lambda s=section: [self._row(f) for f in s.fields]):
+                        if section.open:
+                            for f in section.fields:
+                                yield row(f)
             with Vertical(id="model-pane"):
                 yield Static("Layers", classes="section", id="layers-title")
                 yield LayerStack(id="stack")
@@ -185,6 +188,24 @@ class SetupScreen(ExperimentFiles, LayerEditing, FieldHints, DataPart):
                 yield Button("Train ▶", variant="success", id="btn-train", compact=True,
                              action="screen.train")
         yield Footer(compact=True)
+
+    def _row(self, f: FieldDef) -> FieldRow:
+        """The form's row for field ``f``, showing the spec's value now."""
+        spec = self.spec
+        if f.type == "multi":
+            f = dataclasses.replace(f, choices=metric_choices(spec))
+        field_row = FieldRow(f, get_path(spec, f.key), blink=self.host.settings.cursor_blink,
+                             inline=True, id="f-" + f.key.replace(".", "-"))
+        field_row.set_class(is_sub(f.key), "-sub")
+        return field_row
+
+    def on_settings_section_rows_added(self, event: SettingsSection.RowsAdded) -> None:
+        """A section opened for the first time: judge its new rows with the others."""
+        self._changed_soon()
+
+    def on_lazy_rows_built(self, event: LazyRows.Built) -> None:
+        """Another dataset's fields, shown for the first time: judged with the others."""
+        self._changed_soon()
 
     def on_mount(self) -> None:
         self._ready = True
@@ -221,7 +242,10 @@ class SetupScreen(ExperimentFiles, LayerEditing, FieldHints, DataPart):
         spec = self.spec
         self._follow_edits()
         for kind in DATASETS:
-            self.query_one(f"#{fields_box_id(kind)}").display = kind == spec.dataset.kind
+            box = self.query_one(f"#{fields_box_id(kind)}", LazyRows)
+            box.display = kind == spec.dataset.kind
+            if box.display:
+                box.build()
         self.show_data_card()  # a user's data: its card; fits an edited experiment to it
         desc = self._describe_dataset()
         if desc != self._shown_desc:
@@ -236,7 +260,7 @@ class SetupScreen(ExperimentFiles, LayerEditing, FieldHints, DataPart):
             if row.display != shown:
                 row.display = shown
         for section in self.query(SettingsSection):
-            section.show_problems(sum(r.error is not None for r in section.query(FieldRow)))
+            section.show_problems(section.count_problems(errors))
         self.query_one(ModelSummary).show(spec)
         problems = [f"{problem_name(r.field)}: {r.error}" for r in self.query(FieldRow)
                     if not r.valid]

@@ -14,10 +14,13 @@ setting added to the spec is never missing from the form.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from rich.text import Text
+from textual.message import Message
+from textual.widget import Widget
 from textual.widgets import Collapsible
 
 from ktui.core.schema import table_of
@@ -112,13 +115,49 @@ def problem_name(field: FieldDef) -> str:
 
 class SettingsSection(Collapsible):
     """A collapsible group of rows whose title counts the problems inside it, so a closed
-    section still says that it needs a look."""
+    section still says that it needs a look.
 
-    def __init__(self, section: Section) -> None:
+    A section composed closed gets ``make_rows`` instead of its rows and builds them when it
+    first opens (then posts :class:`RowsAdded`); until then its problems are counted from
+    the spec's own errors.
+    """
+
+    class RowsAdded(Message):
+        """The rows of a section that opened for the first time are mounted."""
+
+    def __init__(self, section: Section,
+                 make_rows: Callable[[], Sequence[Widget]] | None = None) -> None:
+        self._make_rows = make_rows  # before Collapsible sets ``collapsed`` (its watcher)
         super().__init__(title=section.title, collapsed=not section.open,
                          id=f"section-{section.id}", classes="settings-section")
         self.section = section
         self._problems = 0
+
+    @property
+    def rows_built(self) -> bool:
+        return self._make_rows is None
+
+    def watch_collapsed(self, collapsed: bool) -> None:
+        if collapsed or self._make_rows is None or not self.is_attached:
+            return
+        make, self._make_rows = self._make_rows, None
+        contents = self.query_one(Collapsible.Contents)
+
+        async def add() -> None:
+            await contents.mount_all(make())
+            self.post_message(self.RowsAdded())
+
+        self.call_next(add)
+
+    def count_problems(self, errors: Sequence[str]) -> int:
+        """The rows with a problem: the rows' own verdicts once built, else the spec's
+        ``errors`` that name one of the section's fields."""
+        from ktui.ui.widgets.fields import FieldRow
+
+        if self.rows_built:
+            return sum(r.error is not None for r in self.query(FieldRow))
+        return sum(any(e.startswith((f.key + ":", f.key + "[")) for e in errors)
+                   for f in self.section.fields)
 
     def show_problems(self, count: int) -> None:
         if count != self._problems:
