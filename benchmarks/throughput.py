@@ -20,10 +20,14 @@ from ktui.core.spec import ExperimentSpec
 BATCH = 256
 
 
-def bench_spec(samples: int = 0, epochs: int = 3, jit: bool = False) -> ExperimentSpec:
-    """fashion-mlp on ``samples`` training images (0 = all 60 000), no validation split, so
-    ktui and ``fit`` do exactly the same work per epoch."""
-    spec = get_preset("fashion-mlp")
+def bench_spec(samples: int = 0, epochs: int = 3, jit: bool = False,
+               per_call: int | None = None, preset: str = "fashion-mlp") -> ExperimentSpec:
+    """fashion-mlp (or ``preset``) on ``samples`` training images (0 = all 60 000), no
+    validation split, so ktui and ``fit`` do exactly the same work per epoch; ``per_call``
+    sets ``steps_per_execution`` (None: ktui's default, auto)."""
+    spec = get_preset(preset)
+    if per_call is not None:
+        spec.train.steps_per_execution = per_call
     spec.dataset.samples = samples  # type: ignore[union-attr]
     t = spec.train
     t.validation_split = 0.0

@@ -6,14 +6,17 @@ Everything shown comes from the run's :class:`RunHistory`; this only lays it out
 from __future__ import annotations
 
 import time
+from typing import Any, Self
 
 from rich.text import Text
 from textual.events import Resize
+from textual.geometry import Region
 from textual.widgets import Static
 
 from ktui.core.history import RunHistory
 from ktui.core.text import clean
 from ktui.ui.widgets.charts.lr import lr_text
+from ktui.ui.widgets.charts.paint import PaintedLines
 
 STATE_STYLE = {
     "idle": ("○", "dim"), "starting": ("◌", "yellow"), "running": ("▶", "green"),
@@ -54,6 +57,9 @@ class RunProgress(Static):
         self.clocks = clocks
         self._shown = ""
         self._last: tuple[RunHistory, str] | None = None
+        self._painted = PaintedLines()
+        #: The regions the next refresh repaints (set by :meth:`show` around its update).
+        self._regions: list[Region] | None = None
 
     def on_resize(self, event: Resize) -> None:
         if self._last is not None:
@@ -129,4 +135,21 @@ class RunProgress(Static):
         text.no_wrap, text.overflow = True, "ellipsis"  # 3 lines, whatever the width
         if text.markup != self._shown:  # the same text again would repaint the same 3 lines
             self._shown = text.markup
+            # Only the cells that changed are repainted (a step counter, a bar one cell
+            # longer: ~100 bytes instead of ~1.2 KB a frame; see charts.paint).
+            if self.is_attached and self.size.area:
+                self._regions = self._painted.update((self.size, self.app.theme), text,
+                                                     self.size.width)
             self.update(text, layout=False)  # always 3 lines: no layout pass needed
+
+    def refresh(self, *regions: Region, **kwargs: Any) -> Self:
+        """The regions :meth:`show` worked out for its own update (every other refresh, a
+        resize or a style change, repaints the whole widget)."""
+        partial, self._regions = self._regions, None
+        if partial is not None and not regions and not kwargs.get("layout"):
+            if not partial:
+                return self  # no cell changed
+            regions = tuple(partial)
+        elif partial is not None:
+            self._painted.forget()
+        return super().refresh(*regions, **kwargs)

@@ -17,6 +17,7 @@ from textual_plotext import PlotextPlot
 from ktui.core.history import RunHistory
 from ktui.ui.widgets.charts.axes import epoch_ticks, nice_ticks, tick_labels
 from ktui.ui.widgets.charts.compared import ComparedRun
+from ktui.ui.widgets.charts.paint import PaintedLines
 
 #: Seconds between redraws caused by new training data (user actions redraw at once).
 DATA_REDRAW_S = 1.0
@@ -93,6 +94,9 @@ class Chart(PlotextPlot):
         #: The title-and-legend line(s) above the plot, and the plot's frame.
         self.header: list[Text] = []
         self.frame = Frame()
+        #: The last built frame (what it was built for, the text) and its rows as painted.
+        self._frame: tuple[tuple[int, int, str], Text] | None = None
+        self._painted = PaintedLines()
         #: The run drawn; the chart reads its series, the screen feeds it events.
         self.history = RunHistory()
         self._seen = self.data_key()
@@ -167,8 +171,23 @@ class Chart(PlotextPlot):
         self._last_draw = now
         self.plt.clear_figure()
         self.draw()
-        self.refresh()
+        self._repaint()
         return True
+
+    def _repaint(self) -> None:
+        """Build the new frame now and refresh only its cells that changed (a new point
+        moves a few cells), or none when no cell moved (see :mod:`.paint`)."""
+        if not self.is_attached or not self.size.area:
+            self.refresh()
+            return
+        key = self._frame_key()
+        text = self._build_frame()
+        self._frame = (key, text)
+        regions = self._painted.update(key, text, self.size.width)
+        if regions is None:
+            self.refresh()
+        elif regions:
+            self.refresh(*regions)
 
     # ---- drawing ----------------------------------------------------------------------------
     def draw(self) -> None:
@@ -207,7 +226,10 @@ class Chart(PlotextPlot):
         xs = [x for s in lines for x in s.xs]
         ys = [y for s in lines for y in s.ys] + list(self.extra_yticks())
         x_lo = min(0, math.floor(min(xs))) if xs else 0
-        x_hi = max(math.ceil(max(xs)), x_lo + 1) if xs else 1
+        # The planned span while the run goes on; an ended run's axis fits its data (an
+        # early stop at epoch 3 of 10 is not drawn as 70 % of empty axis).
+        planned = self.history.epochs if self.history.result is None else 0
+        x_hi = x_extent(math.ceil(max(xs)) if xs else 1, planned, x_lo)
         y_lo, y_hi = (min(ys), max(ys)) if ys else (0.0, 1.0)
         yt = self.y_ticks(y_lo, y_hi, max(2, min(7, rows // 2 + 2)))
         yt = self._with_extra(yt, rows)
@@ -266,7 +288,19 @@ class Chart(PlotextPlot):
         head.truncate(width, overflow="ellipsis")
         return [_centred(head, width)]
 
+    def _frame_key(self) -> tuple[int, int, str]:
+        return self.size.width, self.size.height, self.app.theme
+
     def render(self) -> RenderResult:
+        """The frame :meth:`flush` built (Textual renders again for a partial refresh),
+        or a new one for another size or theme."""
+        key = self._frame_key()
+        if self._frame is None or self._frame[0] != key:
+            self._frame = (key, self._build_frame())
+            self._painted.update(key, self._frame[1], self.size.width)
+        return self._frame[1]
+
+    def _build_frame(self) -> Text:
         """The header line(s) above the plotext figure, which gets the rest of the height.
 
         Mirrors ``PlotextPlot.render`` (textual-plotext 1.0.1, pinned), with the figure's
@@ -280,6 +314,28 @@ class Chart(PlotextPlot):
         self._plot.theme(self._get_plotext_theme_name(self.app.theme))
         body = Text.from_ansi(self._plot.build())
         return Text("\n").join([*header, body]) if header else body
+
+
+#: A run of at most this many epochs is drawn on its whole span from the start.
+WHOLE_SPAN_EPOCHS = 20
+
+
+def x_extent(last: int, planned: int, lo: int = 0) -> int:
+    """The right end of the epoch axis when the data reaches epoch ``last`` of a run of
+    ``planned`` epochs (0: not known).
+
+    It moves as seldom as it can, because every move redraws every row of the chart (at
+    120x40 that was most of the terminal output): a short run is drawn on its whole span
+    from the first epoch (a progress bar of its own), a longer one doubles its axis when the
+    data reaches the end (so it moves log2(epochs) times), never beyond the planned end
+    unless the data does (a resumed run with more epochs).
+    """
+    last = max(last, lo + 1)
+    if planned <= 0 or last > planned:
+        return last
+    if planned <= WHOLE_SPAN_EPOCHS:
+        return planned
+    return min(planned, 1 << max(last - 1, 1).bit_length())
 
 
 def _legend(legend: list[Series], variant: int) -> list[Text]:

@@ -1,0 +1,51 @@
+"""Repainting only what changed: the cell diff, and the chart's epoch axis that seldom moves."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.geometry import Region
+
+from ktui.ui.widgets.charts.chart import WHOLE_SPAN_EPOCHS, x_extent
+from ktui.ui.widgets.charts.paint import PaintedLines, cells_of, changed_runs
+
+
+def test_cells_carry_their_styles_and_wide_characters_give_up() -> None:
+    line = Text("ab")
+    line.stylize("red", 1, 2)
+    assert cells_of(line) == [("a", ""), ("b", ";red")]
+    assert cells_of(Text("漢字")) is None
+
+
+def test_changed_runs_merge_near_changes_and_clear_a_shorter_line() -> None:
+    old = cells_of(Text("step 20/40  loss 1.25"))
+    new = cells_of(Text("step 21/40  loss 1.24"))
+    assert old is not None and new is not None
+    assert changed_runs(old, new, gap=6) == [(6, 7), (20, 21)]
+    assert changed_runs(old, new, gap=20) == [(6, 21)]
+    assert changed_runs(cells_of(Text("abcdef")) or [], cells_of(Text("abc")) or []) == [(3, 6)]
+    assert changed_runs(old, old) == []
+
+
+def test_painted_lines_say_which_regions_to_repaint() -> None:
+    painted = PaintedLines()
+    first = Text("loss 1.25\nstep 20/40")
+    assert painted.update("k", first, 20) is None  # a first draw: everything
+    assert painted.update("k", first, 20) == []  # nothing moved: nothing is written
+    second = Text("loss 1.25\nstep 21/40")
+    assert painted.update("k", second, 20) == [Region(6, 1, 1, 1)]
+    assert painted.update("other size", second, 30) is None
+    assert painted.update("other size", Text("one line"), 30) is None  # another shape
+    painted.update("w", Text("ab"), 10)
+    assert painted.update("w", Text("漢"), 10) == [Region(0, 0, 10, 1)]
+
+
+def test_the_epoch_axis_moves_seldom() -> None:
+    # A short run: its whole span from the start.
+    assert {x_extent(e, 10) for e in range(1, 11)} == {10}
+    assert x_extent(1, WHOLE_SPAN_EPOCHS) == WHOLE_SPAN_EPOCHS
+    # A long run doubles its axis: log2(epochs) moves, never past the plan.
+    ends = [x_extent(e, 100) for e in range(1, 101)]
+    assert sorted(set(ends)) == [2, 4, 8, 16, 32, 64, 100]
+    assert all(end >= e for e, end in enumerate(ends, start=1))
+    # Unknown plan, or data past it (a resumed run with more epochs): the data.
+    assert x_extent(3, 0) == 3 and x_extent(12, 10) == 12 and x_extent(0, 0) == 1
