@@ -205,6 +205,45 @@ def model_matmul_flops(spec: ExperimentSpec, repeats: int = 5, calls: int = 50) 
     return flops / best
 
 
+def model_chain_flops(spec: ExperimentSpec, repeats: int = 5, calls: int = 50) -> float:
+    """The same matmuls as :func:`model_matmul_flops`, but in the order a training step must
+    run them: forward layer after layer, then backward from the last layer, each step after
+    the previous one. Independent matmuls let TensorFlow run several at once on idle cores;
+    a step's chain cannot, so this is the tighter ceiling for one step at a time."""
+    import tensorflow as tf
+
+    batch = spec.train.batch_size
+    shapes = dense_shapes(spec)
+    with tf.device("/CPU:0"):
+        rng = tf.random.Generator.from_seed(1)
+        x0 = rng.normal((batch, shapes[0][0]))
+        ws = [rng.normal((i, o), stddev=(1 / i) ** 0.5) for i, o in shapes]
+
+        @tf.function
+        def loop():
+            x = x0
+            for _ in tf.range(calls):
+                acts = [x]
+                for w in ws:
+                    acts.append(tf.matmul(acts[-1], w))
+                g = acts[-1]
+                first_dw = None
+                for w, a in zip(reversed(ws), reversed(acts[:-1]), strict=True):
+                    first_dw = tf.matmul(a, g, transpose_a=True)
+                    g = tf.matmul(g, w, transpose_b=True)
+                x = x + 0.0 * first_dw[0, 0] + 0.0 * g[0, 0]  # the next step waits
+            return x[0, 0]
+
+        loop().numpy()
+        best = float("inf")
+        for _ in range(repeats):
+            t0 = time.perf_counter()
+            loop().numpy()
+            best = min(best, time.perf_counter() - t0)
+    flops = calls * sum(3 * 2 * batch * i * o for i, o in shapes)
+    return flops / best
+
+
 def load(spec: ExperimentSpec):
     from ktui.core.datasets import load_splits
 
