@@ -220,6 +220,12 @@ class Bench:
                                          f"{m.app_epochs} epochs; TUI rates from "
                                          f"{tuis[0].source}")
         self.notes["tty_bytes_per_s"] = "at the default --fps 4"
+        # Before -> after, side by side: whole widgets repainted (KTUI_FULL_REPAINT=1, as
+        # until session 4) against only the cells that changed (the default now).
+        full = apps.run_tui(spec_file, env={"KTUI_FULL_REPAINT": "1"})
+        self.extra["tty_bytes_per_s_full_repaint"] = full.tty_bytes_per_s or 0.0
+        self.notes["tty_bytes_per_s"] += (f"; {full.tty_bytes_per_s or 0:,.0f} repainting "
+                                          "whole widgets (KTUI_FULL_REPAINT=1)")
         scan = {}
         for fps in m.fps_scan:
             r = apps.run_tui(spec_file, fps=fps)
@@ -232,7 +238,7 @@ class Bench:
             scan[4.0] = tuis[0]
             self.extra["tty_bytes_per_s_fps4"] = bps
             self.extra["tui_vs_headless_fps4"] = t / h
-            self.notes["tty_bytes_per_s"] = "fps 1/4/10: " + ", ".join(
+            self.notes["tty_bytes_per_s"] += "; by fps: " + ", ".join(
                 f"{self.extra[f'tty_bytes_per_s_fps{f:g}']:,.0f} B/s "
                 f"({self.extra[f'tui_vs_headless_fps{f:g}']:.2f}× speed)"
                 for f in sorted(scan))

@@ -168,7 +168,8 @@ def tf_import_s() -> float:
     return time.perf_counter() - t0
 
 
-def run_tui(spec_file: Path, fps: float | None = None, timeout: float = 300) -> TrainRun:
+def run_tui(spec_file: Path, fps: float | None = None, timeout: float = 300,
+            env: dict[str, str] | None = None) -> TrainRun:
     """The real app (``ktui --spec FILE --start``) in a 120×40 pty, through the event tap of
     :mod:`benchmarks.tui_harness`; samples/s from the run directory the app records under
     ``$KTUI_RUNS_DIR`` when there is one, else from the tap. Terminal bytes are counted from
@@ -182,7 +183,8 @@ def run_tui(spec_file: Path, fps: float | None = None, timeout: float = 300) -> 
             argv += ["--fps", str(fps)]
         launch_mono = time.monotonic()
         app = Pty(argv, cols=COLS, rows=ROWS, cwd=ROOT,
-                  env={**CHILD_ENV, "KTUI_RUNS_DIR": str(runs), "KTUI_BENCH_EVENTS": str(tap)})
+                  env={**CHILD_ENV, "KTUI_RUNS_DIR": str(runs), "KTUI_BENCH_EVENTS": str(tap),
+                       **(env or {})})
         events: list[dict] = []
 
         def finished(_run: PtyRun) -> bool:

@@ -49,3 +49,11 @@ def test_the_epoch_axis_moves_seldom() -> None:
     assert all(end >= e for e, end in enumerate(ends, start=1))
     # Unknown plan, or data past it (a resumed run with more epochs): the data.
     assert x_extent(3, 0) == 3 and x_extent(12, 10) == 12 and x_extent(0, 0) == 1
+
+
+def test_full_repaint_is_one_environment_variable_away() -> None:
+    from ktui.ui.settings import session_settings
+
+    assert session_settings({}).partial_repaint
+    assert not session_settings({"KTUI_FULL_REPAINT": "1"}).partial_repaint
+    assert session_settings({"KTUI_FULL_REPAINT": "0"}).partial_repaint

@@ -38,7 +38,7 @@ from ktui.ui.screens.runs import RunsScreen
 from ktui.ui.screens.setup import SetupScreen
 from ktui.ui.screens.training import TrainingScreen
 from ktui.ui.screenshots import free_name, screenshot_folder
-from ktui.ui.settings import DEFAULT_SETTINGS, AppSettings
+from ktui.ui.settings import DEFAULT_SETTINGS, AppSettings, session_settings
 from ktui.ui.shutdown import install_signal_handlers, wait_for_trainers
 from ktui.ui.stderr import native_stderr_to_log
 from ktui.ui.training_thread import TrainFn
@@ -367,7 +367,8 @@ def run_app(spec: ExperimentSpec | None, *, start: bool, fps: float,
             data_dir: str | None, runs_dir: str | None = None) -> int:
     """Run the TUI until the user quits; the CLI's exit code (128 + N after signal N)."""
     with native_stderr_to_log():
-        app = make_app(spec, start=start, fps=fps, data_dir=data_dir, runs_dir=runs_dir)
+        app = make_app(spec, start=start, fps=fps, data_dir=data_dir, runs_dir=runs_dir,
+                       settings=session_settings())
         restore = install_signal_handlers(app)
         try:
             app.run()

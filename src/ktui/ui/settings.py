@@ -8,8 +8,9 @@ drawn) so a screenshot is the same on every run. Production code asks these sett
 
 from __future__ import annotations
 
+import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from textual.dom import DOMNode
@@ -37,6 +38,21 @@ class AppSettings:
     #: Re-raise a survived handler error when the app ends (Pilot tests fail on it unless
     #: they took it with ``take_internal_errors``); a user's session keeps running.
     reraise_internal_errors: bool = False
+    #: Repaint only the cells of a chart or the progress lines that changed (see
+    #: ``charts.paint``); off (``KTUI_FULL_REPAINT=1``) every redraw repaints the whole
+    #: widget, for a terminal that shows stale cells, and the benchmarks' "before".
+    partial_repaint: bool = True
+
+
+#: The environment variable that turns :attr:`AppSettings.partial_repaint` off.
+FULL_REPAINT_ENV = "KTUI_FULL_REPAINT"
+
+
+def session_settings(environ: Mapping[str, str] | None = None) -> AppSettings:
+    """A user's session: the defaults, with ``KTUI_FULL_REPAINT=1`` honoured."""
+    env = os.environ if environ is None else environ
+    full = env.get(FULL_REPAINT_ENV, "").strip().lower() in ("1", "true", "yes", "on")
+    return AppSettings(partial_repaint=not full)
 
 
 DEFAULT_SETTINGS = AppSettings()
@@ -49,4 +65,5 @@ def settings_of(node: DOMNode) -> AppSettings:
     return settings if isinstance(settings, AppSettings) else DEFAULT_SETTINGS
 
 
-__all__ = ["DEFAULT_SETTINGS", "AppSettings", "settings_of"]
+__all__ = ["DEFAULT_SETTINGS", "FULL_REPAINT_ENV", "AppSettings", "session_settings",
+           "settings_of"]

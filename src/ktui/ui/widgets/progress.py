@@ -15,6 +15,7 @@ from textual.widgets import Static
 
 from ktui.core.history import RunHistory
 from ktui.core.text import clean
+from ktui.ui.settings import settings_of
 from ktui.ui.widgets.charts.lr import lr_text
 from ktui.ui.widgets.charts.paint import PaintedLines
 
@@ -137,7 +138,7 @@ class RunProgress(Static):
             self._shown = text.markup
             # Only the cells that changed are repainted (a step counter, a bar one cell
             # longer: ~100 bytes instead of ~1.2 KB a frame; see charts.paint).
-            if self.is_attached and self.size.area:
+            if self.is_attached and self.size.area and settings_of(self).partial_repaint:
                 self._regions = self._painted.update((self.size, self.app.theme), text,
                                                      self.size.width)
             self.update(text, layout=False)  # always 3 lines: no layout pass needed

@@ -15,6 +15,7 @@ from textual.app import RenderResult
 from textual_plotext import PlotextPlot
 
 from ktui.core.history import RunHistory
+from ktui.ui.settings import settings_of
 from ktui.ui.widgets.charts.axes import epoch_ticks, nice_ticks, tick_labels
 from ktui.ui.widgets.charts.compared import ComparedRun
 from ktui.ui.widgets.charts.paint import PaintedLines
@@ -184,7 +185,7 @@ class Chart(PlotextPlot):
         text = self._build_frame()
         self._frame = (key, text)
         regions = self._painted.update(key, text, self.size.width)
-        if regions is None:
+        if regions is None or not settings_of(self).partial_repaint:
             self.refresh()
         elif regions:
             self.refresh(*regions)
