@@ -68,6 +68,7 @@ TARGETS: dict[str, tuple[float | None, bool, str]] = {
     "tf_import_s": (None, False, "`python -c 'import tensorflow'` (s)"),
     "tty_bytes_per_s": (10_000, False, "bytes/s to the terminal while training (120×40)"),
     "tty_bytes_per_s_fps1": (6_000, False, "the same at --fps 1"),
+    "ui_cpu_fraction": (None, False, "the TUI's main thread CPU ÷ training time"),
     "peak_rss_ratio": (1.25, False, "peak RSS of ktui train ÷ seed 001 script"),
     "matmul_fraction": (None, True, "MLP epoch FLOP/s ÷ 2048² matmul FLOP/s"),
     "model_matmul_fraction": (0.8, True, "MLP epoch FLOP/s ÷ its own matmul shapes' FLOP/s"),
@@ -220,10 +221,16 @@ class Bench:
                                          f"{m.app_epochs} epochs; TUI rates from "
                                          f"{tuis[0].source}")
         self.notes["tty_bytes_per_s"] = "at the default --fps 4"
+        ui = [r.ui_cpu_fraction for r in tuis if r.ui_cpu_fraction is not None]
+        if ui:
+            self.results["ui_cpu_fraction"] = statistics.median(ui)
+            self.notes["ui_cpu_fraction"] = ("CPU seconds of the TUI's event loop per second of "
+                                             "training, fps 4")
         # Before -> after, side by side: whole widgets repainted (KTUI_FULL_REPAINT=1, as
         # until session 4) against only the cells that changed (the default now).
         full = apps.run_tui(spec_file, env={"KTUI_FULL_REPAINT": "1"})
         self.extra["tty_bytes_per_s_full_repaint"] = full.tty_bytes_per_s or 0.0
+        self.extra["ui_cpu_fraction_full_repaint"] = full.ui_cpu_fraction
         self.notes["tty_bytes_per_s"] += (f"; {full.tty_bytes_per_s or 0:,.0f} repainting "
                                           "whole widgets (KTUI_FULL_REPAINT=1)")
         scan = {}
@@ -383,7 +390,7 @@ def main(argv: list[str] | None = None) -> int:
         # in-process throughput last, so TensorFlow in this process cannot slow the children.
         bench.attempt(["first_frame_s", "tf_import_s"], bench.startup)
         bench.attempt(["tui_vs_headless", "tty_bytes_per_s", "tty_bytes_per_s_fps1",
-                       "peak_rss_ratio"],
+                       "ui_cpu_fraction", "peak_rss_ratio"],
                       lambda: bench.apps(Path(tmp)))
         bench.attempt(["soak_kb_per_epoch"], bench.soak)
         bench.attempt(["mirrored_vs_fit", "spe_speedup_cpu"], bench.distributed)

@@ -41,6 +41,8 @@ class TrainRun:
     tty_bytes_per_s: float | None = None
     train_window_s: float | None = None
     source: str = ""
+    #: CPU seconds of the TUI's main thread per second of training (None: headless).
+    ui_cpu_fraction: float | None = None
 
     @property
     def best(self) -> float:
@@ -186,11 +188,17 @@ def run_tui(spec_file: Path, fps: float | None = None, timeout: float = 300,
                   env={**CHILD_ENV, "KTUI_RUNS_DIR": str(runs), "KTUI_BENCH_EVENTS": str(tap),
                        **(env or {})})
         events: list[dict] = []
+        ui_cpu: list[float] = []  # the UI thread's CPU seconds at run_started, run_finished
 
         def finished(_run: PtyRun) -> bool:
             if tap.exists():
                 events[:] = [json.loads(x) for x in tap.read_text().splitlines() if x.strip()]
-            return any(e["event"] in ("run_finished", "run_failed") for e in events)
+            if not ui_cpu and any(e["event"] == "run_started" for e in events):
+                ui_cpu.append(thread_cpu_s(app.proc.pid))
+            over = any(e["event"] in ("run_finished", "run_failed") for e in events)
+            if over and len(ui_cpu) == 1:
+                ui_cpu.append(thread_cpu_s(app.proc.pid))
+            return over
 
         try:
             done = app.read_until(finished, timeout)
@@ -215,4 +223,17 @@ def run_tui(spec_file: Path, fps: float | None = None, timeout: float = 300,
         window = max(ended - started, 1e-9)
         return TrainRun(rates=rates, seconds=ended, maxrss_mb=run.rusage_maxrss_kb / 1024,
                         tty_bytes_per_s=run.bytes_between(started, ended) / window,
-                        train_window_s=window, source=source)
+                        train_window_s=window, source=source,
+                        ui_cpu_fraction=(ui_cpu[1] - ui_cpu[0]) / window
+                        if len(ui_cpu) == 2 else None)
+
+
+def thread_cpu_s(pid: int, tid: int | None = None) -> float:
+    """CPU seconds (user + system) of one thread of ``pid`` so far (its main thread by
+    default: Textual's event loop, where the TUI's drawing runs); Linux ``/proc``."""
+    path = Path(f"/proc/{pid}/task/{tid or pid}/stat")
+    try:
+        fields = path.read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
