@@ -13,13 +13,15 @@ training view instead of back in setup.
 
 from __future__ import annotations
 
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
-from ktui.core.runs import RunDir
 from ktui.core.spec import ExperimentSpec
 from ktui.ui.settings import AppSettings
-from ktui.ui.training_thread import TrainFn
-from ktui.ui.widgets.charts.compared import ComparedRun
+
+if TYPE_CHECKING:  # annotations only: the trainer's modules (numpy...) load after the frame
+    from ktui.core.runs import RunDir
+    from ktui.ui.training_thread import TrainFn
+    from ktui.ui.widgets.charts.compared import ComparedRun
 
 
 @runtime_checkable
