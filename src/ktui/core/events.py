@@ -40,6 +40,9 @@ class TensorStats:
     min: float
     max: float
     values: tuple[float, ...] = ()
+    #: Counts of equal bins over ``[min, max]`` (the weights page's heat strips); () for a
+    #: tensor of one value and in older logs.
+    histogram: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -250,7 +253,8 @@ def _stats(data: Any) -> TensorStats | None:
     return TensorStats(size=int(data.get("size", 0)), mean=_num(data.get("mean")),
                        std=_num(data.get("std")), norm=_num(data.get("norm")),
                        min=_num(data.get("min")), max=_num(data.get("max")),
-                       values=tuple(_num(v) for v in data.get("values") or ()))
+                       values=tuple(_num(v) for v in data.get("values") or ()),
+                       histogram=tuple(int(v) for v in data.get("histogram") or ()))
 
 
 def _weights(data: Any) -> tuple[LayerWeights, ...]:

@@ -27,6 +27,7 @@ from ktui.core.events import (
     RunStarted,
     StepDone,
 )
+from ktui.core.insight_history import InsightHistory
 
 #: What a run can be doing: ``idle`` (nothing started), ``starting`` (loading data, building),
 #: ``running``, ``paused``, ``stopping`` (a stop was asked), ``evaluating`` (the test set),
@@ -120,12 +121,15 @@ class RunHistory:
     #: The test-set score of a finished run, and the run's last event.
     test: dict[str, float] = field(default_factory=dict)
     result: RunFinished | RunFailed | None = None
+    #: What the insight pages draw: predictions, confusion, gradient norms, histograms.
+    insight: InsightHistory = field(default_factory=InsightHistory)
     clock: Callable[[], float] = field(default=time.monotonic, repr=False, compare=False)
 
     # ---- events --------------------------------------------------------------------------
     def apply(self, event: Event, now: float | None = None) -> None:
         """Take one event into account (events come in the order the trainer sent them)."""
         now = self.clock() if now is None else now
+        self.insight.apply(event)
         if isinstance(event, StepDone):
             self._step(event)
         elif isinstance(event, RunStarted):

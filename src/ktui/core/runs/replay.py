@@ -28,13 +28,17 @@ from ktui.core.runs.metrics_log import epoch_row
 from ktui.core.runs.rundir import RunDir
 from ktui.core.runs.summary import RunSummary
 from ktui.core.spec import ExperimentSpec
+from ktui.core.view_events import Confusion, Predictions, SampleSet
 
 #: Reading stops here: a runaway log must not freeze the UI (the curves are long done by then).
 MAX_LINES = 200_000
 
 
 #: The events a past run's view replays (pauses and the like are read, then left out).
-REPLAYED = (RunStarted, StepDone, EpochDone, RunFinished, RunFailed)
+REPLAYED = (RunStarted, StepDone, EpochDone, SampleSet, Predictions, Confusion, RunFinished,
+            RunFailed)
+#: Those replayed in their logged order between the start and the end.
+_MIDDLE = (StepDone, EpochDone, SampleSet, Predictions, Confusion)
 
 
 def read_events(run: RunDir) -> tuple[list[Event], int]:
@@ -182,8 +186,9 @@ def _load_recorded(run: RunDir) -> Recorded:
                                   wb_model=_wb_model(started, epochs))
     replay: list[Event] = [started]
     if any(isinstance(e, EpochDone) for e in events):
-        # The logged order of steps and epochs (the step curve sits under the epoch curves).
-        replay += [e for e in events if isinstance(e, (StepDone, EpochDone))]
+        # The logged order of steps and epochs (the step curve sits under the epoch curves),
+        # and of the insight pages' events (the first predictions are the earliest picture).
+        replay += [e for e in events if isinstance(e, _MIDDLE)]
     else:
         replay += epochs
     if final is not None:

@@ -11,6 +11,21 @@ from ktui.core.events import LayerWeights, TensorStats
 
 #: A weight tensor this small is reported value by value (W per feature of a linear model).
 SMALL_TENSOR = 16
+#: Bins of a tensor's histogram (the weights page's heat strips): fine enough to show a
+#: distribution's shape, ~60 bytes of JSON per tensor and epoch.
+HISTOGRAM_BINS = 20
+
+
+def histogram(flat: np.ndarray) -> tuple[int, ...]:
+    """Counts of :data:`HISTOGRAM_BINS` equal bins over the values' ``[min, max]`` (all in
+    the first when they are equal); () for fewer than two values or any non-finite one."""
+    if flat.size < 2 or not np.isfinite(flat).all():
+        return ()
+    lo, hi = float(flat.min()), float(flat.max())
+    if hi <= lo:
+        return (int(flat.size),) + (0,) * (HISTOGRAM_BINS - 1)
+    counts, _ = np.histogram(flat, bins=HISTOGRAM_BINS, range=(lo, hi))
+    return tuple(int(c) for c in counts)
 
 
 def tensor_stats(array: np.ndarray) -> TensorStats:
@@ -18,7 +33,8 @@ def tensor_stats(array: np.ndarray) -> TensorStats:
     values = tuple(float(v) for v in flat) if flat.size <= SMALL_TENSOR else ()
     return TensorStats(size=int(flat.size), mean=float(flat.mean()), std=float(flat.std()),
                        norm=float(np.linalg.norm(flat)), min=float(flat.min()),
-                       max=float(flat.max()), values=values)
+                       max=float(flat.max()), values=values,
+                       histogram=histogram(flat))
 
 
 def layer_weights(layers: Sequence[Any]) -> tuple[LayerWeights, ...]:

@@ -109,7 +109,12 @@ def sections(app_type: type[App[object]]) -> tuple[Section, ...]:
             lr_set                type a learning rate (from the next step)
             lr_up                 double the learning rate (from the next step)
             lr_down               halve the learning rate (from the next step)
-            cycle_chart           on a small terminal: show the next chart
+            cycle_chart           on a small terminal: the next chart (or matrix / gallery)
+            cycle_page            next page: charts, learned (fit, confusion, gallery), gradients
+            gallery_mode          the gallery: misclassified / random / by class
+            chart_smoothing       smooth the charts (EMA as TensorBoard): 0, 0.6, 0.9
+            chart_log_y           log y axis on the charts (values ≤ 0 left out, counted)
+            chart_window          the charts' epochs: all, the last 10, the last 50
             load_spec             -
             open_runs             past runs (when no run is in progress)
             back                  back to setup, keeping the stack

@@ -92,6 +92,8 @@ class RecordedRunScreen(TrainingScreen):
         return False  # never a run in progress here
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if (on_page := self.page_action(action)) is not None:
+            return on_page
         if action == "cycle_chart":
             return any(grid.mode != "all" for grid in self.query(ChartGrid))
         return action not in LIVE_ONLY
@@ -108,8 +110,9 @@ class RecordedRunScreen(TrainingScreen):
     def palette_commands(self) -> list[tuple[str, str, str]]:
         return [
             ("Load spec", "Load this run's experiment into setup", "load_spec"),
+            ("Next page", "Charts, what the model learned, gradients", "cycle_page"),
             ("Back to runs", "The list of past runs", "back"),
-        ]
+        ] + self.chart_commands()
 
 
 __all__ = ["RecordedRunScreen"]

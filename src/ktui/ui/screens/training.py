@@ -15,8 +15,9 @@ from rich.text import Text
 from textual import getters, work
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.containers import Horizontal
 from textual.events import Resize
-from textual.widgets import Footer, Static
+from textual.widgets import ContentSwitcher, Footer, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from ktui.core.events import Event, RunFailed, RunFinished, RunStarted
@@ -26,9 +27,11 @@ from ktui.core.text import clean
 from ktui.core.training.control import TrainerControl
 from ktui.ui.host import KtuiHost
 from ktui.ui.messages import RunRecording, StepProgress, TrainerEvent, TrainingCrashed
+from ktui.ui.screens.chart_controls import ChartControls
 from ktui.ui.screens.confirm import ConfirmScreen
 from ktui.ui.screens.run_result import failure_text, finished_text
 from ktui.ui.screens.training_lr import STEERABLE, LiveLearningRate
+from ktui.ui.screens.training_pages import GradientsPage, LearnedPage, PageTabs, TrainingPages
 from ktui.ui.training_thread import run_training
 from ktui.ui.widgets.charts import Chart, LossChart, LrChart, MetricChart, WeightsChart
 from ktui.ui.widgets.charts.grid import ChartGrid
@@ -38,7 +41,7 @@ from ktui.ui.widgets.progress import RunProgress
 IN_PROGRESS = ("starting", "running", "paused", "stopping", "evaluating")
 
 
-class TrainingScreen(LiveLearningRate):
+class TrainingScreen(LiveLearningRate, TrainingPages, ChartControls):
     """One run of ``spec``; ``r`` runs it again from scratch; ``+``/``-``/``L`` steer its
     learning rate (see LiveLearningRate)."""
 
@@ -94,13 +97,18 @@ class TrainingScreen(LiveLearningRate):
         return self.host.settings.timings
 
     def compose(self) -> ComposeResult:
-        yield Static(self.title_text(), id="run-title")
+        with Horizontal(id="title-bar"):
+            yield Static(self.title_text(), id="run-title")
+            yield PageTabs(id="page-tabs")
         yield RunProgress(clocks=self.shows_clocks(), id="progress")
-        with ChartGrid(id="charts"):
-            yield LossChart(id="loss-chart")
-            yield LrChart(id="lr-chart")
-            yield WeightsChart(id="weights-chart")
-            yield MetricChart(id="metric-chart")
+        with ContentSwitcher(initial="charts", id="pages"):  # v: the next page
+            with ChartGrid(id="charts"):
+                yield LossChart(id="loss-chart")
+                yield LrChart(id="lr-chart")
+                yield WeightsChart(id="weights-chart")
+                yield MetricChart(id="metric-chart")
+            yield LearnedPage(self.spec.task, id="learned")
+            yield GradientsPage(id="gradients")
         yield Static("", id="result")
         yield Footer(compact=True)
 
@@ -141,6 +149,8 @@ class TrainingScreen(LiveLearningRate):
         self.refresh_bindings()
 
     def action_cycle_chart(self) -> None:
+        if self.page == "learned":  # the confusion matrix or the gallery (training_pages)
+            return self.action_cycle_view()
         self.query_one(ChartGrid).cycle(*self.size)
         self.refresh_bindings()
         self.flush()
@@ -171,8 +181,9 @@ class TrainingScreen(LiveLearningRate):
         if self.query_one(ChartGrid).lr_wanted != self.lr_chart_wanted():
             self.layout_charts()  # the learning rate began to move: its chart joins
         for chart in self.charts():
-            if chart.display:
+            if self.page_shows(chart):  # a hidden page draws nothing (training_pages)
                 chart.flush()
+        self.flush_pages()
         if self._progress_dirty or (self.view.state in IN_PROGRESS
                                     and self.host.settings.timings):
             self._progress_dirty = False
@@ -300,6 +311,8 @@ class TrainingScreen(LiveLearningRate):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """False hides a key from the footer: what cannot be done now is not offered."""
+        if (on_page := self.page_action(action)) is not None:
+            return on_page
         if action == "cycle_chart":
             return any(grid.mode != "all" for grid in self.query(ChartGrid))
         if action == "load_spec":
@@ -378,5 +391,6 @@ class TrainingScreen(LiveLearningRate):
             ("Halve the learning rate", "From the next step (running or paused)", "lr_down"),
             ("Set the learning rate", "Type a learning rate for the next steps", "lr_set"),
             ("Next chart", "On a small terminal: show the next chart", "cycle_chart"),
+            ("Next page", "Charts, what the model learned, gradients", "cycle_page"),
             ("Back to setup", "Edit the experiment (the stack is kept)", "back"),
-        ]
+        ] + self.chart_commands()

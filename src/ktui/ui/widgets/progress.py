@@ -6,18 +6,14 @@ Everything shown comes from the run's :class:`RunHistory`; this only lays it out
 from __future__ import annotations
 
 import time
-from typing import Any, Self
 
 from rich.text import Text
 from textual.events import Resize
-from textual.geometry import Region
-from textual.widgets import Static
 
 from ktui.core.history import RunHistory
 from ktui.core.text import clean
-from ktui.ui.settings import settings_of
 from ktui.ui.widgets.charts.lr import lr_text
-from ktui.ui.widgets.charts.paint import PaintedLines
+from ktui.ui.widgets.partial_static import PartialStatic
 
 STATE_STYLE = {
     "idle": ("○", "dim"), "starting": ("◌", "yellow"), "running": ("▶", "green"),
@@ -46,7 +42,7 @@ def _epochs(n: int) -> str:
     return f"{n} epoch{'s' * (n != 1)}"
 
 
-class RunProgress(Static):
+class RunProgress(PartialStatic):
     """Three lines; ``clocks=False`` (a past run, or settings without timings) shows fixed
     placeholders for all timings.
 
@@ -58,9 +54,6 @@ class RunProgress(Static):
         self.clocks = clocks
         self._shown = ""
         self._last: tuple[RunHistory, str] | None = None
-        self._painted = PaintedLines()
-        #: The regions the next refresh repaints (set by :meth:`show` around its update).
-        self._regions: list[Region] | None = None
 
     def on_resize(self, event: Resize) -> None:
         if self._last is not None:
@@ -137,20 +130,5 @@ class RunProgress(Static):
         if text.markup != self._shown:  # the same text again would repaint the same 3 lines
             self._shown = text.markup
             # Only the cells that changed are repainted (a step counter, a bar one cell
-            # longer: ~100 bytes instead of ~1.2 KB a frame; see charts.paint).
-            if self.is_attached and self.size.area and settings_of(self).partial_repaint:
-                self._regions = self._painted.update((self.size, self.app.theme), text,
-                                                     self.size.width)
-            self.update(text, layout=False)  # always 3 lines: no layout pass needed
-
-    def refresh(self, *regions: Region, **kwargs: Any) -> Self:
-        """The regions :meth:`show` worked out for its own update (every other refresh, a
-        resize or a style change, repaints the whole widget)."""
-        partial, self._regions = self._regions, None
-        if partial is not None and not regions and not kwargs.get("layout"):
-            if not partial:
-                return self  # no cell changed
-            regions = tuple(partial)
-        elif partial is not None:
-            self._painted.forget()
-        return super().refresh(*regions, **kwargs)
+            # longer: ~100 bytes instead of ~1.2 KB a frame; see PartialStatic).
+            self.show_text(text)  # always 3 lines: no layout pass needed

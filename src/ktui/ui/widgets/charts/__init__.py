@@ -16,7 +16,9 @@ What every chart does the same way (so each answers its question at a glance):
 
 One chart a module: ``loss``, ``weights``, ``metrics``; their base in ``chart``; the axes'
 ticks in ``axes``; the points drawn in ``series``; past runs overlaid in ``compared``; the
-learning rate (log scale) in ``lr``.
+learning rate (log scale) in ``lr``; the options every time-series chart shares (smoothing,
+log y, a window of epochs: keys of ``ktui.ui.screens.chart_controls``) in ``transform``, the
+title-and-legend line in ``header``.
 """
 
 from ktui.ui.widgets.charts.axes import epoch_ticks, nice_ticks, tick_labels
@@ -26,10 +28,11 @@ from ktui.ui.widgets.charts.loss import LossChart
 from ktui.ui.widgets.charts.lr import LrChart
 from ktui.ui.widgets.charts.metrics import MetricChart
 from ktui.ui.widgets.charts.series import downsample, finite
+from ktui.ui.widgets.charts.transform import ChartOptions
 from ktui.ui.widgets.charts.weights import WeightsChart
 
 __all__ = [
-    "DATA_REDRAW_S", "Chart", "ComparedRun", "Frame", "LossChart", "LrChart", "MetricChart",
-    "Series", "WeightsChart", "downsample", "epoch_ticks", "finite", "nice_ticks",
+    "DATA_REDRAW_S", "Chart", "ChartOptions", "ComparedRun", "Frame", "LossChart", "LrChart",
+    "MetricChart", "Series", "WeightsChart", "downsample", "epoch_ticks", "finite", "nice_ticks",
     "short_label", "tick_labels",
 ]

@@ -4,21 +4,27 @@ from __future__ import annotations
 
 import math
 import time
+import weakref
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from plotext._dict import color_codes
-from rich.color import Color
-from rich.style import Style
 from rich.text import Text
 from textual.app import RenderResult
 from textual_plotext import PlotextPlot
 
 from ktui.core.history import RunHistory
 from ktui.ui.settings import settings_of
-from ktui.ui.widgets.charts.axes import epoch_ticks, nice_ticks, tick_labels
+from ktui.ui.widgets.charts.axes import (
+    epoch_ticks,
+    log_tick_labels,
+    log_ticks,
+    nice_ticks,
+    tick_labels,
+)
 from ktui.ui.widgets.charts.compared import ComparedRun
+from ktui.ui.widgets.charts.header import DASH, header_lines
 from ktui.ui.widgets.charts.paint import PaintedLines
+from ktui.ui.widgets.charts.transform import ChartOptions, shape, window_span
 
 #: Seconds between redraws caused by new training data (user actions redraw at once).
 DATA_REDRAW_S = 1.0
@@ -34,14 +40,23 @@ TRAIN, VAL, STEP = "cyan+", "orange+", "gray+"
 SERIES_COLORS = ("cyan+", "orange+", "green+", "blue+", "gray+", "orange")
 #: Compared past runs: one colour each, none used by the live run's loss or metric curves.
 COMPARE_COLORS = ("green+", "blue+", "orange")
-#: The character of a dashed reference line (plotext draws any one character as a marker).
-DASH = "╌"
+
+#: The raw points behind a smoothed line: a dark shade of the line's colour (256-colour codes;
+#: plotext ignores a "dim" style on the canvas), as TensorBoard fades them.
+FAINT = {"cyan+": 30, "orange+": 100, "green+": 64, "blue+": 61, "gray+": 243, "orange": 94}
+
+#: The chart options of each app session (the keys of ChartControls set them; every time-series
+#: chart of the app, a past run's too, draws with them).
+_SESSION_OPTIONS: weakref.WeakKeyDictionary[object, ChartOptions] = weakref.WeakKeyDictionary()
 
 
-def rich_color(color: str | int) -> Style:
-    """The Rich style of a plotext colour (the same ANSI colour, so legend and line match)."""
-    code = color if isinstance(color, int) else color_codes.get(color.strip(), 7)
-    return Style(color=Color.from_ansi(code))
+def session_options(app: object) -> ChartOptions:
+    """The chart options of ``app``'s session (the defaults until a key changes them)."""
+    return _SESSION_OPTIONS.get(app, ChartOptions())
+
+
+def set_session_options(app: object, options: ChartOptions) -> None:
+    _SESSION_OPTIONS[app] = options
 
 
 @dataclass(frozen=True)
@@ -55,6 +70,10 @@ class Series:
     #: Shorter labels to try, in order, when the legend does not fit.
     short: tuple[str, ...] = ()
     dashed: bool = False
+    #: The raw points behind a smoothed line: dim, no legend entry.
+    faint: bool = False
+    #: A compared past run's curve (smoothed, never drawn raw behind; not the window's end).
+    compared: bool = False
 
 
 @dataclass
@@ -77,6 +96,9 @@ class Chart(PlotextPlot):
     title = "chart"
     #: Seconds between redraws caused by new training data.
     data_interval = DATA_REDRAW_S
+    #: Whether the session's :class:`ChartOptions` apply (time series over epochs do; the
+    #: learning rate has its own log scale, a fitted line is no time series).
+    options_apply = False
 
     def __init__(self, *, id: str | None = None) -> None:  # noqa: A002 - Textual's own name
         super().__init__(id=id, classes="chart")
@@ -101,6 +123,17 @@ class Chart(PlotextPlot):
         #: The run drawn; the chart reads its series, the screen feeds it events.
         self.history = RunHistory()
         self._seen = self.data_key()
+        #: The options of the latest draw, and the points <= 0 its log view left out.
+        self.drawn_options = ChartOptions()
+        self.hidden_points = 0
+        self._log = False
+
+    @property
+    def options(self) -> ChartOptions:
+        """The session's chart options, where they apply to this chart."""
+        if not self.options_apply or not self.is_attached:
+            return ChartOptions()
+        return session_options(self.app)
 
     def bind(self, history: RunHistory) -> None:
         """Draw ``history`` (a new run): redrawn at the next frame."""
@@ -142,7 +175,7 @@ class Chart(PlotextPlot):
                 out.append(Series(xs, ys, COMPARE_COLORS[i % len(COMPARE_COLORS)],
                                   f"{run.label} {which}",
                                   (f"{run.label[:10].rstrip()} {which}",
-                                   f"{time_part} {which}")))
+                                   f"{time_part} {which}"), compared=True))
         return out
 
     def reset(self) -> None:
@@ -193,17 +226,46 @@ class Chart(PlotextPlot):
     # ---- drawing ----------------------------------------------------------------------------
     def draw(self) -> None:
         """The figure from :meth:`lines` and :meth:`heading`."""
-        lines = [s for s in self.lines() if s.xs]
+        options = self.options
+        self.drawn_options = options
+        self._log = options.log_y
+        lines, span = self._shaped([s for s in self.lines() if s.xs], options)
         width, height = max(self.size.width, 20), max(self.size.height, 6)
         legend = [s for s in lines if s.label]
-        self.header = self._header(self.heading(), legend, self.note(), width, height)
+        tags = (options.tag(self.hidden_points), options.tag(self.hidden_points, compact=True))
+        self.header = self._header(self.heading(), legend, self.note(), width, height, tags)
         with_xlabel = height - len(self.header) >= 13
         rows = max(height - len(self.header) - 3 - with_xlabel, 1)
-        self._axes(lines, rows, width, with_xlabel)
-        for s in sorted(lines, key=lambda s: not s.dashed):  # references under the curves
+        self._axes(lines, rows, width, with_xlabel, span)
+        # references under the raw points under the curves
+        for s in sorted(lines, key=lambda s: (not s.dashed, not s.faint)):
             marker = DASH if s.dashed else ("dot" if len(s.xs) == 1 else "braille")
             self.plt.plot(s.xs, s.ys, color=s.color, marker=marker,
                           style="dim" if s.dashed else None)
+
+    def _shaped(self, lines: list[Series], options: ChartOptions
+                ) -> tuple[list[Series], tuple[int, int] | None]:
+        """``lines`` as the options draw them: smoothed (the raw points dim behind, for
+        the live run's curves), cut to the window, on a log10 scale."""
+        self.hidden_points = 0
+        if options == ChartOptions():
+            return lines, None
+        own = [x for s in lines if not s.compared and not s.dashed for x in s.xs]
+        span = window_span(max(own) if own else None, options.window)
+        out: list[Series] = []
+        for s in lines:
+            shaped = shape(s.xs, s.ys, options, span, smooth=not s.dashed)
+            if not s.compared:
+                self.hidden_points += shaped.hidden
+            if shaped.smooth is None:
+                out.append(replace(s, xs=shaped.raw[0], ys=shaped.raw[1]))
+                continue
+            if not s.compared:
+                out.append(replace(s, xs=shaped.raw[0], ys=shaped.raw[1], label=None,
+                                   short=(), faint=True,
+                                   color=FAINT.get(str(s.color), 240)))
+            out.append(replace(s, xs=shaped.smooth[0], ys=shaped.smooth[1]))
+        return [s for s in out if s.xs], span
 
     def lines(self) -> list[Series]:  # pragma: no cover - overridden
         raise NotImplementedError
@@ -220,17 +282,20 @@ class Chart(PlotextPlot):
         """Values that must be labelled on the y axis (the W/b chart's true values)."""
         return ()
 
-    def _axes(self, lines: list[Series], rows: int, width: int, with_xlabel: bool) -> None:
+    def _axes(self, lines: list[Series], rows: int, width: int, with_xlabel: bool,
+              span: tuple[int, int] | None = None) -> None:
         plt = self.plt
         if with_xlabel:
             plt.xlabel("epoch")
         xs = [x for s in lines for x in s.xs]
-        ys = [y for s in lines for y in s.ys] + list(self.extra_yticks())
+        ys = [y for s in lines for y in s.ys] + list(self._extra())
         x_lo = min(0, math.floor(min(xs))) if xs else 0
         # The planned span while the run goes on; an ended run's axis fits its data (an
         # early stop at epoch 3 of 10 is not drawn as 70 % of empty axis).
         planned = self.history.epochs if self.history.result is None else 0
         x_hi = x_extent(math.ceil(max(xs)) if xs else 1, planned, x_lo)
+        if span is not None:  # a window of the last N epochs: the axis is the window
+            x_lo, x_hi = span
         y_lo, y_hi = (min(ys), max(ys)) if ys else (0.0, 1.0)
         yt = self.y_ticks(y_lo, y_hi, max(2, min(7, rows // 2 + 2)))
         yt = self._with_extra(yt, rows)
@@ -247,15 +312,23 @@ class Chart(PlotextPlot):
 
     def y_ticks(self, lo: float, hi: float, count: int) -> list[float]:
         """At most ``count`` y ticks covering ``[lo, hi]`` (a log chart has its own)."""
-        return nice_ticks(lo, hi, count)
+        return log_ticks(lo, hi, count) if self._log else nice_ticks(lo, hi, count)
 
     def y_labels(self, ticks: list[float]) -> list[str]:
-        """The y ticks' labels."""
-        return tick_labels(ticks)
+        """The y ticks' labels (a log view's: the values, ``1e10``, not their logs)."""
+        return log_tick_labels(ticks) if self._log else tick_labels(ticks)
+
+    def _extra(self) -> tuple[float, ...]:
+        """:meth:`extra_yticks` where they are drawn (log10 of the positive ones in a log
+        view)."""
+        extra = self.extra_yticks()
+        if not self._log:
+            return extra
+        return tuple(math.log10(v) for v in extra if math.isfinite(v) and v > 0)
 
     def _with_extra(self, ticks: list[float], rows: int) -> list[float]:
         """``ticks`` plus :meth:`extra_yticks`, dropping round ticks too close to them."""
-        extra = [v for v in self.extra_yticks() if math.isfinite(v)]
+        extra = [v for v in self._extra() if math.isfinite(v)]
         if not extra or len(ticks) < 2:
             return ticks
         lo, hi = min(ticks), max(ticks)
@@ -266,28 +339,9 @@ class Chart(PlotextPlot):
 
     @staticmethod
     def _header(title: str, legend: list[Series], note: str, width: int,
-                height: int) -> list[Text]:
-        """The title and the legend on one line (two when it does not fit and the chart is
-        tall), labels shortened and then dropped ("+2") when they still do not fit."""
-        head = Text(title, style="bold")
-        for variant in range(3):
-            entries = _legend(legend, variant)
-            if note:
-                entries.append(Text(f"({note})", style="dim"))
-            one = Text("  ").join([head, *entries]) if entries else head
-            if one.cell_len <= width:
-                return [_centred(one, width)]
-            if height >= 16 and Text("  ").join(entries).cell_len <= width:
-                return [_centred(head, width), _centred(Text("  ").join(entries), width)]
-        entries = _legend(legend, 2)
-        while entries:
-            dropped = len(legend) - len(entries) + 1
-            line = Text("  ").join([head, *entries[:-1], Text(f"+{dropped}", style="dim")])
-            entries = entries[:-1]
-            if line.cell_len <= width:
-                return [_centred(line, width)]
-        head.truncate(width, overflow="ellipsis")
-        return [_centred(head, width)]
+                height: int, tags: tuple[str, str] = ("", "")) -> list[Text]:
+        """The header line(s): see :func:`ktui.ui.widgets.charts.header.header_lines`."""
+        return header_lines(title, legend, note, width, height, tags)
 
     def _frame_key(self) -> tuple[int, int, str]:
         return self.size.width, self.size.height, self.app.theme
@@ -337,23 +391,3 @@ def x_extent(last: int, planned: int, lo: int = 0) -> int:
     if planned <= WHOLE_SPAN_EPOCHS:
         return planned
     return min(planned, 1 << max(last - 1, 1).bit_length())
-
-
-def _legend(legend: list[Series], variant: int) -> list[Text]:
-    entries = []
-    for s in legend:
-        labels = (s.label or "", *s.short)
-        label = labels[min(variant, len(labels) - 1)]
-        style = rich_color(s.color) + Style(dim=True) if s.dashed else rich_color(s.color)
-        entry = Text(DASH * 2 if s.dashed else "──", style=style)
-        entry.append(f" {label}")
-        entries.append(entry)
-    return entries
-
-
-def _centred(text: Text, width: int) -> Text:
-    text = text.copy()
-    text.no_wrap = True
-    text.truncate(width, overflow="ellipsis")
-    text.align("center", width)
-    return text

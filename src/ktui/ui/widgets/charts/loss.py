@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from bisect import bisect_left
+
 from ktui.ui.widgets.charts.chart import STEP, TRAIN, VAL, Chart, Series
 from ktui.ui.widgets.charts.series import downsample, finite
+from ktui.ui.widgets.charts.transform import window_span
 
 
 class LossChart(Chart):
     """Train and validation loss per epoch, plus the (downsampled) step loss."""
 
     title = "loss"
+    #: Smoothing, log y and the window of epochs apply (see ChartControls).
+    options_apply = True
 
     def data_key(self) -> tuple[int, int]:
         """Steps and epochs are new points (a run starting changes nothing drawn)."""
@@ -23,9 +28,20 @@ class LossChart(Chart):
         h = self.history
         out = self.compared_series("loss")
         if h.step_x:
-            out.append(Series(*finite(*downsample(h.step_x, h.step_y)), STEP, "step"))
+            xs, ys = self._windowed_steps()
+            out.append(Series(*finite(*downsample(xs, ys)), STEP, "step"))
         out.append(Series(*finite(h.epoch_x, h.train_loss), TRAIN, "train"))
         out.append(Series(*finite([x for x, _ in h.val_loss_points],
                                   [v for _, v in h.val_loss_points]), VAL, "val"))
         return out
 
+    def _windowed_steps(self) -> tuple[list[float], list[float]]:
+        """The step loss, only the window's when the options show the last N epochs, cut
+        before it is downsampled (the window keeps the resolution of its own steps)."""
+        h = self.history
+        ends = h.step_x[-1:] + h.epoch_x[-1:]
+        span = window_span(max(ends) if ends else None, self.options.window)
+        if span is None:
+            return h.step_x, h.step_y
+        i = bisect_left(h.step_x, span[0])
+        return h.step_x[i:], h.step_y[i:]

@@ -18,6 +18,8 @@ class WeightsChart(Chart):
 
     #: Per-epoch data only: at a fast epoch rate, half as often as the loss chart.
     data_interval = 2 * DATA_REDRAW_S
+    #: Smoothing, log y and the window of epochs apply (see ChartControls).
+    options_apply = True
 
     def __init__(self, *, id: str | None = None) -> None:  # noqa: A002
         super().__init__(id=id)

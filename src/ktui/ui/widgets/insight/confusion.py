@@ -1,0 +1,132 @@
+"""The confusion matrix as a coloured table: counts, per-class recall and precision.
+
+Rows are the true classes, columns the predicted ones (numbered; the row labels carry the
+names, so ten classes fit 80 columns). A cell's background is the share of its row: right
+answers on the diagonal in green, errors in red, so the classes a model confuses (a shirt
+for a T-shirt) stand out. The test set's final matrix when there is one, else the latest
+validation one. Drawn only when the matrix changes; the cells that change are repainted alone.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+
+from ktui.core.events import Confusion
+from ktui.core.insight import accuracy, class_stats
+from ktui.ui.widgets.insight.pictures import cell_style, short_name
+from ktui.ui.widgets.partial_static import PartialStatic
+
+WAITING = "no confusion matrix yet: it comes after the first validation pass"
+#: Row labels' width for the class names (after the class number).
+NAME_WIDTH = 8
+
+
+def _fraction(value: float | None) -> str:
+    return "  -  " if value is None else f"{value:5.1%}" if value < 1 else " 100%"
+
+
+def confusion_table(confusion: Confusion, width: int) -> Group:
+    """The matrix of ``confusion`` as a table that fits ``width`` columns (recall and
+    precision beside it when they fit)."""
+    m = np.asarray(confusion.matrix, np.int64)
+    k = len(m)
+    names = tuple(confusion.class_names) or tuple(str(i) for i in range(k))
+    stats = class_stats(m, names)
+    cell = max(3, len(str(int(m.max()) if m.size else 0)))
+    name_width = min(NAME_WIDTH, max(len(short_name(n, NAME_WIDTH)) for n in names))
+    label_width = len(str(k - 1)) + 1 + name_width
+    needed = label_width + k * (cell + 1)
+    with_scores = needed + 14 <= width
+    table = Table(box=None, padding=(0, 0), pad_edge=False, show_edge=False,
+                  header_style="dim", collapse_padding=True)
+    table.add_column(Text("true╲pred"[:label_width], style="dim"), no_wrap=True,
+                     width=label_width)
+    for j in range(k):
+        table.add_column(str(j), justify="right", width=cell + 1, no_wrap=True)
+    if with_scores:
+        table.add_column("recall", justify="right", width=7, no_wrap=True)
+        table.add_column("prec.", justify="right", width=7, no_wrap=True)
+    for i in range(k):
+        support = max(int(m[i].sum()), 1)
+        label = Text(f"{i:>{len(str(k - 1))}} ", style="dim")
+        label.append(short_name(names[i], name_width))
+        row: list[Text] = [label]
+        for j in range(k):
+            value = int(m[i, j])
+            style = cell_style(value / support, i == j)
+            row.append(Text(f" {value:>{cell}}" if value else f" {'·':>{cell}}",
+                            style=style or "dim"))
+        if with_scores:
+            row += [Text(_fraction(stats[i].recall)), Text(_fraction(stats[i].precision))]
+        table.add_row(*row)
+    return Group(table)
+
+
+def title(confusion: Confusion, width: int = 200) -> Text:
+    where = ("test set, final" if confusion.split == "test"
+             else f"validation, epoch {confusion.epoch}")
+    acc = accuracy(np.asarray(confusion.matrix, np.int64))
+    text = Text("confusion matrix", style="bold")
+    text.append(f"  {where}")
+    if acc is not None:
+        text.append(f" · accuracy {acc:.1%}", style="bold")
+    hint = "  rows: true, columns: predicted"
+    if text.cell_len + len(hint) <= width:
+        text.append(hint, style="dim")
+    return text
+
+
+class ConfusionView(PartialStatic):
+    """The matrix of the run on screen: :meth:`show` with the latest validation and test
+    matrices (either may be None)."""
+
+    def __init__(self, *, id: str | None = None) -> None:  # noqa: A002 - Textual's own name
+        super().__init__("", id=id, classes="insight-confusion")
+        self._shown: tuple[object, ...] | None = None
+        self._data: tuple[Confusion | None, Confusion | None] = (None, None)
+
+    @property
+    def matrix(self) -> Confusion | None:
+        """The matrix drawn: the test set's when there is one, else the validation one."""
+        validation, test = self._data
+        return test if test is not None else validation
+
+    def show(self, validation: Confusion | None, test: Confusion | None) -> None:
+        self._data = (validation, test)
+        self._draw()
+
+    def on_resize(self) -> None:
+        self._draw()
+
+    def _draw(self) -> None:
+        chosen = self.matrix
+        width = self.size.width or 80
+        key = (None if chosen is None else (chosen.epoch, chosen.split, chosen.matrix), width)
+        if key == self._shown:
+            return
+        self._shown = key
+        if chosen is None or not chosen.matrix:
+            self.show_text(Text(WAITING, style="dim italic"))
+            return
+        from rich.console import Console
+
+        # Rendered to text here (not a Table for Textual to lay out) so the repaint can be
+        # limited to the cells that changed.
+        console = Console(width=width, color_system="truecolor", record=False,
+                          legacy_windows=False, force_terminal=True)
+        lines = console.render_lines(confusion_table(chosen, width), console.options,
+                                     pad=False)
+        rows = []
+        for line in lines:
+            row = Text()
+            for segment in line:
+                row.append(segment.text, segment.style)
+            rows.append(row)
+        body = Text("\n").join(rows)
+        self.show_text(Text("\n").join([title(chosen, width), body]))
+
+
+__all__ = ["WAITING", "ConfusionView", "confusion_table", "title"]

@@ -1,0 +1,196 @@
+"""The prediction gallery: validation images drawn in the terminal with their true and
+predicted labels and the confidence, misclassified first (``m`` cycles the order).
+
+Each image is half-block cells (see :mod:`.pictures`), at full size when a few of them fill
+the page and at half size otherwise; as many as fit are shown. A gallery frame is tens of
+kilobytes of terminal output, so it is drawn only when its data, order or size changed, at
+most once per :data:`MIN_INTERVAL_S` for new predictions (a fast run's epochs do not each
+redraw it), and only the cells that changed are repainted.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from rich.color import Color
+from rich.style import Style
+from rich.text import Text
+
+from ktui.core.events import Predictions, SampleSet
+from ktui.ui.settings import settings_of
+from ktui.ui.widgets.insight.pictures import (
+    MODES,
+    downscale,
+    half_blocks,
+    image_array,
+    label_line,
+    order,
+    quantise,
+    short_name,
+    tile_size,
+)
+from ktui.ui.widgets.partial_static import PartialStatic
+
+#: Seconds between two redraws for new predictions (a change of order or size: at once).
+MIN_INTERVAL_S = 3.0
+#: Full-size images when at least this many fit; else half size.
+MIN_FULL_SIZE = 6
+WAITING = "prediction gallery: waiting for the validation sample"
+NOT_IMAGES = "prediction gallery: for image data (this sample is a table)"
+_RIGHT, _WRONG = Style(color="green"), Style(color="red", bold=True)
+
+
+class GalleryView(PartialStatic):
+    """Validation images with labels; :meth:`show` gives the data, :meth:`cycle_mode` the
+    next order."""
+
+    def __init__(self, *, id: str | None = None) -> None:  # noqa: A002 - Textual's own name
+        super().__init__("", id=id, classes="insight-gallery")
+        self.mode = MODES[0]
+        self.sample: SampleSet | None = None
+        self.predictions: Predictions | None = None
+        #: What was drawn last (epoch, mode, size) and when; a redraw waiting for its time.
+        self._drawn: tuple[Any, ...] | None = None
+        self._drawn_at = -1e9
+        self._timer: Any = None
+        self._styles: dict[tuple[Any, Any], Style] = {}
+        #: The positions drawn, in order (for tests and the title).
+        self.shown: list[int] = []
+
+    def show(self, sample: SampleSet | None, predictions: Predictions | None) -> None:
+        self.sample, self.predictions = sample, predictions
+        self._draw()
+
+    def cycle_mode(self) -> str:
+        """The next order (misclassified first → random → by class), drawn at once."""
+        self.mode = MODES[(MODES.index(self.mode) + 1) % len(MODES)]
+        self._draw(now=True)
+        return self.mode
+
+    def on_resize(self) -> None:
+        self._draw(now=True)
+
+    def _interval(self) -> float:
+        chosen = settings_of(self).chart_min_interval
+        return MIN_INTERVAL_S if chosen is None else chosen
+
+    def _draw(self, now: bool = False) -> None:
+        epoch = self.predictions.epoch if self.predictions is not None else None
+        key = (id(self.sample), epoch, self.mode, tuple(self.size))
+        if key == self._drawn:
+            return
+        wait = self._drawn_at + self._interval() - time.monotonic()
+        # Only newer predictions for what is on screen wait; a first sample, a first
+        # prediction, another order or size are drawn at once.
+        newer = (self._drawn is not None and self._drawn[1] is not None
+                 and self._drawn[0] == key[0] and self._drawn[2:] == key[2:])
+        if wait > 0 and newer and not now:
+            if self._timer is None:
+                self._timer = self.set_timer(wait, self._later)
+            return
+        self._drawn, self._drawn_at = key, time.monotonic()
+        self.show_text(self._render_text())
+
+    def _later(self) -> None:
+        self._timer = None
+        self._draw(now=True)
+
+    # ---- drawing ----------------------------------------------------------------------------
+    def _style(self, upper: Any, lower: Any) -> Style:
+        key = (upper, lower)
+        style = self._styles.get(key)
+        if style is None:
+            style = Style(color=Color.from_rgb(*upper), bgcolor=Color.from_rgb(*lower))
+            if len(self._styles) < 4096:
+                self._styles[key] = style
+        return style
+
+    def _render_text(self) -> Text:
+        sample, preds = self.sample, self.predictions
+        width, height = max(self.size.width, 20), max(self.size.height, 6)
+        if sample is None:
+            return Text(WAITING, style="dim italic")
+        if not sample.images or len(sample.image_shape) < 2:
+            return Text(NOT_IMAGES, style="dim italic")
+        n = len(sample.images)
+        predicted = preds.predicted if preds is not None else ()
+        confidence = preds.confidence if preds is not None else ()
+        if preds is None:  # before the first epoch: the sample in its own order
+            positions = list(range(n))
+        else:
+            positions = order(sample.targets, predicted, confidence, self.mode)
+        scale, cols, rows = self._layout(sample.image_shape, width, height - 1)
+        self.shown = positions[:cols * rows]
+        tile_w, tile_h = tile_size(sample.image_shape, scale)
+        lines = [self._title(sample, preds, len(self.shown))]
+        for r in range(rows):
+            band = self.shown[r * cols:(r + 1) * cols]
+            if not band:
+                break
+            cells = [half_blocks(quantise(downscale(image_array(sample.images[i],
+                                                                sample.image_shape), scale)))
+                     for i in band]
+            for y in range(tile_h):
+                line = Text()
+                for t, tile in enumerate(cells):
+                    if t:
+                        line.append(" ")
+                    for upper, lower in tile[y] if y < len(tile) else []:
+                        line.append("▀", self._style(upper, lower))
+                lines.append(line)
+            lines.append(self._labels(band, sample, predicted, confidence, tile_w, True))
+            lines.append(self._labels(band, sample, predicted, confidence, tile_w, False))
+        return Text("\n").join(lines)
+
+    def _layout(self, shape: tuple[int, ...], width: int, height: int) -> tuple[int, int, int]:
+        """(scale, columns, rows) of tiles for a ``width`` × ``height`` area."""
+        best = (2, 1, 1)
+        for scale in (1, 2, 3):
+            tile_w, tile_h = tile_size(shape, scale)
+            cols = max((width + 1) // (tile_w + 1), 0)
+            rows = max(height // (tile_h + 2), 0)
+            if cols and rows:
+                best = (scale, cols, rows)
+                if scale > 1 or cols * rows >= MIN_FULL_SIZE:
+                    return best
+        return best
+
+    def _labels(self, band: list[int], sample: SampleSet, predicted: tuple[float, ...],
+                confidence: tuple[float, ...], width: int, true_line: bool) -> Text:
+        names = sample.class_names
+        line = Text()
+        for t, i in enumerate(band):
+            if t:
+                line.append(" ")
+            truth = int(sample.targets[i])
+            name = names[truth] if truth < len(names) else str(truth)
+            if true_line:
+                line.append(label_line(short_name(name, width), width), style="dim")
+                continue
+            if i >= len(predicted):
+                line.append(" " * width)
+                continue
+            guess = int(predicted[i])
+            guess_name = names[guess] if guess < len(names) else str(guess)
+            conf = f" {confidence[i]:.0%}" if i < len(confidence) else ""
+            text = "→" + short_name(guess_name, max(width - 1 - len(conf), 1)) + conf
+            line.append(label_line(text, width), style=_RIGHT if guess == truth else _WRONG)
+        return line
+
+    def _title(self, sample: SampleSet, preds: Predictions | None, shown: int) -> Text:
+        text = Text("prediction gallery", style="bold")
+        if preds is None:
+            text.append(f"  validation sample of {len(sample.images)} · before training",
+                        style="dim")
+            return text
+        wrong = sum(1 for i in range(min(len(sample.targets), len(preds.predicted)))
+                    if int(preds.predicted[i]) != int(sample.targets[i]))
+        text.append(f"  epoch {preds.epoch} · {self.mode}")
+        text.append(f" · {wrong} of {len(preds.predicted)} wrong",
+                    style="bold red" if wrong else "green")
+        text.append(f" · {shown} shown · m: order", style="dim")
+        return text
+
+
+__all__ = ["MIN_INTERVAL_S", "MODES", "GalleryView"]
