@@ -68,6 +68,7 @@ TARGETS: dict[str, tuple[float | None, bool, str]] = {
     "tf_import_s": (None, False, "`python -c 'import tensorflow'` (s)"),
     "tty_bytes_per_s": (10_000, False, "bytes/s to the terminal while training (120×40)"),
     "tty_bytes_per_s_fps1": (6_000, False, "the same at --fps 1"),
+    "tty_bytes_per_s_learned": (10_000, False, "the same, the learned page (gallery) open"),
     "ui_cpu_fraction": (None, False, "the TUI's main thread CPU ÷ training time"),
     "peak_rss_ratio": (1.25, False, "peak RSS of ktui train ÷ seed 001 script"),
     "matmul_fraction": (None, True, "MLP epoch FLOP/s ÷ 2048² matmul FLOP/s"),
@@ -231,6 +232,12 @@ class Bench:
         full = apps.run_tui(spec_file, env={"KTUI_FULL_REPAINT": "1"})
         self.extra["tty_bytes_per_s_full_repaint"] = full.tty_bytes_per_s or 0.0
         self.extra["ui_cpu_fraction_full_repaint"] = full.ui_cpu_fraction
+        # The insight views open: the learned page (confusion matrix and prediction gallery).
+        learned = apps.run_tui(spec_file, keys=b"v")
+        self.results["tty_bytes_per_s_learned"] = learned.tty_bytes_per_s or 0.0
+        self.extra["tui_vs_headless_learned"] = max(_steady_rates(learned)) / h
+        self.notes["tty_bytes_per_s_learned"] = (
+            f"the learned page shown (v): {max(_steady_rates(learned)) / h:.2f}× speed")
         self.notes["tty_bytes_per_s"] += (f"; {full.tty_bytes_per_s or 0:,.0f} repainting "
                                           "whole widgets (KTUI_FULL_REPAINT=1)")
         scan = {}
@@ -390,7 +397,7 @@ def main(argv: list[str] | None = None) -> int:
         # in-process throughput last, so TensorFlow in this process cannot slow the children.
         bench.attempt(["first_frame_s", "tf_import_s"], bench.startup)
         bench.attempt(["tui_vs_headless", "tty_bytes_per_s", "tty_bytes_per_s_fps1",
-                       "ui_cpu_fraction", "peak_rss_ratio"],
+                       "tty_bytes_per_s_learned", "ui_cpu_fraction", "peak_rss_ratio"],
                       lambda: bench.apps(Path(tmp)))
         bench.attempt(["soak_kb_per_epoch"], bench.soak)
         bench.attempt(["mirrored_vs_fit", "spe_speedup_cpu"], bench.distributed)

@@ -171,8 +171,9 @@ def tf_import_s() -> float:
 
 
 def run_tui(spec_file: Path, fps: float | None = None, timeout: float = 300,
-            env: dict[str, str] | None = None) -> TrainRun:
-    """The real app (``ktui --spec FILE --start``) in a 120×40 pty, through the event tap of
+            env: dict[str, str] | None = None, keys: bytes = b"") -> TrainRun:
+    """The real app (``ktui --spec FILE --start``) in a 120×40 pty (``keys`` typed once the
+    run started: ``v`` shows the learned page), through the event tap of
     :mod:`benchmarks.tui_harness`; samples/s from the run directory the app records under
     ``$KTUI_RUNS_DIR`` when there is one, else from the tap. Terminal bytes are counted from
     ``run_started`` to ``run_finished``."""
@@ -195,6 +196,8 @@ def run_tui(spec_file: Path, fps: float | None = None, timeout: float = 300,
                 events[:] = [json.loads(x) for x in tap.read_text().splitlines() if x.strip()]
             if not ui_cpu and any(e["event"] == "run_started" for e in events):
                 ui_cpu.append(thread_cpu_s(app.proc.pid))
+                if keys:  # e.g. b"v": another page of the training view for the whole run
+                    app.send(keys)
             over = any(e["event"] in ("run_finished", "run_failed") for e in events)
             if over and len(ui_cpu) == 1:
                 ui_cpu.append(thread_cpu_s(app.proc.pid))

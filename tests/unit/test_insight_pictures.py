@@ -60,7 +60,7 @@ def test_half_blocks_of_a_tiny_image() -> None:
     odd = half_blocks(image_array([10, 20, 30], (3, 1)))
     assert odd[1] == [((30, 30, 30), (0, 0, 0))]  # the missing lower half is black
     assert downscale(image_array([0, 100, 200, 100], (2, 2)), 2).tolist() == [[[100] * 3]]
-    assert quantise(np.array([[[7, 9, 250]]], np.uint8)).tolist() == [[[0, 17, 255]]]
+    assert quantise(np.array([[[7, 20, 250]]], np.uint8), 16).tolist() == [[[0, 17, 255]]]
     assert tile_size((28, 28), 1) == (28, 14) and tile_size((28, 28), 2) == (14, 7)
 
 

@@ -19,7 +19,7 @@ import numpy as np
 #: Gallery orders: the ``m`` key cycles them.
 MODES = ("misclassified", "random", "by class")
 #: Levels a pixel is rounded to (per channel).
-GRAY_LEVELS = 16
+GRAY_LEVELS = 8
 #: A Cell: (upper pixel, lower pixel), each an (r, g, b) tuple.
 Pixel = tuple[int, int, int]
 

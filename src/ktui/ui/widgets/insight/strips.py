@@ -11,7 +11,9 @@ and the page is shown (see :meth:`WeightStrips.show`), never per frame.
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 from rich.style import Style
@@ -20,6 +22,8 @@ from textual.app import RenderResult
 from textual.widget import Widget
 
 from ktui.core.insight_history import HistogramColumn
+from ktui.ui.settings import settings_of
+from ktui.ui.widgets.charts.paint import PaintedLines
 
 #: The colour of a bin from empty to the column's fullest (viridis: dark to bright, readable
 #: in greys too); empty bins are left blank.
@@ -29,6 +33,8 @@ PALETTE = ("#440154", "#482878", "#3e4a89", "#31688e", "#26828e", "#1f9e89", "#3
 MIN_PANEL = 24
 #: Left margin of a panel: the value labels.
 LABEL_W = 7
+#: Seconds between two redraws for new epochs (the first one and a resize: at once).
+MIN_INTERVAL_S = 5.0
 
 
 def rebin(column: HistogramColumn, lo: float, hi: float, bins: int) -> np.ndarray:
@@ -73,8 +79,17 @@ def heat(columns: Sequence[HistogramColumn], width: int, rows: int) -> tuple[lis
     for r in range(rows):
         upper, lower = scaled[bins - 1 - 2 * r], scaled[bins - 2 - 2 * r]
         line = Text()
+        run_text, run_style = "", None  # equal cells as one span: one colour code a run
         for u, d in zip(upper, lower, strict=True):
-            line.append(*_cell(float(u), float(d), cell_w))
+            text, style = _cell(float(u), float(d), cell_w)
+            if style == run_style:
+                run_text += text
+                continue
+            if run_text:
+                line.append(run_text, run_style)
+            run_text, run_style = text, style
+        if run_text:
+            line.append(run_text, run_style)
         lines.append(line)
     return lines, lo, hi
 
@@ -164,14 +179,40 @@ class WeightStrips(Widget):
         self.builds = 0
         self._cache: tuple[tuple[int, int, int], Text] | None = None
         self._version = 0
+        self._drawn_at = -1e9
+        self._timer: Any = None
+        self._painted = PaintedLines()
 
     def show(self, histograms: dict[str, list[HistogramColumn]], empty: str) -> None:
-        """New data: redraw (the screen calls this only while the page is shown)."""
+        """New data: redraw (the screen calls this only while the page is shown), at once
+        the first time, then at most once per :data:`MIN_INTERVAL_S` (each new epoch widens
+        every column: a whole repaint)."""
         self.histograms = {name: list(cols) for name, cols in histograms.items()}
         self.empty = empty
         self.set_class(not any(self.histograms.values()), "-empty")  # one line, not half
+        chosen = settings_of(self).chart_min_interval
+        interval = MIN_INTERVAL_S if chosen is None else chosen
+        wait = self._drawn_at + interval - time.monotonic()
+        if wait > 0 and self._version:
+            if self._timer is None:
+                self._timer = self.set_timer(wait, self._draw)
+            return
+        self._draw()
+
+    def _draw(self) -> None:
+        self._timer = None
         self._version += 1
-        self.refresh()
+        self._drawn_at = time.monotonic()
+        if not self.is_attached or not self.size.area:
+            self.refresh()
+            return
+        text = self.render()  # built now, so only the changed cells are repainted
+        key = (self.size.width, self.size.height)
+        regions = self._painted.update(key, text, self.size.width)
+        if regions is None or not settings_of(self).partial_repaint:
+            self.refresh()
+        elif regions:
+            self.refresh(*regions)
 
     def render(self) -> RenderResult:
         key = (self.size.width, self.size.height, self._version)
@@ -182,6 +223,8 @@ class WeightStrips(Widget):
             else:
                 text = Text(self.empty, style="dim")
             self._cache = (key, text)
+            if key[:2] != self._painted.key:
+                self._painted.update(key[:2], text, self.size.width)
         return self._cache[1]
 
 
