@@ -119,7 +119,8 @@ def _round_trip(kind: UserKind, layer: Any, args: dict[str, Any], x: Any, y: Any
     try:
         config = layer.get_config()
     except Exception as err:  # noqa: BLE001 - the user's code
-        return Check(name, False, shapes.failed(err, kind, "get_config failed").message)
+        why = shapes.failed(err, kind, "get_config failed")
+        return Check(name, False, why.message, why.traceback)
     defaults = {n: p.default for n, p in
                 inspect.signature(kind.cls.__init__).parameters.items()}
     missing = [n for n, v in args.items() if n not in config and not _same(v, defaults.get(n))]
@@ -131,8 +132,8 @@ def _round_trip(kind: UserKind, layer: Any, args: dict[str, Any], x: Any, y: Any
         clone.set_weights(layer.get_weights())
         y2 = np.asarray(clone(x, training=False))
     except Exception as err:  # noqa: BLE001
-        why = shapes.failed(err, kind, "from_config(get_config()) failed").message
-        return Check(name, False, why + hint)
+        why = shapes.failed(err, kind, "from_config(get_config()) failed")
+        return Check(name, False, why.message + hint, why.traceback)
     if missing:
         return Check(name, False, f"from_config(get_config()) builds {kind.name} with the "
                                   f"defaults{hint} ({kind.file_name}, line {kind.line})")
@@ -157,8 +158,9 @@ def _saving(kind: UserKind, layer: Any, shape: Shape, x: Any, y: Any) -> Check:
             loaded = keras.saving.load_model(path, safe_mode=True)
             y3 = np.asarray(loaded(x, training=False))
     except Exception as err:  # noqa: BLE001
+        why = shapes.failed(err, kind, "cannot be saved")
         return Check(name, False, "model.keras does not save and load back (safe_mode=True): "
-                     + shapes.failed(err, kind, "cannot be saved").message)
+                     + why.message, why.traceback)
     if y3.shape != np.shape(y) or not np.allclose(y3, y, atol=1e-5, equal_nan=True):
         return Check(name, False, f"model.keras loads back computing another output "
                                   f"({kind.file_name}, line {kind.line})")
@@ -182,7 +184,8 @@ def _gradients(kind: UserKind, layer: Any, x: Any, y: Any, seed: int) -> Check:
             loss = tf.reduce_sum(tf.cast(out, tf.float32) * r)
         grads = tape.gradient(loss, weights)
     except Exception as err:  # noqa: BLE001
-        return Check(name, False, shapes.failed(err, kind, "has no gradient").message)
+        why = shapes.failed(err, kind, "has no gradient")
+        return Check(name, False, why.message, why.traceback)
     lines = _attribute_lines(kind)
     for weight, grad in zip(weights, grads, strict=True):
         if grad is None:
