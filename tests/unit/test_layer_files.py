@@ -312,3 +312,22 @@ def test_ktui_layers_names_files_as_a_path_list(tmp_path: Path,
     assert user_layers.env_paths() == [str(one), str(two)]
     files = user_layers.use_files(user_layers.env_paths())
     assert [f.name for f in files] == ["a.py", "b.py"] and "Other" in LAYER_KINDS
+
+
+def test_an_edited_file_is_imported_again_only_when_it_changed(tmp_path: Path) -> None:
+    layers = tmp_path / "my_layers.py"
+    shutil.copy(EXAMPLE, layers)
+    user_layers.use_files([layers])
+    first = LAYER_KINDS["MyDense"].cls
+    assert not user_layers.reload_changed()  # unchanged: nothing imported
+    assert LAYER_KINDS["MyDense"].cls is first
+    layers.write_text(layers.read_text().replace('"""A fully connected layer',
+                                                 '"""An edited fully connected layer'))
+    assert user_layers.reload_changed()
+    assert LAYER_KINDS["MyDense"].cls is not first
+    assert LAYER_KINDS["MyDense"].help.startswith("An edited")
+    layers.write_text("class Broken(:\n")
+    with pytest.raises(user_layers.LayerFileError) as caught:
+        user_layers.reload_changed()
+    assert "my_layers.py, line 1" in caught.value.problems[0]
+    assert LAYER_KINDS["MyDense"].help.startswith("An edited")  # the last good classes stay

@@ -48,6 +48,14 @@ def run_training(spec: ExperimentSpec, control: TrainerControl, *,
                 final.append(event)
             post(TrainerEvent(event))
 
+    from ktui.core import user_layers
+
+    try:  # your layer file edited since it was imported (after a failed run): its new code
+        if user_layers.reload_changed():
+            user_layers.resolve_shapes(spec)
+    except user_layers.LayerFileError as err:
+        sink(RunFailed("spec", "your layer file cannot be used: " + "; ".join(err.problems)))
+        return
     try:
         handle = session.start_run(spec, [sink], runs_root=runs_dir, data_dir=data_dir,
                                    control=control, trainer=train_fn,

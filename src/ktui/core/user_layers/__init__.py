@@ -82,6 +82,24 @@ def reload() -> list[LayerFile]:
     return use_files([f.path for f in registered()])
 
 
+def reload_changed() -> bool:
+    """Import the registered files again when one of them changed on disk since it was
+    imported (the user edited it after a failed run, then ``r``); whether it did. On a
+    problem the earlier classes stay and :class:`LayerFileError` says why."""
+    import hashlib
+
+    def changed(f: LayerFile) -> bool:
+        try:
+            return hashlib.sha256(f.path.read_bytes()).hexdigest() != f.sha256
+        except OSError:
+            return True  # gone or unreadable: reloading says which and why
+
+    if not any(changed(f) for f in registered()):
+        return False
+    reload()
+    return True
+
+
 def failure_of(err: BaseException) -> UserFailure | None:
     """``err`` as the user's own failure (a frame in a registered file), or None."""
     files = {str(f.path): f.class_lines for f in registered()}
@@ -97,6 +115,7 @@ __all__ = [
     "ENV", "RUN_FOLDER", "LayerFile", "LayerFileError", "RecordCheck", "ShapePending",
     "UserFailure", "UserKind", "copy_into", "env_paths", "failure_of", "file_records",
     "files_used", "generation", "layer_class", "load_files", "read_records", "register",
-    "registered", "reload", "resolve_shapes", "state_token", "use_files", "user_kind",
+    "registered", "reload", "reload_changed", "resolve_shapes", "state_token", "use_files",
+    "user_kind",
     "uses_user_layers",
 ]
