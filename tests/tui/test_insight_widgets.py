@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 
+import numpy as np
+import pytest
 from textual.app import App, ComposeResult
 
 from ktui.core.view_events import Confusion, Predictions, SampleSet
@@ -52,7 +54,7 @@ async def test_the_confusion_view_prefers_the_test_set_and_waits_without_data() 
         view.show(validation, None)
         await pilot.pause()
         assert f"validation, epoch {validation.epoch}" in plain(view)
-        assert "Boot" in plain(view) and "recall" in plain(view)
+        assert "Ankle boot" in plain(view) and "recall" in plain(view)
         test = dataclasses.replace(validation, split="test")
         view.show(validation, test)
         await pilot.pause()
@@ -95,3 +97,94 @@ async def test_a_table_sample_says_the_gallery_is_for_images() -> None:
         gallery.show(sample, Predictions(1, "validation", (0.0, 1.0), (0.9, 0.8)))
         await pilot.pause()
         assert "for image data" in plain(gallery)
+
+
+# ---- the widgets alone on a page of fixed size: snapshots ---------------------------------------
+SIZES = [(80, 24), (120, 40)]
+IDS = ["80x24", "120x40"]
+
+
+class OnAPage(App[None]):
+    """One insight widget under a 4-row header and above a 2-row footer (the training view's
+    bars: at 80x24 the widget gets the ~18 rows of a page)."""
+
+    DEFAULT_CSS = """
+    #bars { height: 4; background: $panel; }
+    #keys { dock: bottom; height: 2; background: $panel; }
+    ConfusionView, GalleryView { height: 1fr; padding: 0 1; }
+    """
+
+    def __init__(self, widget: ConfusionView | GalleryView, data: tuple) -> None:
+        super().__init__()
+        self.settings = AppSettings(chart_min_interval=0.0)
+        self.widget, self.data = widget, data
+
+    def compose(self) -> ComposeResult:
+        from textual.widgets import Static
+
+        yield Static("progress bars", id="bars")
+        yield self.widget
+        yield Static("keys", id="keys")
+
+    def on_mount(self) -> None:
+        self.call_after_refresh(self.widget.show, *self.data)
+
+
+def colour_sample() -> tuple[SampleSet, Predictions, Confusion]:
+    """Three classes of 16x16 RGB images from a fixed seed (a user's own small data set):
+    red discs, green bars, blue rings on noise."""
+    rng = np.random.default_rng(7)
+    yy, xx = np.mgrid[0:16, 0:16]
+    images, targets = [], []
+    for i in range(9):
+        c = i % 3
+        cy, cx = 8 + rng.integers(-2, 3), 8 + rng.integers(-2, 3)
+        r = np.hypot(yy - cy, xx - cx)
+        mask = [r < 5, np.abs(xx - cx) < 2, (r > 3) & (r < 6)][c]
+        img = rng.integers(0, 40, (16, 16, 3))
+        img[mask, c] = 230
+        images.append(tuple(int(v) for v in img.astype(np.uint8).ravel()))
+        targets.append(float(c))
+    names = ("red disc", "green bar", "blue ring")
+    sample = SampleSet("validation", tuple(range(9)), tuple(targets), names, (16, 16, 3),
+                       tuple(images))
+    predicted = tuple(float((int(t) + 1) % 3) if i in (2, 7) else t
+                      for i, t in enumerate(targets))
+    confidence = tuple(round(0.5 + 0.05 * i, 2) for i in range(9))
+    matrix = ((48, 2, 0), (5, 40, 5), (0, 1, 49))
+    return (sample, Predictions(4, "validation", predicted, confidence),
+            Confusion(4, "test", matrix, names))
+
+
+@pytest.mark.parametrize("size", SIZES, ids=IDS)
+def test_insight_widget_confusion(snap_compare, size: tuple[int, int]) -> None:
+    _, _, confusions = insight_data()
+    assert snap_compare(OnAPage(ConfusionView(), (confusions[-1], None)), terminal_size=size)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=IDS)
+def test_insight_widget_gallery(snap_compare, size: tuple[int, int]) -> None:
+    sample, predictions, _ = insight_data()
+    assert snap_compare(OnAPage(GalleryView(), (sample, predictions[0])), terminal_size=size)
+
+
+def test_insight_widget_colour_gallery(snap_compare) -> None:
+    sample, predictions, _ = colour_sample()
+    assert snap_compare(OnAPage(GalleryView(), (sample, predictions)), terminal_size=(80, 24))
+
+
+def test_insight_widget_three_classes(snap_compare) -> None:
+    _, _, confusion = colour_sample()
+    assert snap_compare(OnAPage(ConfusionView(), (None, confusion)), terminal_size=(80, 24))
+
+
+async def test_confusion_fits_a_page_of_an_80x24_terminal() -> None:
+    _, _, confusions = insight_data()
+    app = OnAPage(ConfusionView(), (confusions[-1], None))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        view = app.widget
+        lines = plain(view).splitlines()
+        assert view.size.height >= len(lines) and view.size.height <= 18
+        assert max(len(line) for line in lines) <= view.size.width
+        assert "recall" in lines[1] and lines[-1].startswith("9 Ankle boot")

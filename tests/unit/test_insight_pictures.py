@@ -27,6 +27,7 @@ def test_short_names_say_which_class() -> None:
         "T-shirt", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag",
         "Boot"]
     assert short_name("Ankle boot", 12) == "Ankle boot"
+    assert short_name("T-shirt/top", 11) == "T-shirt/top"
     assert short_name("averyverylongname", 5) == "avery" and short_name("", 4) == "?"
 
 
@@ -79,9 +80,31 @@ def test_confusion_table_fits_80_columns_with_counts_and_scores() -> None:
     assert max(len(line) for line in lines) <= 78
     assert "validation, epoch 3" in lines[0] and "accuracy" in lines[0]
     assert "recall" in text and "prec." in text
-    assert any(line.startswith("9 Boot") for line in lines)
+    assert any(line.startswith("9 Ankle boot") for line in lines)  # room for full names
+    assert any(line.startswith("0 T-shirt/top") for line in lines)
     assert str(int(m[0, 0])) in lines[2]
     narrow = Console(width=50, record=True, color_system=None)
     with narrow.capture() as capture:
         narrow.print(confusion_table(conf, 50))
     assert "recall" not in capture.get()  # the scores go when they do not fit
+    tight = Console(width=74, record=True, color_system=None)
+    with tight.capture() as capture:
+        tight.print(confusion_table(conf, 74))
+    rows = capture.get().splitlines()
+    assert "recall" in rows[0] and max(len(line) for line in rows) <= 74
+    assert rows[-1].startswith("9 Boot ")  # abbreviated to keep the scores
+
+
+def test_three_classes_keep_their_names() -> None:
+    names = ("red disc", "green bar", "blue ring")
+    conf = Confusion(epoch=1, split="test", matrix=((8, 2, 0), (1, 9, 0), (0, 0, 10)),
+                     class_names=names)
+    console = Console(width=60, record=True, color_system=None)
+    with console.capture() as capture:
+        console.print(title(conf, 60))
+        console.print(confusion_table(conf, 60))
+    lines = capture.get().splitlines()
+    assert "test set, final" in lines[0] and "accuracy 90.0%" in lines[0]
+    assert [line.split()[1:3] for line in lines[2:]] == [["red", "disc"], ["green", "bar"],
+                                                         ["blue", "ring"]]
+    assert lines[2].split()[-2:] == ["80.0%", "88.9%"]  # recall 8/10, precision 8/9

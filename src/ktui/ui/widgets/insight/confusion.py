@@ -20,8 +20,12 @@ from ktui.ui.widgets.insight.pictures import cell_style, short_name
 from ktui.ui.widgets.partial_static import PartialStatic
 
 WAITING = "no confusion matrix yet: it comes after the first validation pass"
-#: Row labels' width for the class names (after the class number).
+#: Row labels' width for the class names (after the class number): at least this (shorter
+#: names are abbreviated), at most :data:`MAX_NAME_WIDTH` when the width has room.
 NAME_WIDTH = 8
+MAX_NAME_WIDTH = 16
+#: The recall and precision columns.
+SCORES_WIDTH = 14
 
 
 def _fraction(value: float | None) -> str:
@@ -36,10 +40,12 @@ def confusion_table(confusion: Confusion, width: int) -> Group:
     names = tuple(confusion.class_names) or tuple(str(i) for i in range(k))
     stats = class_stats(m, names)
     cell = max(3, len(str(int(m.max()) if m.size else 0)))
-    name_width = min(NAME_WIDTH, max(len(short_name(n, NAME_WIDTH)) for n in names))
-    label_width = len(str(k - 1)) + 1 + name_width
-    needed = label_width + k * (cell + 1)
-    with_scores = needed + 14 <= width
+    number = len(str(k - 1)) + 1
+    room = width - number - k * (cell + 1) - SCORES_WIDTH
+    fit = min(MAX_NAME_WIDTH, max(NAME_WIDTH, room))
+    name_width = max(len(short_name(n, fit)) for n in names)
+    label_width = number + name_width
+    with_scores = label_width + k * (cell + 1) + SCORES_WIDTH <= width
     table = Table(box=None, padding=(0, 0), pad_edge=False, show_edge=False,
                   header_style="dim", collapse_padding=True)
     table.add_column(Text("true╲pred"[:label_width], style="dim"), no_wrap=True,

@@ -37,6 +37,9 @@ from ktui.ui.widgets.partial_static import PartialStatic
 MIN_INTERVAL_S = 10.0
 #: Full-size images when at least this many fit; else half size.
 MIN_FULL_SIZE = 6
+#: A tile's column is at least this wide, so its labels read ("→Pullover 76%") even under a
+#: small image.
+LABEL_MIN = 12
 WAITING = "prediction gallery: waiting for the validation sample"
 NOT_IMAGES = "prediction gallery: for image data (this sample is a table)"
 _RIGHT, _WRONG = Style(color="green"), Style(color="red", bold=True)
@@ -125,7 +128,8 @@ class GalleryView(PartialStatic):
         scale, cols, rows = self._layout(sample.image_shape, width, height - 1)
         self.shown = positions[:cols * rows]
         tile_w, tile_h = tile_size(sample.image_shape, scale)
-        lines = [self._title(sample, preds, len(self.shown))]
+        col_w = max(tile_w, LABEL_MIN)
+        lines = [self._title(sample, preds, len(self.shown), width)]
         for r in range(rows):
             band = self.shown[r * cols:(r + 1) * cols]
             if not band:
@@ -137,9 +141,11 @@ class GalleryView(PartialStatic):
                     if t:
                         line.append(" ")
                     self._append_cells(line, tile[y] if y < len(tile) else [])
+                    if t < len(cells) - 1:
+                        line.append(" " * (col_w - tile_w))
                 lines.append(line)
-            lines.append(self._labels(band, sample, predicted, confidence, tile_w, True))
-            lines.append(self._labels(band, sample, predicted, confidence, tile_w, False))
+            lines.append(self._labels(band, sample, predicted, confidence, col_w, True))
+            lines.append(self._labels(band, sample, predicted, confidence, col_w, False))
         return Text("\n").join(lines)
 
     def _cells(self, sample: SampleSet, i: int, scale: int) -> list[list[Any]]:
@@ -174,7 +180,7 @@ class GalleryView(PartialStatic):
         best = (2, 1, 1)
         for scale in (1, 2, 3):
             tile_w, tile_h = tile_size(shape, scale)
-            cols = max((width + 1) // (tile_w + 1), 0)
+            cols = max((width + 1) // (max(tile_w, LABEL_MIN) + 1), 0)
             rows = max(height // (tile_h + 2), 0)
             if cols and rows:
                 best = (scale, cols, rows)
@@ -204,18 +210,26 @@ class GalleryView(PartialStatic):
             line.append(label_line(text, width), style=_RIGHT if guess == truth else _WRONG)
         return line
 
-    def _title(self, sample: SampleSet, preds: Predictions | None, shown: int) -> Text:
+    def _title(self, sample: SampleSet, preds: Predictions | None, shown: int,
+               width: int) -> Text:
+        """One line of ``width``: the parts that do not fit are left out, last first."""
         text = Text("prediction gallery", style="bold")
         if preds is None:
             text.append(f"  validation sample of {len(sample.images)} · before training",
                         style="dim")
+            text.truncate(width)
             return text
         wrong = sum(1 for i in range(min(len(sample.targets), len(preds.predicted)))
                     if int(preds.predicted[i]) != int(sample.targets[i]))
-        text.append(f"  epoch {preds.epoch} · {self.mode}")
+        mode = "misclassified first" if self.mode == MODES[0] else self.mode
+        text.append(f"  epoch {preds.epoch} · {mode}")
         text.append(f" · {wrong} of {len(preds.predicted)} wrong",
                     style="bold red" if wrong else "green")
-        text.append(f" · {shown} shown · m: order", style="dim")
+        for extra in (f" · {shown} shown", " · m: order"):
+            if text.cell_len + len(extra) > width:
+                break
+            text.append(extra, style="dim")
+        text.truncate(width)
         return text
 
 

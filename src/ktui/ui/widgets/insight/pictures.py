@@ -26,9 +26,11 @@ Pixel = tuple[int, int, int]
 
 def short_name(name: str, width: int) -> str:
     """A class name in at most ``width`` characters that still says which class it is:
-    the part before a ``/`` (``T-shirt/top`` → ``T-shirt``), else the last word of several
-    (``Ankle boot`` → ``Boot``), cut to ``width``."""
-    name = name.strip() or "?"
+    the name when it fits, else the part before a ``/`` (``T-shirt/top`` → ``T-shirt``),
+    else the last word of several (``Ankle boot`` → ``Boot``), cut to ``width``."""
+    name = _SPACES.sub(" ", name.strip()) or "?"
+    if len(name) <= width:
+        return name
     if "/" in name:
         name = name.split("/", 1)[0].strip() or name
     words = name.split()
