@@ -60,6 +60,10 @@ async def test_the_form_is_made_from_the_class_and_shows_its_checks() -> None:
         text = checks_text(form)
         assert "from_config(get_config()) builds an equal layer" in text, text
         assert "model.keras" in text and "2 trainable weights (64 values)" in text, text
+        assert "\n   output float32 (None, 32)" in text, text  # on a line of its own
+        # The reload key is said beside the buttons, on their one line.
+        keys = form.query_one("#form-keys", Static)
+        assert plain(keys).endswith("r reload") and keys.size.width >= len(plain(keys))
         assert "fully connected" in plain(form.query_one("#kind-help", Static))
 
 

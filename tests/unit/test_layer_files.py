@@ -188,6 +188,9 @@ def test_the_example_passes_every_check_with_its_weight_counts() -> None:
     centered = run_checks(LAYER_KINDS["Centered"], (4,), {})
     assert centered.failure is None, centered.failure
     assert centered.trainable == (1, 4) and centered.non_trainable == (1, 4)
+    one = run_checks(LAYER_KINDS["Centered"], (1,), {})
+    assert one.weights_text() == "1 trainable weight (1 value) · 1 non-trainable (1 value)"
+    assert one.output_text() == "output float32 (None, 1)"
 
 
 # ---- the spec's record ------------------------------------------------------------------------

@@ -63,13 +63,21 @@ class Report:
         return next((c for c in self.checks if not c.ok), None)
 
     def weights_text(self) -> str:
-        """``2 trainable weights (40 values), 1 non-trainable (4) · output float32 (None, 4)``."""
+        """``2 trainable weights (40 values) · 1 non-trainable (4 values)``."""
         (t, tv), (n, nv) = self.trainable, self.non_trainable
-        text = (f"{t} trainable weight{'s' * (t != 1)} ({tv:,} values), "
-                f"{n} non-trainable ({nv:,})")
-        if self.dtype:
-            text += f" · output {self.dtype} {format_shape(self.output_shape[1:])}"
-        return text
+        return (f"{t} trainable weight{_s(t)} ({tv:,} value{_s(tv)}) · "
+                f"{n} non-trainable ({nv:,} value{_s(nv)})")
+
+    def output_text(self) -> str:
+        """``output float32 (None, 4)``; "" when the layer was not built."""
+        if not self.dtype:
+            return ""
+        return f"output {self.dtype} {format_shape(self.output_shape[1:])}"
+
+
+def _s(count: int) -> str:
+    """The plural ending for ``count`` things."""
+    return "" if count == 1 else "s"
 
 
 def _same(a: Any, b: Any) -> bool:

@@ -51,7 +51,7 @@ def checks_text(kind: user_layers.UserKind, result: Any, waiting: bool) -> Text:
         text.append(f"\n {mark} ", style=style)
         text.append(check.text, style="" if check.ok else "bold red")
     if report.dtype:
-        text.append(f"\n   {report.weights_text()}", style="dim")
+        text.append(f"\n   {report.weights_text()}\n   {report.output_text()}", style="dim")
     return text
 
 

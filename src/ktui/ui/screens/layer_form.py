@@ -26,7 +26,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.css.query import NoMatches
 from textual.screen import ModalScreen
-from textual.widget import MountError
+from textual.widget import MountError, Widget
 from textual.widgets import Button, Input, Label, Select, Static
 
 from ktui.core import user_layers
@@ -46,6 +46,7 @@ from ktui.ui.widgets.fields import FieldRow, param_def
 
 Shape = tuple[int, ...]
 KEYS_HINT = "enter/ctrl+s save · esc cancel"
+RELOAD_HINT = "↵ save · esc cancel · r reload"
 #: Seconds after the last keystroke before a user layer is built and checked again.
 PROBE_DELAY = 0.4
 
@@ -102,7 +103,8 @@ class LayerFormScreen(ModalScreen[LayerSpec | None]):
             yield Static(self._preview(), id="preview")
             yield Static("", id="checks")
             with Horizontal(id="form-buttons"):
-                keys = KEYS_HINT + (" · r reload" if user_layers.registered() else "")
+                # One line beside the buttons: with --layers, the shorter save keys make room.
+                keys = RELOAD_HINT if user_layers.registered() else KEYS_HINT
                 yield Static(Text(keys, style="dim"), id="form-keys")
                 yield Button("Save", variant="primary", id="save", compact=True,
                              action="screen.save")
@@ -143,10 +145,19 @@ class LayerFormScreen(ModalScreen[LayerSpec | None]):
             return  # closed before the refresh came
         for params in self.query("#params").results(VerticalScroll):
             want = sum(c.outer_size.height + c.styles.margin.bottom for c in params.children)
-            checks = sum(c.outer_size.height for c in self.query("#checks").results(Static)
-                         if c.display)
-            room = max(self.size.height - 13 - checks, 4)
-            params.styles.height = max(min(want, room), 1)
+            # What the rest of the form takes, as laid out (an estimate here was one row off
+            # at 80x24, and which way depended on when the checks' text came); a row is left
+            # free above and below, so the footer stays in sight.
+            form = params.parent
+            if not isinstance(form, Widget):
+                continue
+            rest = form.outer_size.height - form.size.height + sum(
+                c.outer_size.height + c.styles.margin.top + c.styles.margin.bottom
+                for c in form.children if c is not params and c.display)
+            room = max(self.size.height - 2 - rest, 4)
+            # Short by only the last field's blank margin: take that row rather than scroll.
+            slack = params.children[-1].styles.margin.bottom if params.children else 0
+            params.styles.height = max(want if want - slack <= room else room, 1)
 
     def on_resize(self) -> None:
         self.call_after_refresh(self._fit_params)

@@ -9,6 +9,7 @@ from rich.text import Text
 from textual.widget import Widget
 from textual.widgets import Collapsible, Select, SelectionList, Static
 
+from ktui.core import user_layers
 from ktui.core.registry import METRICS
 from ktui.ui.screens.setup_base import SetupBase
 from ktui.ui.screens.setup_sections import SettingsSection
@@ -60,7 +61,8 @@ class FieldHints(SetupBase):
                 self._set_hint(text)
                 return
             if isinstance(node, LayerStack):
-                self._set_hint(Text(LAYERS_HINT))
+                mine = " · r reload" if user_layers.registered() else ""
+                self._set_hint(Text(LAYERS_HINT + mine))
                 return
             if isinstance(node, SettingsSection):  # its title (a row inside is a FieldRow)
                 self._set_hint(node.hint())
