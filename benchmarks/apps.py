@@ -56,7 +56,7 @@ class TrainRun:
 def write_spec(path: Path, epochs: int, samples: int | None = None) -> Path:
     """The fashion-mlp preset as a TOML spec with ``epochs`` (the TUI has no --epochs)."""
     from ktui.core import spec as specmod
-    from ktui.core.presets import get_preset
+    from ktui.core.spec.presets import get_preset
 
     spec = get_preset("fashion-mlp")
     spec.train.epochs = epochs

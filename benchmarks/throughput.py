@@ -14,8 +14,8 @@ import time
 from dataclasses import dataclass, field
 
 from ktui.core.events import EpochDone, RunFailed
-from ktui.core.presets import get_preset
 from ktui.core.spec import ExperimentSpec
+from ktui.core.spec.presets import get_preset
 
 BATCH = 256
 

@@ -9,7 +9,7 @@ import math
 from collections.abc import Iterator
 
 from ktui.core.events import EpochDone, Event, LayerWeights, RunStarted, StepDone, TensorStats
-from ktui.core.view_events import Confusion, Predictions, SampleSet
+from ktui.core.events.insight import Confusion, Predictions, SampleSet
 
 from .fakes import classifier_events, linear_events
 

@@ -13,11 +13,11 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from ktui.core.events import EpochDone, Event, RunFailed, RunFinished, StepDone
-from ktui.core.presets import get_preset
+from ktui.core.files import atomic_write
 from ktui.core.runs import RunDir
 from ktui.core.runs.recorder import RunRecorder
-from ktui.core.runs.storage import atomic_write
 from ktui.core.spec import ExperimentSpec, dumps
+from ktui.core.spec.presets import get_preset
 
 from .fakes import classifier_events, linear_events
 

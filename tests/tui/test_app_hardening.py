@@ -22,8 +22,8 @@ from textual.binding import Binding
 from textual.command import CommandList
 from textual.widgets import DataTable, Static
 
-from ktui.core.presets import get_preset
 from ktui.core.runs import RunDir
+from ktui.core.spec.presets import get_preset
 from ktui.ui import app as app_module
 from ktui.ui.app import KtuiApp, install_signal_handlers
 from ktui.ui.commands import key_label

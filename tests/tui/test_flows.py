@@ -10,8 +10,8 @@ from textual.widgets import Button, Input, Select, Static
 
 from ktui.core.events import EpochDone, StepDone
 from ktui.core.history import RunHistory
-from ktui.core.presets import get_preset
 from ktui.core.spec import LayerSpec
+from ktui.core.spec.presets import get_preset
 from ktui.ui.screens.help import HelpScreen
 from ktui.ui.screens.layer_form import LayerFormScreen
 from ktui.ui.screens.problems import ProblemsScreen

@@ -11,8 +11,8 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import ContentSwitcher
 
-from ktui.core.presets import get_preset
 from ktui.core.runs import RunDir
+from ktui.core.spec.presets import get_preset
 from ktui.ui.screens.training import TrainingScreen
 from ktui.ui.screens.training_pages import PAGES, PageTabs
 from ktui.ui.widgets.charts import Chart

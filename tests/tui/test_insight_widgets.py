@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from textual.app import App, ComposeResult
 
-from ktui.core.view_events import Confusion, Predictions, SampleSet
+from ktui.core.events.insight import Confusion, Predictions, SampleSet
 from ktui.ui.settings import AppSettings
 from ktui.ui.widgets.insight import MODES, ConfusionView, GalleryView
 

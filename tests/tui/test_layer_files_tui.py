@@ -12,9 +12,9 @@ from textual.pilot import Pilot
 from textual.widgets import Select, Static
 
 from ktui.core import user_layers
-from ktui.core.presets import get_preset
 from ktui.core.session import TRAIN_THREAD_NAME
 from ktui.core.spec import LayerSpec
+from ktui.core.spec.presets import get_preset
 from ktui.ui.screens.layer_form import LayerFormScreen
 
 from .helpers import make_test_app, settle, training, until

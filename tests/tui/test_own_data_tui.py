@@ -18,8 +18,8 @@ from textual.pilot import Pilot
 from textual.widgets import Input, Select
 
 from ktui.core.datasets import own as ownmod
-from ktui.core.own_data import experiment_for
 from ktui.core.spec import ExperimentSpec
+from ktui.core.spec.for_data import experiment_for
 from ktui.ui.widgets.data_card import CardBody, DataCardView
 from ktui.ui.widgets.fields import FieldRow
 from ktui.ui.widgets.path_suggester import complete_path

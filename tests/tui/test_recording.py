@@ -10,9 +10,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ktui.core.presets import get_preset
 from ktui.core.runs import RunDir
 from ktui.core.session import TRAIN_THREAD_NAME
+from ktui.core.spec.presets import get_preset
 
 from .helpers import make_test_app, training, until
 from .test_flows import text_of

@@ -13,8 +13,8 @@ import pytest
 from textual.widgets import DataTable, Input, SelectionList, Static
 
 from ktui.core.history import RunHistory
-from ktui.core.presets import get_preset
 from ktui.core.spec import load
+from ktui.core.spec.presets import get_preset
 from ktui.ui.screens.recorded_run import RecordedRunScreen
 from ktui.ui.screens.runs import RunsScreen
 from ktui.ui.screens.setup import SetupScreen

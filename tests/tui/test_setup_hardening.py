@@ -21,8 +21,8 @@ from textual.keys import REPLACED_KEYS, _character_to_key, _get_unicode_name_fro
 from textual.pilot import Pilot
 from textual.widgets import Button, Input, Select, SelectionList, Static
 
-from ktui.core.presets import get_preset
 from ktui.core.spec import ExperimentSpec, LayerSpec, TrainSpec, save, validate
+from ktui.core.spec.presets import get_preset
 from ktui.ui.app import KtuiApp
 from ktui.ui.screens.confirm import ConfirmScreen
 from ktui.ui.screens.layer_form import LayerFormScreen

@@ -13,8 +13,8 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input
 
-from ktui.core.presets import get_preset
 from ktui.core.spec import LayerSpec
+from ktui.core.spec.presets import get_preset
 
 from .fakes import classifier_events, failing, linear_events, scripted
 from .helpers import feed, make_test_app, settle

@@ -31,10 +31,10 @@ from ktui.core.events import (
     StepDone,
 )
 from ktui.core.history import RunHistory
-from ktui.core.presets import get_preset
 from ktui.core.schema import table_of
 from ktui.core.spec import TRAIN_TABLES, ExperimentSpec, TrainSpec, dumps, load
-from ktui.core.steering import SCHEDULE_PARAMS, EarlyStoppingSpec
+from ktui.core.spec.presets import get_preset
+from ktui.core.spec.steering import SCHEDULE_PARAMS, EarlyStoppingSpec
 from ktui.core.training.control import TrainerControl
 from ktui.ui.commands import keys_for
 from ktui.ui.screens.lr_input import LrInputScreen

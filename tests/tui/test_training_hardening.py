@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from textual.widgets import Static
 
+from ktui.cli.reporters import PlainReporter
 from ktui.core.events import (
     EpochDone,
     Evaluating,
@@ -31,11 +32,10 @@ from ktui.core.events import (
     to_json,
 )
 from ktui.core.history import RunHistory
-from ktui.core.presets import get_preset
 from ktui.core.runs import RunDir
 from ktui.core.runs.replay import load_recorded, read_events
+from ktui.core.spec.presets import get_preset
 from ktui.core.training.control import TrainerControl
-from ktui.reporters import PlainReporter
 from ktui.ui.screens.confirm import ConfirmScreen
 from ktui.ui.screens.recorded_run import RecordedRunScreen
 from ktui.ui.screens.setup import SetupScreen
@@ -246,7 +246,7 @@ def test_plain_reporter_is_quiet_about_evaluating() -> None:
     assert out.getvalue() == "" and err.getvalue() == ""
     assert json.loads(to_json(Evaluating())) == {"event": "evaluating", "split": "test"}
     # On a terminal a spinner stands for it, and is gone when the run ends.
-    from ktui.reporters import ProgressReporter
+    from ktui.cli.reporters import ProgressReporter
 
     out = io.StringIO()
     bar = ProgressReporter(out, err)

@@ -63,8 +63,8 @@ def summary(events, result, path: Path) -> dict:
 def main(workdir: str) -> None:
     from tests.unit.idx_files import make_fashion
 
-    from ktui.core.presets import get_preset
     from ktui.core.spec import LayerSpec
+    from ktui.core.spec.presets import get_preset
     from ktui.core.tfenv import import_tf
     from ktui.core.training.placement import configure_cpu_devices
 

@@ -23,12 +23,12 @@ import tomli_w
 from idx_files import idx_bytes, make_fashion
 
 from ktui.cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE, main
+from ktui.cli.run_report import epoch_table, number
 from ktui.core import spec as S
 from ktui.core.datasets.fashion import FASHION_FILES
-from ktui.core.presets import get_preset
 from ktui.core.runs import find_run
+from ktui.core.spec.presets import get_preset
 from ktui.core.text import brief, clean, identifier
-from ktui.run_report import epoch_table, number
 
 ESCAPES = "\x1b]0;pwned\x07\x1b[2J\x9b31m"
 

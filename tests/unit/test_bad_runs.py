@@ -32,14 +32,14 @@ import pytest
 from ktui.cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE, main
 from ktui.core import spec as specmod
 from ktui.core.events import EpochDone, RunFailed, RunFinished, RunStarted
-from ktui.core.presets import get_preset
+from ktui.core.files import atomic_write
 from ktui.core.runs import RunBusy, RunDir, list_runs
 from ktui.core.runs import lock as lockmod
 from ktui.core.runs import recorder as recordermod
 from ktui.core.runs import rundir as rundirmod
 from ktui.core.runs.recorder import RunRecorder
-from ktui.core.runs.storage import atomic_write
 from ktui.core.session import start_run
+from ktui.core.spec.presets import get_preset
 
 ENOSPC = OSError(errno.ENOSPC, "No space left on device")
 

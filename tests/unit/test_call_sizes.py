@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from ktui.core.events import StepDone
-from ktui.core.presets import get_preset
+from ktui.core.spec.presets import get_preset
 from ktui.core.training.calls import CALL_BUDGET_S, WARMUP_CALLS, CallSizes, divisors_up_to
 from ktui.core.training.loop import train
 

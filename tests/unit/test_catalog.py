@@ -7,10 +7,9 @@ import math
 import numpy as np
 import pytest
 
-from ktui.core.catalog import LAYER_KINDS, StackError, format_shape, infer_stack
-from ktui.core.registry import ACTIVATIONS, INITIALIZERS
+from ktui.core.catalog import LAYER_KINDS, StackError, format_shape, infer_stack, param_problems
+from ktui.core.choices import ACTIVATIONS, INITIALIZERS
 from ktui.core.schema import Field
-from ktui.core.validate import param_problems
 
 
 @pytest.mark.parametrize(("spec", "good", "bad"), [

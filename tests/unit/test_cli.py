@@ -22,7 +22,7 @@ import pytest
 
 from ktui import __version__
 from ktui.cli import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, main
-from ktui.core.presets import PRESETS
+from ktui.core.spec.presets import PRESETS
 
 TIMEOUT = 120
 

@@ -493,7 +493,7 @@ def _loaded_after(imports: str, modules: tuple[str, ...]) -> list[str]:
 
 def test_the_spec_side_imports_no_numpy() -> None:
     """Describing and checking a dataset is instant: numpy comes with loading only."""
-    assert _loaded_after("ktui.core.spec, ktui.core.validate, ktui.core.datasets",
+    assert _loaded_after("ktui.core.spec, ktui.core.spec.validate, ktui.core.datasets",
                          ("numpy",)) == []
 
 

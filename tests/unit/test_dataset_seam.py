@@ -15,15 +15,15 @@ from typing import ClassVar
 
 import pytest
 
-from ktui.core import registry
+from ktui.core import choices
 from ktui.core import spec as specmod
 from ktui.core.datasets import DATASETS, DatasetSpec, ScriptConstant, Splits
-from ktui.core.defaults import metric_choices, switch_dataset
-from ktui.core.describe import experiment_description
 from ktui.core.export import ExportError, export_script
-from ktui.core.presets import get_preset
 from ktui.core.schema import spec_field
 from ktui.core.spec import ExperimentSpec, LayerSpec, TrainSpec
+from ktui.core.spec.defaults import metric_choices, switch_dataset
+from ktui.core.spec.describe import experiment_description
+from ktui.core.spec.presets import get_preset
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "ktui"
 
@@ -49,7 +49,7 @@ class RampData(DatasetSpec):
     kind: ClassVar[str] = "ramp"
     title: ClassVar[str] = "the ramp data"
     help: ClassVar[str] = "y = slope · x, evenly spaced"
-    task: ClassVar[registry.Task] = "regression"
+    task: ClassVar[choices.Task] = "regression"
     target_words: ClassVar[str] = "the ramp"
 
     n: int = spec_field("int", 16, label="n", min=1, max=1000, help="training samples")
@@ -138,8 +138,8 @@ def test_switching_to_a_registered_kind_uses_its_title_and_task() -> None:
     assert switch is not None
     assert switch.message.startswith("Switched to the ramp data: loss, metrics")
     assert isinstance(spec.dataset, RampData) and spec.task == "regression"
-    assert spec.train.loss in registry.LOSSES.names("regression")
-    assert metric_choices(spec) == registry.METRICS.names("regression")
+    assert spec.train.loss in choices.LOSSES.names("regression")
+    assert metric_choices(spec) == choices.METRICS.names("regression")
 
 
 @pytest.mark.usefixtures("ramp_kind")

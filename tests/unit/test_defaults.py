@@ -1,8 +1,9 @@
-"""What changes with the dataset (ktui.core.defaults): task defaults and the switch."""
+"""What changes with the dataset (ktui.core.spec.defaults): task defaults and the switch."""
 
 from __future__ import annotations
 
-from ktui.core.defaults import (
+from ktui.core.spec import validate
+from ktui.core.spec.defaults import (
     TASK_DEFAULTS,
     Stash,
     apply_defaults,
@@ -10,8 +11,7 @@ from ktui.core.defaults import (
     stack_fits,
     switch_dataset,
 )
-from ktui.core.presets import get_preset
-from ktui.core.spec import validate
+from ktui.core.spec.presets import get_preset
 
 
 def test_metric_choices_fit_the_task() -> None:

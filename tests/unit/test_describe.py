@@ -1,10 +1,15 @@
-"""The words for an experiment (ktui.core.describe): derived description and custom names."""
+"""The words for an experiment (ktui.core.spec.describe): derived description and custom names."""
 
 from __future__ import annotations
 
-from ktui.core.describe import custom_name, experiment_description, model_words, same_experiment
-from ktui.core.presets import get_preset
 from ktui.core.spec import LayerSpec
+from ktui.core.spec.describe import (
+    custom_name,
+    experiment_description,
+    model_words,
+    same_experiment,
+)
+from ktui.core.spec.presets import get_preset
 
 
 def test_description_names_model_data_optimizer_and_epochs() -> None:

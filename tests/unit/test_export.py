@@ -20,10 +20,10 @@ import pytest
 from ktui.core import spec as specmod
 from ktui.core.events import RunFinished
 from ktui.core.export import ExportError, export_script
-from ktui.core.presets import get_preset
 from ktui.core.runs import RunDir
 from ktui.core.session import start_run
 from ktui.core.spec import ExperimentSpec, FashionData, LayerSpec, TrainSpec
+from ktui.core.spec.presets import get_preset
 
 #: What an injection would run: it leaves a file behind.
 PAYLOAD = "__import__('os').system('touch PWNED')"
@@ -348,13 +348,14 @@ def test_cli_export_refuses_a_hand_edited_hostile_layer_parameter(tmp_path: Path
 
 def test_export_does_not_import_tensorflow() -> None:
     code = ("import sys; from ktui.core.export import export_script; "
-            "from ktui.core.presets import get_preset; export_script(get_preset('fashion-cnn')); "
+            "from ktui.core.spec.presets import get_preset; "
+            "export_script(get_preset('fashion-cnn')); "
             "sys.exit('tensorflow' in sys.modules or 'keras' in sys.modules)")
     assert subprocess.run([sys.executable, "-c", code], timeout=60).returncode == 0
 
 
 def test_every_preset_and_style_compiles() -> None:
-    from ktui.core.presets import PRESETS
+    from ktui.core.spec.presets import PRESETS
 
     for name in PRESETS:
         for style in specmod.MODEL_STYLES:

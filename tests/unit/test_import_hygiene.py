@@ -18,19 +18,20 @@ def _modules_after(code: str) -> set[str]:
 
 def test_core_never_imports_textual() -> None:
     mods = _modules_after(
-        "import ktui.core.spec, ktui.core.catalog, ktui.core.presets, ktui.core.datasets, "
+        "import ktui.core.spec, ktui.core.catalog, ktui.core.spec.presets, ktui.core.datasets, "
         "ktui.core.events, ktui.core.history, ktui.core.session, ktui.core.runs.replay, "
         "ktui.core.training.loop, ktui.core.runs.keras_sink, ktui.core.layers, "
-        "ktui.core.build, ktui.core.losses, ktui.core.metrics, ktui.core.summary"
+        "ktui.core.build, ktui.core.losses, ktui.core.metrics, ktui.cli.summary"
     )
     assert "tensorflow" in mods  # the imports above really ran
     assert not any(m == "textual" or m.startswith("textual.") for m in mods)
 
 
 @pytest.mark.parametrize("module", [
-    "ktui.cli", "ktui.core.spec", "ktui.core.catalog", "ktui.core.presets", "ktui.core.datasets",
+    "ktui.cli", "ktui.core.spec", "ktui.core.catalog", "ktui.core.spec.presets",
+    "ktui.core.datasets",
     "ktui.core.training.loop", "ktui.core.session", "ktui.core.history",
-    "ktui.core.runs.listing", "ktui.core.runs.replay", "ktui.reporters",
+    "ktui.core.runs.listing", "ktui.core.runs.replay", "ktui.cli.reporters",
 ])
 def test_light_modules_do_not_import_tensorflow(module: str) -> None:
     assert "tensorflow" not in _modules_after(f"import {module}")

@@ -28,9 +28,9 @@ from ktui.core.insight import (
     display_images,
     sample_indices,
 )
-from ktui.core.presets import get_preset
 from ktui.core.session import start_run
 from ktui.core.spec import LayerSpec
+from ktui.core.spec.presets import get_preset
 
 
 def test_sample_has_every_class_and_is_fixed_by_the_seed() -> None:

@@ -23,14 +23,14 @@ from ktui.core.events import (
     from_dict,
     to_json,
 )
+from ktui.core.events.insight import Confusion, Predictions, SampleSet
 from ktui.core.history import RunHistory
 from ktui.core.insight_history import MAX_COLUMNS, MAX_GRAD_POINTS, InsightHistory, halve
-from ktui.core.presets import get_preset
 from ktui.core.runs import RunDir
 from ktui.core.runs.recorder import RunRecorder
 from ktui.core.runs.replay import load_recorded
+from ktui.core.spec.presets import get_preset
 from ktui.core.training.weights import HISTOGRAM_BINS, histogram, tensor_stats
-from ktui.core.view_events import Confusion, Predictions, SampleSet
 
 
 def _weights(epoch: int) -> tuple[LayerWeights, ...]:

@@ -17,8 +17,8 @@ import pytest
 from ktui.core import spec as specmod
 from ktui.core import user_layers
 from ktui.core.catalog import LAYER_KINDS
-from ktui.core.presets import get_preset
 from ktui.core.spec import LayerSpec
+from ktui.core.spec.presets import get_preset
 from ktui.core.user_layers.checks import before_training, run_checks
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -131,7 +131,7 @@ def test_a_build_that_raises_is_the_users_error_with_their_line(tmp_path: Path) 
     assert "raises.py" in failure.traceback
     spec = get_preset("linear-gd")
     spec.layers = [LayerSpec("Picky", {"units": 1})]
-    problem = before_training(spec)
+    problem = before_training(spec, specmod.validate)
     assert problem is not None and problem.message.startswith("layer 1 (Picky)")
 
 

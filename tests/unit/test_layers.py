@@ -11,6 +11,14 @@ import pytest
 
 from ktui.core.build import StackModel, build_model
 from ktui.core.catalog import LAMBDA_OPS, LAYER_KINDS
+from ktui.core.choices import (
+    INITIALIZERS,
+    LOSSES,
+    METRICS,
+    OPTIMIZERS,
+    initializer_config,
+    optimizer_config,
+)
 from ktui.core.datasets import FashionData, LinearData
 from ktui.core.layers import (
     LAYER_CLASSES,
@@ -27,16 +35,8 @@ from ktui.core.layers import (
     make_initializer,
 )
 from ktui.core.metrics import build_metric, make_metric
-from ktui.core.registry import (
-    INITIALIZERS,
-    LOSSES,
-    METRICS,
-    OPTIMIZERS,
-    initializer_config,
-    optimizer_config,
-)
 from ktui.core.spec import ExperimentSpec, LayerSpec, TrainSpec
-from ktui.core.validate import validate
+from ktui.core.spec.validate import validate
 
 
 def _rand(*shape: int, seed: int = 0, low: float = -2.0, high: float = 2.0) -> np.ndarray:

@@ -19,8 +19,8 @@ from ktui.core.datasets import CsvData, DataError, ImageFolderData, NpzData
 from ktui.core.datasets import own as ownmod
 from ktui.core.datasets.splits import carve
 from ktui.core.form_text import parse_text
-from ktui.core.own_data import experiment_for, fit_to_data, kind_for_path
-from ktui.core.presets import get_preset
+from ktui.core.spec.for_data import experiment_for, fit_to_data, kind_for_path
+from ktui.core.spec.presets import get_preset
 
 # ---- CSV -------------------------------------------------------------------------------------
 

@@ -21,10 +21,10 @@ from ktui.cli import EXIT_OK, EXIT_USAGE, main
 from ktui.core.datasets import CsvData
 from ktui.core.events import RunFinished
 from ktui.core.export import export_script
-from ktui.core.own_data import experiment_for
 from ktui.core.runs import RunDir
 from ktui.core.session import start_run
 from ktui.core.spec import ExperimentSpec
+from ktui.core.spec.for_data import experiment_for
 from ktui.core.training.loop import train
 
 

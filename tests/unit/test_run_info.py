@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from ktui.core import spec as specmod
-from ktui.core.presets import get_preset
 from ktui.core.runs import RunError, list_runs, run_info
+from ktui.core.spec.presets import get_preset
 
 NOW = 1_800_000_000.0
 

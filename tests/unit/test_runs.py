@@ -17,9 +17,9 @@ import pytest
 
 from ktui.core import spec as specmod
 from ktui.core.events import EpochDone, RunFinished, RunStarted
-from ktui.core.presets import get_preset
 from ktui.core.runs import RunDir, list_runs
 from ktui.core.session import start_run
+from ktui.core.spec.presets import get_preset
 
 
 def _run(root: Path, name: str = "linear-functional", epochs: int = 3, **overrides):

@@ -24,11 +24,11 @@ from ktui.core.events import (
     RunStarted,
     StepDone,
 )
-from ktui.core.presets import get_preset
 from ktui.core.runs import RunDir, RunError
 from ktui.core.runs.lock import lock_held
 from ktui.core.session import TRAIN_THREAD_NAME, start_run
 from ktui.core.spec import ExperimentSpec, dumps
+from ktui.core.spec.presets import get_preset
 from ktui.core.training.control import TrainerControl
 
 

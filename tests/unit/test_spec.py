@@ -8,11 +8,11 @@ import math
 import pytest
 
 from ktui.core import spec as S
+from ktui.core.choices import LOSSES, METRICS, Entry
 from ktui.core.datasets import DATASETS, LinearData
-from ktui.core.presets import PRESETS, get_preset
-from ktui.core.registry import LOSSES, METRICS, Entry
 from ktui.core.schema import Field, FieldError, field_of, parse_table, table_of
-from ktui.core.validate import validate
+from ktui.core.spec.presets import PRESETS, get_preset
+from ktui.core.spec.validate import validate
 
 
 @pytest.mark.parametrize("name", list(PRESETS))

@@ -13,9 +13,9 @@ import tensorflow as tf
 
 from ktui.core import spec as specmod
 from ktui.core.events import EpochDone, LrChanged, RunFinished
-from ktui.core.presets import get_preset
 from ktui.core.session import start_run
-from ktui.core.steering import EarlyStoppingSpec, ScheduleSpec, parse_stop_when
+from ktui.core.spec.presets import get_preset
+from ktui.core.spec.steering import EarlyStoppingSpec, ScheduleSpec, parse_stop_when
 from ktui.core.training.control import TrainerControl
 from ktui.core.training.loop import train
 from ktui.core.training.schedules import LearningRate, base_schedule, make_steered_rate

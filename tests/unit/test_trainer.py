@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from ktui.core.events import EpochDone, Paused, Resumed, RunFailed, RunFinished, RunStarted
-from ktui.core.presets import PRESETS, get_preset
 from ktui.core.spec import LayerSpec
+from ktui.core.spec.presets import PRESETS, get_preset
 from ktui.core.training.control import TrainerControl
 from ktui.core.training.loop import train
 

@@ -13,14 +13,15 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 
-from ktui.cli.common import (
+from ktui.cli.devices import cmd_devices
+from ktui.cli.errors import (
     EXIT_FAILED,
     EXIT_INTERRUPTED,
     EXIT_OK,
     EXIT_USAGE,
     UsageError,
+    silence_stdout,
 )
-from ktui.cli.devices import cmd_devices
 from ktui.cli.export import cmd_export
 from ktui.cli.parser import build_parser
 from ktui.cli.presets import cmd_presets
@@ -46,21 +47,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
     except BrokenPipeError:  # `ktui runs show | head`: the reader has what it wanted
-        _silence_stdout()
+        silence_stdout()
         return EXIT_OK
-
-
-def _silence_stdout() -> None:
-    """Point stdout at /dev/null so the interpreter's last flush of the closed pipe prints
-    no "Exception ignored" noise."""
-    import os
-
-    try:
-        null = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(null, sys.stdout.fileno())
-        os.close(null)
-    except (OSError, ValueError, AttributeError):
-        pass
 
 
 __all__ = ["EXIT_FAILED", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_USAGE", "main"]

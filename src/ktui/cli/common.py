@@ -1,41 +1,18 @@
-"""What every ``ktui`` command shares: exit codes, the two ways a command refuses, the spec
-named on the command line, and writing to stderr that may be gone."""
+"""What every ``ktui`` command that trains or shows a spec shares: the spec named on the
+command line (``--spec``, ``--preset``, ``--data``, the overrides), its problems as printed."""
 
 from __future__ import annotations
 
 import argparse
-import sys
 from collections.abc import Sequence
 
 from ktui.cli.data import apply_data, spec_for_data
+from ktui.cli.errors import UsageError
 from ktui.core import spec as specmod
-from ktui.core.presets import DEFAULT_PRESET, PRESETS, get_preset
+from ktui.core.spec.presets import DEFAULT_PRESET, PRESETS, get_preset
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 #: Spec problems printed before "... and N more" (a file can have thousands).
 SHOWN_PROBLEMS = 40
-
-
-class UsageError(Exception):
-    """Bad arguments or spec: printed without a traceback, exit 2."""
-
-
-class Refused(Exception):
-    """A command cannot go on: ``message`` (one line) goes to stderr, ``code`` is the exit
-    status (1: the run directory cannot be used now; 2: the request makes no sense)."""
-
-    def __init__(self, code: int, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-
-
-def say(text: str) -> None:
-    """Write to stderr, which may be gone (an SSH session that dropped): never raise."""
-    try:
-        sys.stderr.write(text)
-        sys.stderr.flush()
-    except (OSError, ValueError):
-        pass
 
 
 def use_layer_files(args: argparse.Namespace) -> None:

@@ -1,7 +1,7 @@
 """``--data PATH [--target COLUMN]``: train on the user's own file or folder.
 
 Alone, ``--data`` makes the whole experiment (the kind from the path, a default model that
-fits the data: :func:`ktui.core.own_data.experiment_for`); with ``--spec`` or ``--preset`` it
+fits the data: :func:`ktui.core.spec.for_data.experiment_for`); with ``--spec`` or ``--preset`` it
 points that experiment at the data, keeping its layers and training settings.
 """
 
@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import typing
 
+from ktui.cli.errors import UsageError
 from ktui.core import spec as specmod
 from ktui.core.datasets import DataError
 
@@ -17,27 +18,21 @@ if typing.TYPE_CHECKING:
     from ktui.core.runs.rundir import RunDir
 
 
-def _usage(message: str) -> Exception:
-    from ktui.cli.common import UsageError  # common imports this module
-
-    return UsageError(message)
-
-
 def spec_for_data(args: argparse.Namespace) -> specmod.ExperimentSpec:
     """The experiment ``--data`` makes on its own."""
-    from ktui.core.own_data import experiment_for
+    from ktui.core.spec.for_data import experiment_for
 
     if not args.data.strip():
-        raise _usage("--data: the path is empty")
+        raise UsageError("--data: the path is empty")
     try:
         return experiment_for(args.data, getattr(args, "target", None))
     except DataError as err:
-        raise _usage(str(err)) from None
+        raise UsageError(str(err)) from None
 
 
 def apply_data(args: argparse.Namespace, spec: specmod.ExperimentSpec) -> None:
     """``--data`` (and ``--target``) onto a spec read from a file or a preset."""
-    from ktui.core.own_data import use_data
+    from ktui.core.spec.for_data import use_data
 
     data, target = getattr(args, "data", None), getattr(args, "target", None)
     if data is None:
@@ -45,17 +40,17 @@ def apply_data(args: argparse.Namespace, spec: specmod.ExperimentSpec) -> None:
             _target_only(spec, target)
         return
     if not data.strip():
-        raise _usage("--data: the path is empty")
+        raise UsageError("--data: the path is empty")
     try:
         use_data(spec, data, target)
     except DataError as err:
-        raise _usage(str(err)) from None
+        raise UsageError(str(err)) from None
 
 
 def show_card(spec: specmod.ExperimentSpec) -> None:
     """A user's data, said on stderr before training (stdout stays the reporter's): its
     card's lines, class counts as bars."""
-    from ktui.cli.common import say
+    from ktui.cli.errors import say
     from ktui.core.datasets import OwnData
     from ktui.core.text import clean
 
@@ -84,7 +79,7 @@ def refuse_changed_data(run_dir: RunDir, spec: specmod.ExperimentSpec) -> None:
         why = None if current is None else source_change(recorded, current)
     if why:
         name = clean(run_dir.name)
-        raise _usage(f"{name}: {why}; put the data back as it was to resume, or pass "
+        raise UsageError(f"{name}: {why}; put the data back as it was to resume, or pass "
                      f"--restart to train it again from epoch 1 on the data as it is now "
                      f"(its files are kept under {name}/previous/)")
 
@@ -92,6 +87,6 @@ def refuse_changed_data(run_dir: RunDir, spec: specmod.ExperimentSpec) -> None:
 def _target_only(spec: specmod.ExperimentSpec, target: str) -> None:
     """``--target`` without ``--data``: the spec's own CSV file's column."""
     if not hasattr(spec.dataset, "target"):
-        raise _usage("--target names the column of a CSV file to predict; use it with "
+        raise UsageError("--target names the column of a CSV file to predict; use it with "
                      "--data FILE.csv (or a spec whose dataset is a CSV file)")
     spec.dataset.target = target  # type: ignore[attr-defined]

@@ -6,7 +6,7 @@ import argparse
 import json
 import sys
 
-from ktui.cli.common import EXIT_OK
+from ktui.cli.errors import EXIT_OK
 from ktui.core.text import clean
 
 

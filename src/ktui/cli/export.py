@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from ktui.cli.common import EXIT_OK, UsageError, check_valid, spec_problems, use_layer_files
+from ktui.cli.common import check_valid, spec_problems, use_layer_files
+from ktui.cli.errors import EXIT_OK, UsageError
 from ktui.core import spec as specmod
 from ktui.core.text import clean
 

@@ -17,7 +17,7 @@ import sys
 import tempfile
 import typing
 
-from ktui.cli.common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, Refused, say
+from ktui.cli.errors import EXIT_FAILED, EXIT_OK, EXIT_USAGE, Refused, say, silence_stdout
 from ktui.core import spec as specmod
 from ktui.core.text import clean
 
@@ -54,7 +54,7 @@ class Display:
                 raise  # a bug in a reporter, not a lost terminal
             self.lost = getattr(err, "strerror", None) or str(err) or type(err).__name__
             self.stop()
-            _silence_stdout()
+            silence_stdout()
 
     def close(self) -> None:
         if hasattr(self.sink, "close"):
@@ -64,24 +64,8 @@ class Display:
                 pass
 
 
-def _silence_stdout() -> None:
-    """Point file descriptor 1 at /dev/null, so the interpreter's last flush of a broken
-    stdout (``| head``, a dead terminal) cannot print "Exception ignored" noise."""
-    try:
-        fd = sys.stdout.fileno()
-        null = os.open(os.devnull, os.O_WRONLY)
-    except (OSError, ValueError, AttributeError):
-        return
-    try:
-        os.dup2(null, fd)
-    except OSError:
-        pass
-    finally:
-        os.close(null)
-
-
 def _reporter(args: argparse.Namespace) -> typing.Any:
-    from ktui.reporters import JsonlReporter, PlainReporter, ProgressReporter
+    from ktui.cli.reporters import JsonlReporter, PlainReporter, ProgressReporter
 
     if args.jsonl:
         return JsonlReporter(sys.stdout)

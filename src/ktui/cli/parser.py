@@ -8,8 +8,8 @@ import typing
 
 from ktui import __version__
 from ktui.core import spec as specmod
-from ktui.core.presets import PRESETS
-from ktui.core.registry import OPTIMIZERS
+from ktui.core.choices import OPTIMIZERS
+from ktui.core.spec.presets import PRESETS
 from ktui.core.text import clean
 
 #: Redraw rates ``--fps`` accepts: below 0.5 the screen looks frozen, above 60 no terminal
@@ -155,7 +155,7 @@ def _add_placement(train: argparse.ArgumentParser) -> None:
 def _add_steering(train: argparse.ArgumentParser) -> None:
     """Schedules, early stopping, clipping, stop rules: the spec's fields of the same names
     (the schedule's other parameters are in ``[train.schedule]``)."""
-    from ktui.core.steering import SCHEDULES
+    from ktui.core.spec.steering import SCHEDULES
 
     group = train.add_argument_group("steering", "learning-rate schedule, early stopping, "
                                      "clipping, weight decay, stop rules")

@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ktui.cli.common import EXIT_OK, UsageError
+from ktui.cli.errors import EXIT_OK, UsageError
 from ktui.core import spec as specmod
-from ktui.core.presets import PRESETS, get_preset
+from ktui.core.spec.presets import PRESETS, get_preset
 from ktui.core.text import clean
 
 

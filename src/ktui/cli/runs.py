@@ -6,7 +6,7 @@ import argparse
 import os
 import sys
 
-from ktui.cli.common import EXIT_OK, UsageError
+from ktui.cli.errors import EXIT_OK, UsageError
 from ktui.core import spec as specmod
 from ktui.core.text import clean
 
@@ -46,9 +46,9 @@ def _show_run(root: os.PathLike, name: str | None, raw: bool, confusion: bool = 
     import json
     import time
 
+    from ktui.cli.run_report import epoch_table, summary_lines
     from ktui.core.runs.listing import find_run
     from ktui.core.runs.storage import RunError
-    from ktui.run_report import epoch_table, summary_lines
 
     try:
         run = find_run(root, name)

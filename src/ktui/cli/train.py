@@ -11,17 +11,9 @@ import contextlib
 import os
 import typing
 
-from ktui.cli.common import (
-    EXIT_FAILED,
-    Refused,
-    UsageError,
-    check_valid,
-    load_spec,
-    say,
-    spec_problems,
-    use_layer_files,
-)
+from ktui.cli.common import check_valid, load_spec, spec_problems, use_layer_files
 from ktui.cli.data import refuse_changed_data, show_card
+from ktui.cli.errors import EXIT_FAILED, Refused, UsageError, say
 from ktui.core import spec as specmod
 from ktui.core.text import clean
 

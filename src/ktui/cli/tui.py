@@ -6,7 +6,8 @@ import argparse
 import os
 import sys
 
-from ktui.cli.common import UsageError, load_spec, use_layer_files
+from ktui.cli.common import load_spec, use_layer_files
+from ktui.cli.errors import UsageError
 
 
 def cmd_tui(args: argparse.Namespace) -> int:

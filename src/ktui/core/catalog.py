@@ -3,7 +3,7 @@
 The TUI builds its forms from this table, the validator checks values against it, presets
 use its names, and :mod:`ktui.core.layers` implements each kind. Parameters are
 :class:`~ktui.core.schema.Field` s, the one type system of every spec field; activation and
-initializer choices come from :mod:`ktui.core.registry`. It is pure Python: the shape and
+initializer choices come from :mod:`ktui.core.choices`. It is pure Python: the shape and
 parameter-count inference here lets the UI show a live ``model.summary()`` and explain an
 impossible stack without waiting for TensorFlow. A unit test checks every kind's inference
 against the real Keras layer.
@@ -16,8 +16,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ktui.core.registry import ACTIVATIONS, INITIALIZERS
-from ktui.core.schema import MAX_SEED, Field
+from ktui.core.choices import ACTIVATIONS, INITIALIZERS
+from ktui.core.schema import MAX_SEED, Field, check_values, is_finite, parse_table
+from ktui.core.text import brief
 
 Shape = tuple[int, ...]  # without the batch dimension
 
@@ -297,3 +298,61 @@ def infer_stack(input_shape: Shape, layers: Sequence[tuple[str, dict[str, Any]]]
             raise type(err)(f"{layer_label(i, kind)}: {err}", index=i, rows=rows) from None
         rows.append(InferredLayer(kind, shape, count))
     return rows
+
+
+# ---- one layer's problems ------------------------------------------------------------------
+
+def kind_problem(index: int, kind: Any) -> str | None:
+    """Why a layer's ``kind`` names no layer of the catalog, or None."""
+    kinds = ", ".join(LAYER_KINDS)
+    if kind is None:
+        return f"layer {index + 1}: needs a kind (one of {kinds})"
+    if not isinstance(kind, str):
+        return f"layer {index + 1}: kind must be a layer name (one of {kinds}), got {brief(kind)}"
+    if kind not in LAYER_KINDS:
+        return (f"layer {index + 1}: unknown kind {brief(kind)} (one of {kinds}; a layer class "
+                "of your own: pass its file with --layers FILE)")
+    return None
+
+
+def param_problems(label: str, kind: LayerKind, params: dict[str, Any],
+                   types_only: bool = False) -> list[str]:
+    """Unknown parameters, then wrong types, then values out of range or not offered:
+    ``layer 2 (Dense): units must be ...``. ``types_only`` (reading a file) leaves out the
+    values out of range, but not what a layer has always refused on reading: a name that is
+    not on its menu (its choices) and a number that is not finite."""
+    names = [p.name for p in kind.params]
+    expected = f"expected {', '.join(sorted(names))}" if names else "it has none"
+
+    def unknown(key: str) -> str:
+        return f"{label}: unknown parameter {brief(key)} ({expected})"
+
+    def at(name: str) -> str:
+        return f"{label}: {name} "
+
+    errors: list[str] = []
+    if types_only:
+        parse_table(kind.params, params, errors, at=at, unknown=unknown, coerce=False)
+        return errors + [at(p.name) + problem for p in kind.params if p.name in params
+                         and _refused_on_reading(p, params[p.name])
+                         and (problem := p.check(params[p.name]))]
+    errors = [unknown(key) for key in params if key not in names]
+    return errors + check_values(kind.params, params, at)[0]
+
+
+def _refused_on_reading(param: Field, value: Any) -> bool:
+    if param.type_problem(value):
+        return False  # reported as a wrong type already
+    return param.type == "choice" or (param.type == "float" and not is_finite(value))
+
+
+def layer_problems(index: int, kind: Any, params: Any) -> list[str]:
+    """Problems with one layer's kind and parameters, each as ``layer 2 (Dense): units must
+    be ...`` (1-based, with the kind: the numbering users see everywhere)."""
+    problem = kind_problem(index, kind)
+    if problem:
+        return [problem]
+    label = layer_label(index, kind)
+    if not isinstance(params, dict):
+        return [f"{label}: parameters must be a table, got {brief(params)}"]
+    return param_problems(label, LAYER_KINDS[kind], params)

@@ -29,11 +29,6 @@ from ktui.core.events import (
 )
 from ktui.core.insight_history import InsightHistory
 
-#: What a run can be doing: ``idle`` (nothing started), ``starting`` (loading data, building),
-#: ``running``, ``paused``, ``stopping`` (a stop was asked), ``evaluating`` (the test set),
-#: and how it ended: ``finished``, ``stopped``, ``failed``.
-STATES = ("idle", "starting", "running", "paused", "stopping", "evaluating", "finished",
-          "stopped", "failed")
 #: Step-loss points kept; beyond this, neighbouring points are averaged in pairs.
 MAX_STEP_POINTS = 2000
 

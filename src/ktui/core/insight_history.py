@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from ktui.core.events import EpochDone, Event, LayerWeights, RunStarted, StepDone
-from ktui.core.view_events import Confusion, Predictions, SampleSet
+from ktui.core.events.insight import Confusion, Predictions, SampleSet
 
 #: Gradient-norm points kept per layer; beyond this, neighbouring points are averaged in pairs.
 MAX_GRAD_POINTS = 1000

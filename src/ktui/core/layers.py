@@ -16,7 +16,7 @@ import keras
 from keras import ops
 
 from ktui.core.catalog import LAMBDA_OPS, SEEDED_KINDS
-from ktui.core.registry import initializer_config
+from ktui.core.choices import initializer_config
 
 _register = keras.saving.register_keras_serializable(package="ktui")
 

@@ -1,7 +1,7 @@
 """Loss functions, as the seeds write them, one value per example: ``(y_true, y_pred) ->
 (batch,)``.
 
-Each is named in :data:`ktui.core.registry.LOSSES` (its entry says which task it fits and
+Each is named in :data:`ktui.core.choices.LOSSES` (its entry says which task it fits and
 points here); the trainer takes it from there. Per example rather than already averaged
 because a distributed step must divide the sum over its replica's examples by the *global*
 batch (``tf.nn.compute_average_loss``): a per-replica ``reduce_mean`` weighs a short last

@@ -1,6 +1,6 @@
 """Metrics: the seed's ``SparseCategoricalAccuracy`` plus Keras' own where they fit.
 
-Each is named in :data:`ktui.core.registry.METRICS`: an entry points at a class here, at a
+Each is named in :data:`ktui.core.choices.METRICS`: an entry points at a class here, at a
 Keras metric (a config ``keras.metrics.get`` builds), or both (a Keras metric fed one-hot
 labels by :class:`OneHotSoftmax`). :func:`build_metric` makes any of them from its entry, through
 :func:`make_metric`, which the exported script shares.
@@ -14,7 +14,7 @@ from typing import Any
 import keras
 import tensorflow as tf
 
-from ktui.core.registry import METRICS
+from ktui.core.choices import METRICS
 
 
 @keras.saving.register_keras_serializable(package="ktui")

@@ -21,8 +21,8 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from ktui.core.choices import Registry
 from ktui.core.form_text import FieldError, FieldType, format_value, parse_text
-from ktui.core.registry import Registry
 from ktui.core.text import brief
 
 #: ``(where inside the value, what is wrong)``: where is ``""`` or an item's ``"[2]"``.

@@ -20,9 +20,10 @@ from pathlib import Path
 
 from ktui.core import spec as specmod
 from ktui.core.events import Event, RunFailed, RunFinished
+from ktui.core.files import atomic_write, cause
 from ktui.core.runs.recorder import Recording, RunRecorder
 from ktui.core.runs.rundir import RunDir
-from ktui.core.runs.storage import RunError, atomic_write, cause
+from ktui.core.runs.storage import RunError
 from ktui.core.runs.storage import runs_root as default_runs_root
 from ktui.core.training.control import TrainerControl
 from ktui.core.training.loop import ModelSink, Sink

@@ -24,10 +24,10 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.worker import get_current_worker
 
-from ktui.core.presets import DEFAULT_PRESET, get_preset
 from ktui.core.runs import RunDir
 from ktui.core.runs.replay import load_recorded
 from ktui.core.spec import ExperimentSpec, SpecError, validate
+from ktui.core.spec.presets import DEFAULT_PRESET, get_preset
 from ktui.ui.commands import KtuiCommands, with_keys
 from ktui.ui.messages import TensorFlowStatus
 from ktui.ui.safety import ErrorNet, SurvivingApp, display_path, install_dispatch_guard

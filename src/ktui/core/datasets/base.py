@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 
-from ktui.core.registry import Task
+from ktui.core.choices import Task
 from ktui.core.schema import Field, check_values, table_of, values_of
 
 if TYPE_CHECKING:

@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from ktui.core.choices import Task
 from ktui.core.datasets.base import count_words
-from ktui.core.registry import Task
 
 
 @dataclass(frozen=True)

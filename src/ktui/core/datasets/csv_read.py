@@ -18,9 +18,9 @@ from operator import itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ktui.core.choices import Task
 from ktui.core.datasets.base import DataCorruptError, DataError
 from ktui.core.datasets.csv_header import choose_columns, not_utf8, place, read_header
-from ktui.core.registry import Task
 from ktui.core.text import brief
 
 if TYPE_CHECKING:

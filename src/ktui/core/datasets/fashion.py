@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
+from ktui.core.choices import Task
+from ktui.core.datasets import fashion_script
 from ktui.core.datasets.base import (
     DataCorruptError,
     DataError,
@@ -24,7 +26,6 @@ from ktui.core.datasets.base import (
     count_words,
 )
 from ktui.core.datasets.idx import REFETCH_HINT
-from ktui.core.registry import Task
 from ktui.core.schema import spec_field
 
 if TYPE_CHECKING:
@@ -100,9 +101,7 @@ class FashionData(DatasetSpec):
         return load_fashion(self, validation_split, data_dir)
 
     def script_loader(self) -> str:
-        from ktui.core.datasets.fashion_script import LOADER  # it imports this module
-
-        return LOADER
+        return fashion_script.loader(FASHION_FILES.values(), SYSTEM_FASHION_DIR)
 
     def script_constants(self) -> tuple[ScriptConstant, ...]:
         return (ScriptConstant("DATA_DIR", "dataset.data_dir", self.data_dir),

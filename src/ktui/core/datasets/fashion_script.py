@@ -8,7 +8,8 @@ script trains on the run's images.
 
 from __future__ import annotations
 
-from ktui.core.datasets.fashion import FASHION_FILES, SYSTEM_FASHION_DIR
+from collections.abc import Iterable
+from pathlib import Path
 
 _BODY = '''
 
@@ -74,7 +75,10 @@ def load_data():
             split(test_images, test_labels))
 '''
 
-#: ``load_data()`` and its helpers, with ktui's file names and system folder as literals.
-LOADER = ("\nimport gzip  # noqa: E402\nfrom pathlib import Path  # noqa: E402\n\n"
-          f"FILES = {tuple(FASHION_FILES.values())!r}\n"
-          f"SYSTEM_DIR = {str(SYSTEM_FASHION_DIR)!r}\n" + _BODY)
+
+def loader(files: Iterable[str], system_dir: Path) -> str:
+    """``load_data()`` and its helpers, with ktui's file names and system folder as literals
+    (the caller's: :mod:`ktui.core.datasets.fashion` owns them)."""
+    return ("\nimport gzip  # noqa: E402\nfrom pathlib import Path  # noqa: E402\n\n"
+            f"FILES = {tuple(files)!r}\n"
+            f"SYSTEM_DIR = {str(system_dir)!r}\n" + _BODY)

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
+from ktui.core.choices import Task
 from ktui.core.datasets.base import DataCorruptError, DataError, ScriptConstant
 from ktui.core.datasets.card import DataCard
 from ktui.core.datasets.own import Arrays, OwnData, path_field, seed_field, test_split_field
-from ktui.core.registry import Task
 from ktui.core.schema import spec_field
 
 if TYPE_CHECKING:

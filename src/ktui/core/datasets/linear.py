@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
+from ktui.core.choices import Task
 from ktui.core.datasets.base import (
     DataError,
     DatasetSpec,
@@ -12,7 +13,6 @@ from ktui.core.datasets.base import (
     Splits,
     count_words,
 )
-from ktui.core.registry import Task
 from ktui.core.schema import MAX_SEED, SEED_NOTE, is_finite, spec_field
 from ktui.core.text import brief
 

@@ -21,9 +21,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from ktui.core.choices import Task
 from ktui.core.datasets.base import DataError, DatasetSpec, ScriptConstant, Splits, count_words
 from ktui.core.datasets.card import DataCard
-from ktui.core.registry import Task
 from ktui.core.schema import MAX_SEED, SEED_NOTE, spec_field
 
 if TYPE_CHECKING:

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ktui.core import registry
+from ktui.core import choices
 from ktui.core.datasets import DATASETS, DatasetSpec, ScriptConstant
 from ktui.core.export.literals import ExportError, literal, shown
 from ktui.core.export.model_source import model_source
@@ -48,16 +48,16 @@ def _check_names(spec: ExperimentSpec, style: str) -> None:
     t = spec.train
     if style not in STYLES:
         raise ExportError(f"style must be one of {', '.join(STYLES)}; got {shown(style)}")
-    for where, value, known in (("train.loss", t.loss, registry.LOSSES),
-                                ("train.optimizer", t.optimizer, registry.OPTIMIZERS)):
+    for where, value, known in (("train.loss", t.loss, choices.LOSSES),
+                                ("train.optimizer", t.optimizer, choices.OPTIMIZERS)):
         if not isinstance(value, str) or value not in known:
             raise ExportError(f"{where}: must be one of {', '.join(known)}; got {shown(value)}")
     if not isinstance(t.metrics, list):
         raise ExportError("train.metrics: must be a list of metric names")
     for i, metric in enumerate(t.metrics):
-        if not isinstance(metric, str) or metric not in registry.METRICS:
+        if not isinstance(metric, str) or metric not in choices.METRICS:
             raise ExportError(f"train.metrics[{i}]: must be one of "
-                              f"{', '.join(registry.METRICS)}; got {shown(metric)}")
+                              f"{', '.join(choices.METRICS)}; got {shown(metric)}")
     if not isinstance(spec.dataset, DatasetSpec):
         raise ExportError(f"dataset: must be one of {', '.join(DATASETS)}")
     if not spec.dataset.script_loader():
@@ -72,7 +72,7 @@ def _optimizer(spec: ExperimentSpec) -> dict[str, Any]:
     settings = optimizer_settings(t)
     for key, value in settings.items():
         literal(value, f"train.{key}")
-    return registry.optimizer_config(t.optimizer, settings)
+    return choices.optimizer_config(t.optimizer, settings)
 
 
 def _constants(spec: ExperimentSpec, run_name: str) -> str:

@@ -13,12 +13,12 @@ import importlib.util
 from functools import cache
 from pathlib import Path
 
-from ktui.core import catalog, registry
+from ktui.core import catalog, choices
 from ktui.core.export.literals import literal
 
 #: The imports of layers.py the script replaces (the layer code itself is copied verbatim).
 _KTUI_IMPORTS = ("from ktui.core.catalog import LAMBDA_OPS, SEEDED_KINDS\n",
-                 "from ktui.core.registry import initializer_config\n")
+                 "from ktui.core.choices import initializer_config\n")
 #: What the script's own imports already provide.
 _SCRIPT_IMPORTS = ("from __future__ import annotations\n", "import keras\nfrom keras import ops\n")
 
@@ -41,7 +41,7 @@ def definitions(module: str) -> dict[str, str]:
             if isinstance(node, ast.FunctionDef | ast.ClassDef)}
 
 
-def _impl_name(entry: registry.Entry, module: str) -> str:
+def _impl_name(entry: choices.Entry, module: str) -> str:
     """The attribute an entry's ``impl`` names, which must be in ``module`` (it is copied)."""
     where, _, attr = entry.impl.partition(":")
     if where != module:
@@ -57,10 +57,10 @@ def table_source(name: str, rows: dict[str, str]) -> str:
 def initializers_source() -> str:
     """The registry's initializer table and ``initializer_config``, which layers.py calls."""
     rows = {name: literal(row, f"initializer {name}")
-            for name, row in registry.INITIALIZER_CONFIGS.items()}
-    return ("#: ktui.core.registry.INITIALIZERS: name -> (Keras config, arguments it takes).\n"
+            for name, row in choices.INITIALIZER_CONFIGS.items()}
+    return ("#: ktui.core.choices.INITIALIZERS: name -> (Keras config, arguments it takes).\n"
             + table_source("INITIALIZER_CONFIGS", rows) + "\n\n"
-            + definitions("ktui.core.registry")["initializer_config"] + "\n")
+            + definitions("ktui.core.choices")["initializer_config"] + "\n")
 
 
 def layers_source() -> str:
@@ -83,7 +83,7 @@ def layers_source() -> str:
 def loss_source(name: str) -> str:
     """The per-example loss (and the helpers its registry entry needs) from
     ktui.core.losses, verbatim, and the batch mean the trainer takes of it."""
-    entry = registry.LOSSES[name]
+    entry = choices.LOSSES[name]
     attr = _impl_name(entry, "ktui.core.losses")
     functions = definitions("ktui.core.losses")
     parts = [functions[n] for n in [*entry.needs, attr]]
@@ -96,7 +96,7 @@ def metric_parts() -> dict[str, tuple[str | None, dict]]:
     """Metric name -> (the ktui.core.metrics class it uses or None, its Keras config): the
     registry's METRICS as the script's ``METRIC_PARTS`` table holds it."""
     return {name: (_impl_name(e, "ktui.core.metrics") if e.impl else None, dict(e.config))
-            for name, e in registry.METRICS.items()}
+            for name, e in choices.METRICS.items()}
 
 
 def metrics_source() -> str:
@@ -109,13 +109,13 @@ def metrics_source() -> str:
     rows = {name: f"({cls or 'None'}, {literal(config, f'metric {name}')})"
             for name, (cls, config) in parts.items()}
     return ("\n\n\n".join([*classes, defs["make_metric"]])
-            + "\n\n\n#: ktui.core.registry.METRICS: name -> make_metric's class and config.\n"
+            + "\n\n\n#: ktui.core.choices.METRICS: name -> make_metric's class and config.\n"
             + table_source("METRIC_PARTS", rows))
 
 
 #: What the script copies to steer a run as ktui does: module -> names, in order.
 _STEERING = (
-    ("ktui.core.steering", ("StopTarget", "parse_stop_when")),
+    ("ktui.core.spec.steering", ("StopTarget", "parse_stop_when")),
     ("ktui.core.training.stopping", ("monitored", "_Best", "Plateau", "EarlyStopper",
                                      "target_reason", "budget_reason")),
     ("ktui.core.training.schedules", ("base_schedule", "make_steered_rate", "LearningRate")),
@@ -127,8 +127,8 @@ def steering_source() -> str:
     """The learning-rate schedule, plateau, early stopping and stop rules of the trainer,
     verbatim, with the two names they take from elsewhere: the metrics' directions (from
     the registry, as a table) and the event a learning-rate change is."""
-    better = sorted(name for name, e in registry.METRICS.items() if e.higher_is_better)
-    parts = [f"#: ktui.core.registry.METRICS whose bigger values are better.\n"
+    better = sorted(name for name, e in choices.METRICS.items() if e.higher_is_better)
+    parts = [f"#: ktui.core.choices.METRICS whose bigger values are better.\n"
              f"HIGHER_IS_BETTER = {better!r}\n\n\n"
              "def higher_is_better(monitor):\n"
              "    return monitor.removeprefix(\"val_\") in HIGHER_IS_BETTER\n\n\n"

@@ -20,9 +20,9 @@ from typing import Any
 import numpy as np
 
 from ktui.core.events import EpochDone
+from ktui.core.files import as_oserror, cause, io_cause
 from ktui.core.runs.recorder import RunRecorder
 from ktui.core.runs.rundir import RunDir
-from ktui.core.runs.storage import as_oserror, cause, io_cause
 from ktui.core.text import clean
 from ktui.core.training.schedules import lr_scale
 
@@ -109,16 +109,6 @@ def last_checkpoint(run: RunDir) -> tuple[int | None, str]:
             f"cannot resume {clean(run.name)}: its checkpoint {run.rel(prefix)} is unreadable "
             f"({one_line(str(err))}); start a new run, or train it again from epoch 1 "
             f"(`ktui train --resume {clean(run.name)} --restart`)") from None
-
-
-def checkpoint_problem(run: RunDir) -> str:
-    """Why the run's last checkpoint cannot be resumed from; "" when it can or there is none
-    (the CLI asks before it changes anything; TensorFlow is imported)."""
-    try:
-        last_checkpoint(run)
-    except CheckpointUnreadable as err:
-        return str(err)
-    return ""
 
 
 def rewind(run: RunDir) -> str:

@@ -27,10 +27,11 @@ from ktui.core.events import (
     RunStarted,
     to_json,
 )
+from ktui.core.files import append_whole, atomic_write, cause, write_all
 from ktui.core.insight import confusion_csv
 from ktui.core.runs.metrics_log import csv_keys, csv_lines, epoch_row
 from ktui.core.runs.rundir import RunDir
-from ktui.core.runs.storage import RunError, append_whole, atomic_write, cause, write_all
+from ktui.core.runs.storage import RunError
 from ktui.core.text import clean
 
 Sink = Callable[[Event], None]

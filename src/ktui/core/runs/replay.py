@@ -24,11 +24,11 @@ from ktui.core.events import (
     from_dict,
     wb_model_of,
 )
+from ktui.core.events.insight import Confusion, Predictions, SampleSet
 from ktui.core.runs.metrics_log import epoch_row
 from ktui.core.runs.rundir import RunDir
 from ktui.core.runs.summary import RunSummary
 from ktui.core.spec import ExperimentSpec
-from ktui.core.view_events import Confusion, Predictions, SampleSet
 
 #: Reading stops here: a runaway log must not freeze the UI (the curves are long done by then).
 MAX_LINES = 200_000

@@ -22,9 +22,10 @@ from typing import Any
 
 from ktui.core import spec as specmod
 from ktui.core.events import json_safe
+from ktui.core.files import atomic_write, cause
 from ktui.core.runs.lock import LOCK_NAME, RunLock, lock_held
 from ktui.core.runs.metrics_log import MetricsLog, csv_text, parse_metrics
-from ktui.core.runs.storage import RunError, atomic_write, cannot, cause
+from ktui.core.runs.storage import RunError, cannot
 from ktui.core.runs.summary import SUMMARY_VERSION, RunSummary, check_summary, is_count
 from ktui.core.text import brief, clean
 

@@ -12,7 +12,7 @@ import traceback
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from ktui.core.runs.storage import io_cause
+from ktui.core.files import io_cause
 from ktui.core.spec import ExperimentSpec
 from ktui.core.text import brief, clean
 

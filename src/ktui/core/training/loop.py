@@ -34,10 +34,10 @@ from ktui.core.spec import ExperimentSpec, validate
 from ktui.core.training.calls import CallSizes
 from ktui.core.training.control import TrainerControl
 from ktui.core.training.failures import LOADING, explain
+from ktui.core.training.insight import ViewData
 from ktui.core.training.parts import make_optimizer, make_steps
 from ktui.core.training.placement import Placement
 from ktui.core.training.steer import Steerer
-from ktui.core.training.views import ViewData
 
 Sink = Callable[[Event], None]
 
@@ -79,7 +79,7 @@ def train(spec: ExperimentSpec, sink: Sink, control: TrainerControl | None = Non
 
     from ktui.core.user_layers.checks import before_training
 
-    user = before_training(spec)  # your layers (--layers): built and checked (TensorFlow)
+    user = before_training(spec, validate)  # your layers (--layers): built, checked (TF)
     if user is not None:
         return fail("spec", user.message, details={"user_traceback": user.traceback})
     errors = validate(spec)

@@ -31,7 +31,7 @@ def make_optimizer(keras: Any, tf: Any, t: TrainSpec, steps_per_epoch: int,
     """The spec's optimizer from the registry, stepping with the schedule's
     :class:`~.schedules.LearningRate`; under ``mixed_float16`` wrapped in Keras'
     ``LossScaleOptimizer`` (float16 gradients underflow without loss scaling)."""
-    from ktui.core.registry import optimizer_config
+    from ktui.core.choices import optimizer_config
 
     config = optimizer_config(t.optimizer, optimizer_settings(t))
     rate = make_steered_rate(keras, tf, base_schedule(
@@ -63,8 +63,8 @@ def make_steps(tf: Any, keras: Any, placement: Placement, model: Any, optimizer:
                spec: ExperimentSpec, splits: Any, eval_ds: Any) -> StepsBase:
     """One device's :class:`Steps`, or :class:`ReplicatedSteps` under a strategy; builds the
     optimizer first (its variables must exist before a checkpoint restores them)."""
+    from ktui.core.choices import LOSSES
     from ktui.core.losses import batch_mean
-    from ktui.core.registry import LOSSES
     from ktui.core.training.pipeline import train_dataset
 
     t = spec.train

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ktui.core.steering import ScheduleSpec
+from ktui.core.spec.steering import ScheduleSpec
 
 
 def base_schedule(keras: Any, spec: ScheduleSpec, learning_rate: float,

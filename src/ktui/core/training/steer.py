@@ -9,7 +9,7 @@ from typing import Any
 
 from ktui.core.events import EpochDone, LrChanged
 from ktui.core.spec import TrainSpec
-from ktui.core.steering import parse_stop_when
+from ktui.core.spec.steering import parse_stop_when
 from ktui.core.training.control import TrainerControl
 from ktui.core.training.schedules import LearningRate
 from ktui.core.training.stopping import EarlyStopper, Plateau, budget_reason, target_reason

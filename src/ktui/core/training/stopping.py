@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 
-from ktui.core.steering import (
+from ktui.core.spec.steering import (
     EarlyStoppingSpec,
     ScheduleSpec,
     StopTarget,

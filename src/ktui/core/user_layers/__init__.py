@@ -20,8 +20,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from ktui.core.user_layers.errors import LayerFileError, UserFailure, user_failure
-from ktui.core.user_layers.kinds import LayerFile, ShapePending, UserKind
-from ktui.core.user_layers.registry import (
+from ktui.core.user_layers.in_use import (
     RUN_FOLDER,
     RecordCheck,
     copy_into,
@@ -34,6 +33,7 @@ from ktui.core.user_layers.registry import (
     registered,
     user_kind,
 )
+from ktui.core.user_layers.kinds import LayerFile, ShapePending, UserKind
 from ktui.core.user_layers.shapes import resolve_shapes, uses_user_layers
 from ktui.core.user_layers.shapes import version as shapes_version
 

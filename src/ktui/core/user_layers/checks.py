@@ -23,6 +23,7 @@ import inspect
 import json
 import tempfile
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,8 +31,8 @@ from typing import Any
 from ktui.core.catalog import Shape, format_shape, layer_label
 from ktui.core.user_layers import shapes
 from ktui.core.user_layers.errors import UserFailure
+from ktui.core.user_layers.in_use import file_of
 from ktui.core.user_layers.kinds import UserKind
-from ktui.core.user_layers.registry import file_of
 
 #: Samples in the random batch the checks run on.
 BATCH = 8
@@ -243,11 +244,12 @@ def run_checks(kind: UserKind, shape: Shape, params: dict[str, Any], seed: int =
     return report
 
 
-def before_training(spec: Any) -> UserFailure | None:
+def before_training(spec: Any, problems: Callable[[Any], list[str]]) -> UserFailure | None:
     """The first problem of ``spec``'s user layers: a layer that cannot be built for its
     input, or a failed check, as ``layer 2 (MyDense): ...`` with the user's traceback; None
     when all pass or the spec has no user layer (then without TensorFlow). Problems of the
-    rest of the spec are left to validation."""
+    rest of the spec are left to validation (``problems``, the validator, passed in: it
+    imports the spec, which imports this package); the checks run only on a valid spec."""
     if not shapes.uses_user_layers(spec):
         return None
     found = shapes.stack_inputs(spec)
@@ -255,9 +257,7 @@ def before_training(spec: Any) -> UserFailure | None:
         got = shapes.entry(kind, shape, params)
         if isinstance(got, shapes.Failed):  # cannot be built: the user's traceback with it
             return UserFailure(f"{layer_label(index, kind.name)}: {got.message}", got.traceback)
-    from ktui.core.validate import validate
-
-    if validate(spec):
+    if problems(spec):
         return None
     for index, kind, shape, params in found:
         failure = run_checks(kind, shape, params).failure

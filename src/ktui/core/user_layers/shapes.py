@@ -17,7 +17,7 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-from ktui.core.catalog import LAYER_KINDS, Shape, StackError, format_shape
+from ktui.core.catalog import LAYER_KINDS, Shape, StackError, format_shape, layer_problems
 from ktui.core.user_layers.errors import keras_message, user_failure
 from ktui.core.user_layers.kinds import ShapePending, UserKind
 
@@ -133,8 +133,6 @@ def stack_inputs(spec: Any) -> list[tuple[int, UserKind, Shape, dict[str, Any]]]
     """Each user layer of ``spec`` with the input shape it gets, working out (with
     TensorFlow) every user layer on the way; stops at the first layer that cannot work (its
     problem is validation's to report). Never raises."""
-    from ktui.core.validate import layer_errors  # validate imports the spec, which imports us
-
     found: list[tuple[int, UserKind, Shape, dict[str, Any]]] = []
     try:
         shape = tuple(spec.input_shape())
@@ -143,7 +141,7 @@ def stack_inputs(spec: Any) -> list[tuple[int, UserKind, Shape, dict[str, Any]]]
         return found
     for i, layer in enumerate(layers):
         kind = LAYER_KINDS.get(layer.kind) if isinstance(layer.kind, str) else None
-        if kind is None or layer_errors(i, layer):
+        if kind is None or layer_problems(i, layer.kind, layer.params):
             break
         if isinstance(kind, UserKind):
             found.append((i, kind, shape, dict(layer.params)))

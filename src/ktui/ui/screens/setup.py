@@ -32,11 +32,11 @@ from textual.widget import Widget
 from textual.widgets import Button, Footer, Label, Select, Static
 
 from ktui.core.datasets import DATASETS, KIND_FIELD
-from ktui.core.defaults import Stash, metric_choices, switch_dataset
-from ktui.core.describe import custom_name, experiment_description, same_experiment
-from ktui.core.presets import PRESETS
 from ktui.core.schema import field_of
 from ktui.core.spec import ExperimentSpec
+from ktui.core.spec.defaults import Stash, metric_choices, switch_dataset
+from ktui.core.spec.describe import custom_name, experiment_description, same_experiment
+from ktui.core.spec.presets import PRESETS
 from ktui.ui.screens.problems import ProblemsScreen
 from ktui.ui.screens.setup_base import safe_validate
 from ktui.ui.screens.setup_data import DataPart
@@ -358,7 +358,7 @@ class SetupScreen(ExperimentFiles, LayerEditing, FieldHints, DataPart):
         self.call_later(run)
 
     def _switch_dataset(self, kind: str) -> None:
-        """Change the dataset and what must change with it (``ktui.core.defaults``: the old
+        """Change the dataset and what must change with it (``ktui.core.spec.defaults``: the old
         dataset's settings are kept aside, a new one gets its task's defaults), show it all
         and tell the user what changed."""
         spec = self.spec

@@ -3,7 +3,7 @@ experiment kept fitting the data once its card says what the file holds.
 
 When a user's file has been read (at once for a small one, by a worker for a large one) and
 the experiment was edited (typing a path, another target column), the core's
-:func:`ktui.core.own_data.fit_to_data` sets the task's loss and metrics and the stack's
+:func:`ktui.core.spec.for_data.fit_to_data` sets the task's loss and metrics and the stack's
 output to what the data needs, and the user is told what changed. A spec just loaded (a
 preset, a file, a past run) is shown as it is.
 """
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from rich.text import Text
 
-from ktui.core.own_data import fit_to_data
+from ktui.core.spec.for_data import fit_to_data
 from ktui.ui.screens.setup_base import SetupBase
 from ktui.ui.widgets.data_card import DataCardView
 

@@ -7,8 +7,8 @@ from typing import Any
 
 from textual.widgets import Select
 
-from ktui.core.presets import PRESETS, get_preset
 from ktui.core.spec import ExperimentSpec
+from ktui.core.spec.presets import PRESETS, get_preset
 from ktui.ui.screens.confirm import ConfirmScreen
 from ktui.ui.screens.setup_base import SetupBase, safe_validate
 from ktui.ui.screens.spec_file import SpecFileScreen, default_file_name

@@ -10,7 +10,7 @@ from textual.widget import Widget
 from textual.widgets import Collapsible, Select, SelectionList, Static
 
 from ktui.core import user_layers
-from ktui.core.registry import METRICS
+from ktui.core.choices import METRICS
 from ktui.ui.screens.setup_base import SetupBase
 from ktui.ui.screens.setup_sections import SettingsSection
 from ktui.ui.widgets.fields import FieldRow

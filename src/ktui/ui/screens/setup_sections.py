@@ -25,7 +25,7 @@ from textual.widgets import Collapsible
 
 from ktui.core.schema import table_of
 from ktui.core.spec import TRAIN_TABLES, TrainSpec
-from ktui.core.steering import SCHEDULE_PARAMS
+from ktui.core.spec.steering import SCHEDULE_PARAMS
 from ktui.ui.widgets.fields import FieldDef, setup_def
 
 #: ``[train]`` fields per section, in the order shown ("schedule"/"early_stopping": the

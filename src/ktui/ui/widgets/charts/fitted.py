@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 
-from ktui.core.view_events import Predictions
+from ktui.core.events.insight import Predictions
 from ktui.ui.widgets.charts.axes import nice_ticks, tick_labels
 from ktui.ui.widgets.charts.chart import Chart, Frame, Series
 from ktui.ui.widgets.charts.series import finite

@@ -1,6 +1,6 @@
 """The events that feed the insight views: a fixed validation sample, the model's predictions
-for it, the confusion matrices. Part of :mod:`ktui.core.events` (imported there, in its
-``Event`` union and codec); apart only to keep each module short."""
+for it, the confusion matrices. Part of the ``Event`` union and the codec of
+:mod:`ktui.core.events`."""
 
 from __future__ import annotations
 

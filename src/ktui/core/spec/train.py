@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ktui.core import registry
+from ktui.core import choices
 from ktui.core.schema import MAX_SEED, SEED_NOTE, spec_field
-from ktui.core.steering import EarlyStoppingSpec, ScheduleSpec
+from ktui.core.spec.steering import EarlyStoppingSpec, ScheduleSpec
 
 MODEL_STYLES = ("sequential", "functional", "subclassed")
 DEVICES = ("auto", "cpu", "gpu")
@@ -25,16 +25,16 @@ MAX_CPU_DEVICES = 64
 
 @dataclass
 class TrainSpec:
-    loss: str = spec_field("choice", "mse", label="loss", registry=registry.LOSSES,
+    loss: str = spec_field("choice", "mse", label="loss", registry=choices.LOSSES,
                            help="the loss minimised")
-    optimizer: str = spec_field("choice", "sgd", label="optimizer", registry=registry.OPTIMIZERS,
+    optimizer: str = spec_field("choice", "sgd", label="optimizer", registry=choices.OPTIMIZERS,
                                 help="how gradients update the weights")
     learning_rate: float = spec_field("float", 0.01, label="learning rate", min=0,
                                       min_inclusive=False, max=10, help="step size")
     momentum: float = spec_field("float", 0.0, label="momentum", min=0, max=1,
                                  max_inclusive=False, help="sgd / rmsprop momentum")
     metrics: list[str] = spec_field(
-        "multi", ["mae"], label="metrics", registry=registry.METRICS,
+        "multi", ["mae"], label="metrics", registry=choices.METRICS,
         help="reported each epoch; space ticks one (those that fit the dataset)")
     epochs: int = spec_field("int", 10, label="epochs", min=1, max=100_000,
                              help="passes over the training set")
@@ -100,3 +100,7 @@ class TrainSpec:
                                     help="stop after this much training time; 0 = no limit")
     schedule: ScheduleSpec = field(default_factory=ScheduleSpec)
     early_stopping: EarlyStoppingSpec = field(default_factory=EarlyStoppingSpec)
+
+
+#: ``[train.NAME]`` sub-tables and their dataclasses.
+TRAIN_TABLES: dict[str, type] = {"schedule": ScheduleSpec, "early_stopping": EarlyStoppingSpec}

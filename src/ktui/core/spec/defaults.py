@@ -11,9 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ktui.core.choices import METRICS
 from ktui.core.datasets import DATASETS
-from ktui.core.describe import model_words
-from ktui.core.registry import METRICS
 from ktui.core.spec import (
     DatasetSpec,
     ExperimentSpec,
@@ -22,6 +21,7 @@ from ktui.core.spec import (
     layer_errors,
     stack_problem,
 )
+from ktui.core.spec.describe import model_words
 
 
 @dataclass(frozen=True)

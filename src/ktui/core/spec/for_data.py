@@ -14,12 +14,12 @@ from pathlib import Path
 from typing import Any
 
 from ktui.core.catalog import StackError, infer_stack
+from ktui.core.choices import LOSSES
 from ktui.core.datasets import CsvData, DataError, DatasetSpec, ImageFolderData, NpzData
 from ktui.core.datasets.own import OwnData
-from ktui.core.defaults import TaskDefaults, apply_defaults, stack_fits
-from ktui.core.describe import experiment_description, model_words
-from ktui.core.registry import LOSSES
 from ktui.core.spec import ExperimentSpec, LayerSpec, TrainSpec
+from ktui.core.spec.defaults import TaskDefaults, apply_defaults, stack_fits
+from ktui.core.spec.describe import experiment_description, model_words
 
 #: File name endings -> kind (a folder is ``images``).
 SUFFIXES = {".csv": "csv", ".tsv": "csv", ".txt": "csv", ".npz": "npz"}

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import IO, Any
 
+from ktui.cli.summary import summary_text
 from ktui.core.events import (
     EpochDone,
     Evaluating,
@@ -22,7 +23,6 @@ from ktui.core.events import (
     to_json,
 )
 from ktui.core.history import RunHistory
-from ktui.core.summary import summary_text
 from ktui.core.text import clean
 
 

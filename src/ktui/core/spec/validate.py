@@ -10,28 +10,19 @@ the UI lists them.
 
 from __future__ import annotations
 
-from typing import Any
-
 from ktui.core.catalog import (
-    LAYER_KINDS,
     InferredLayer,
-    LayerKind,
     StackError,
     format_shape,
     infer_stack,
     layer_label,
+    layer_problems,
 )
 from ktui.core.datasets import DATASETS, DatasetSpec
-from ktui.core.schema import Field, check_values, is_finite, parse_table, table_of, values_of
-from ktui.core.spec import (
-    MAX_LAYERS,
-    TRAIN_TABLES,
-    ExperimentSpec,
-    LayerSpec,
-    SpecError,
-    TrainSpec,
-)
-from ktui.core.steering import steering_problems
+from ktui.core.schema import check_values, is_finite, table_of, values_of
+from ktui.core.spec.model import MAX_LAYERS, ExperimentSpec, LayerSpec, SpecError
+from ktui.core.spec.steering import steering_problems
+from ktui.core.spec.train import TRAIN_TABLES, TrainSpec
 from ktui.core.text import brief
 from ktui.core.training.placement import device_list_problem
 
@@ -76,62 +67,12 @@ def collect_problems(spec: ExperimentSpec, skip: set[str]) -> list[str]:
 
 # ---- layers ---------------------------------------------------------------------------------
 
-def kind_problem(index: int, kind: Any) -> str | None:
-    """Why a layer's ``kind`` names no layer of the catalog, or None."""
-    kinds = ", ".join(LAYER_KINDS)
-    if kind is None:
-        return f"layer {index + 1}: needs a kind (one of {kinds})"
-    if not isinstance(kind, str):
-        return f"layer {index + 1}: kind must be a layer name (one of {kinds}), got {brief(kind)}"
-    if kind not in LAYER_KINDS:
-        return (f"layer {index + 1}: unknown kind {brief(kind)} (one of {kinds}; a layer class "
-                "of your own: pass its file with --layers FILE)")
-    return None
-
-
-def param_problems(label: str, kind: LayerKind, params: dict[str, Any],
-                   types_only: bool = False) -> list[str]:
-    """Unknown parameters, then wrong types, then values out of range or not offered:
-    ``layer 2 (Dense): units must be ...``. ``types_only`` (reading a file) leaves out the
-    values out of range, but not what a layer has always refused on reading: a name that is
-    not on its menu (its choices) and a number that is not finite."""
-    names = [p.name for p in kind.params]
-    expected = f"expected {', '.join(sorted(names))}" if names else "it has none"
-
-    def unknown(key: str) -> str:
-        return f"{label}: unknown parameter {brief(key)} ({expected})"
-
-    def at(name: str) -> str:
-        return f"{label}: {name} "
-
-    errors: list[str] = []
-    if types_only:
-        parse_table(kind.params, params, errors, at=at, unknown=unknown, coerce=False)
-        return errors + [at(p.name) + problem for p in kind.params if p.name in params
-                         and _refused_on_reading(p, params[p.name])
-                         and (problem := p.check(params[p.name]))]
-    errors = [unknown(key) for key in params if key not in names]
-    return errors + check_values(kind.params, params, at)[0]
-
-
-def _refused_on_reading(param: Field, value: Any) -> bool:
-    if param.type_problem(value):
-        return False  # reported as a wrong type already
-    return param.type == "choice" or (param.type == "float" and not is_finite(value))
-
-
 def layer_errors(index: int, layer: LayerSpec) -> list[str]:
-    """Problems with one layer's parameters, each as ``layer 2 (Dense): units must be ...``
-    (1-based, with the kind: the numbering users see everywhere)."""
+    """Problems with one layer of a spec (:func:`ktui.core.catalog.layer_problems`), or that
+    it is not a layer at all."""
     if not isinstance(layer, LayerSpec):
         return [f"layer {index + 1}: must be a layer, got {brief(layer)}"]
-    problem = kind_problem(index, layer.kind)
-    if problem:
-        return [problem]
-    label = layer_label(index, layer.kind)
-    if not isinstance(layer.params, dict):
-        return [f"{label}: parameters must be a table, got {brief(layer.params)}"]
-    return param_problems(label, LAYER_KINDS[layer.kind], layer.params)
+    return layer_problems(index, layer.kind, layer.params)
 
 
 def _check_layers(spec: ExperimentSpec, errors: list[str], skip: set[str]) -> None:

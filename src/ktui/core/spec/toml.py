@@ -1,101 +1,38 @@
-"""The experiment: dataset + layer stack + training settings, as dataclasses and TOML.
+"""A spec file in and out: TOML text -> :class:`ExperimentSpec` (every problem at once) -> TOML.
 
-Every setting is declared once, with :func:`ktui.core.schema.spec_field` (type, range,
-choices, label, help); the dataset's are on its kind in :mod:`ktui.core.datasets`, a layer's on
-its kind in :mod:`ktui.core.catalog`. ``parse_spec`` turns TOML data into an
-:class:`ExperimentSpec`, collecting *every* problem (unknown keys included) as ``path:
-message`` strings; :mod:`ktui.core.validate` checks values, the layer stack's shapes and
-whether the loss and metrics fit the dataset. Both are pure Python and survive any input.
+``parse_spec`` builds the dataclasses of :mod:`ktui.core.spec.model` from TOML data, collecting
+*every* problem (unknown keys included) as ``path: message`` strings; what validation finds in
+the parts that could be read is added (:mod:`ktui.core.spec.validate`). Pure Python, and it
+survives any input. A spec never imports code: a ``[[layer_files]]`` record only says which
+file to pass with ``--layers``.
 """
 
 from __future__ import annotations
 
-import copy
 import os
 import stat
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import tomli_w
 
 from ktui.core import user_layers
-from ktui.core.catalog import LAYER_KINDS, layer_label
-from ktui.core.datasets import DATASETS, DatasetSpec, FashionData, LinearData
-from ktui.core.registry import Task
-from ktui.core.schema import (
-    is_int,
-    parse_table,
-    spec_field,
-    table_of,
-    values_of,
+from ktui.core.catalog import LAYER_KINDS, kind_problem, layer_label, param_problems
+from ktui.core.datasets import DATASETS, DatasetSpec
+from ktui.core.schema import is_int, parse_table, table_of, values_of
+from ktui.core.spec.model import (
+    MAX_LAYERS,
+    MAX_SPEC_BYTES,
+    SPEC_VERSION,
+    ExperimentSpec,
+    LayerSpec,
+    SpecError,
 )
-from ktui.core.steering import EarlyStoppingSpec, ScheduleSpec
+from ktui.core.spec.train import TRAIN_TABLES, TrainSpec
+from ktui.core.spec.validate import SKIP_ROW, collect_problems
 from ktui.core.text import brief
-from ktui.core.train_spec import (  # noqa: F401 - spec.TrainSpec etc. stay importable here
-    DEVICES,
-    MAX_CPU_DEVICES,
-    MODEL_STYLES,
-    PRECISIONS,
-    STRATEGIES,
-    TrainSpec,
-)
-
-SPEC_VERSION = 1
-#: Longest experiment name: it names the run directory and the Keras model.
-MAX_NAME = 100
-MAX_DESCRIPTION = 10_000
-#: More layers than any model here needs. Keras' graph code (``map_graph``) recurses once per
-#: layer: 1 000 layers already end in RecursionError; 500 build, train and save in every style.
-MAX_LAYERS = 500
-#: A spec file larger than this is not a spec (explicit x/y points included).
-MAX_SPEC_BYTES = 16 * 1024 * 1024
-
-
-class SpecError(ValueError):
-    """A spec that cannot be used; ``errors`` holds every ``path: message``."""
-
-    def __init__(self, errors: list[str]):
-        super().__init__("\n".join(errors))
-        self.errors = errors
-
-
-@dataclass
-class LayerSpec:
-    kind: str
-    params: dict[str, Any] = field(default_factory=dict)
-
-    def resolved(self) -> dict[str, Any]:
-        """Catalog defaults overlaid with the given parameters (a user's layer whose file is
-        not loaded, read leniently from a past run: its parameters as they are)."""
-        kind = LAYER_KINDS.get(self.kind)
-        return kind.resolve(self.params) if kind is not None else dict(self.params)
-
-
-@dataclass
-class ExperimentSpec:
-    name: str = spec_field("str", "experiment", label="name", max_len=MAX_NAME, required=True,
-                           note=" (it names the run)",
-                           help="runs are recorded, listed, compared and exported under this name")
-    description: str = spec_field("str", "", max_len=MAX_DESCRIPTION)
-    dataset: DatasetSpec = field(default_factory=LinearData)
-    layers: list[LayerSpec] = field(default_factory=list)
-    train: TrainSpec = field(default_factory=TrainSpec)
-
-    @property
-    def task(self) -> Task:
-        return self.dataset.resolved_task()
-
-    def input_shape(self) -> tuple[int, ...]:
-        return self.dataset.input_shape()
-
-    def output_shape(self) -> tuple[int, ...]:
-        return self.dataset.output_shape()
-
-    def copy(self) -> ExperimentSpec:
-        return copy.deepcopy(self)
-
 
 # ---- TOML in ---------------------------------------------------------------------------------
 
@@ -121,10 +58,6 @@ def _fill(cls: type, data: dict[str, Any], path: str, errors: list[str]) -> Any:
                          unknown=lambda k: f"{path}.{k}: unknown key (expected one of: "
                                            f"{options})")
     return cls(**values)
-
-
-#: ``[train.NAME]`` sub-tables and their dataclasses.
-TRAIN_TABLES: dict[str, type] = {"schedule": ScheduleSpec, "early_stopping": EarlyStoppingSpec}
 
 
 def _parse_train(raw: dict[str, Any], errors: list[str]) -> TrainSpec:
@@ -172,8 +105,6 @@ def _parse_dataset(raw: Any, errors: list[str], skip: set[str]) -> DatasetSpec:
 
 def _parse_layers(raw: Any, errors: list[str], skip: set[str],
                   files: user_layers.RecordCheck) -> list[LayerSpec]:
-    from ktui.core.validate import SKIP_ROW, kind_problem, param_problems
-
     if not isinstance(raw, list):
         errors.append(f"layers: must be a list of tables ([[layers]]), got {brief(raw)}")
         skip.update(("stack", "layers"))
@@ -240,14 +171,12 @@ def parse_spec(data: dict[str, Any], lenient_layers: bool = False) -> Experiment
     a list where a name belongs, a layer without a kind): those cannot even be shown in the
     form. The error then lists *every* problem at once, the values out of range included
     (what validation finds in the parts that could be read). A spec whose problems are
-    only values out of range is returned; :func:`ktui.core.validate.validate` lists them.
+    only values out of range is returned; :func:`ktui.core.spec.validate.validate` lists them.
 
     A layer from a user's layer file (``[[layer_files]]``) that is not loaded, or loaded with
     another content, is a problem naming the file to pass with ``--layers``; nothing is ever
     imported here. ``lenient_layers`` (listing past runs) keeps such layers unchecked.
     """
-    from ktui.core.validate import collect_problems
-
     version = _version_problem(data)
     if version:  # a newer format may mean other things by the same keys: say only this
         raise SpecError([version])
@@ -347,27 +276,3 @@ def dumps(spec: ExperimentSpec) -> str:
 
 def save(spec: ExperimentSpec, path: str | Path) -> None:
     Path(path).write_text(dumps(spec), encoding="utf-8")
-
-
-# ---- names that moved ------------------------------------------------------------------------
-
-#: Validation moved to :mod:`ktui.core.validate`; these names still resolve here for the
-#: callers that import them from this module (it cannot import them eagerly: validate.py
-#: imports this module).
-_MOVED_TO_VALIDATE = ("validate", "check", "layer_errors", "stack_problem", "MAX_PARAMS")
-
-
-def __getattr__(name: str) -> Any:
-    if name in _MOVED_TO_VALIDATE:
-        from ktui.core import validate as validation
-
-        return getattr(validation, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-__all__ = [
-    "DEVICES", "MAX_LAYERS", "MAX_SPEC_BYTES", "MODEL_STYLES",
-    "SPEC_VERSION", "DatasetSpec", "ExperimentSpec", "FashionData", "LayerSpec",
-    "LinearData", "SpecError", "TrainSpec", "dumps", "load", "loads", "parse_spec",
-    "read_text", "save", "spec_to_dict", *_MOVED_TO_VALIDATE,
-]

@@ -200,7 +200,7 @@ def _layers_words(layers: list[tuple[int, str]]) -> str:
 def copy_into(run_path: Path, layers: Sequence[Any]) -> list[Path]:
     """Keep a copy of every layer file ``layers`` use in ``RUN/layers/`` (the exact text that
     was imported); returns the copies' paths. OSError when the disk refuses."""
-    from ktui.core.runs.storage import atomic_write
+    from ktui.core.files import atomic_write
 
     used = files_used(layers)
     if not used:

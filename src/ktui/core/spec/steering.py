@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from ktui.core.registry import METRICS
+from ktui.core.choices import METRICS
 from ktui.core.schema import spec_field
 
 SCHEDULES = ("constant", "step", "exponential", "cosine", "plateau")
