@@ -343,3 +343,39 @@ def test_ctrl_c_exits_130_quickly() -> None:
     events = [json.loads(line) for line in lines]
     assert events[0]["event"] == "run_started"
     assert any(e["event"] == "epoch_done" for e in events)
+
+
+@pytest.mark.parametrize("output", ["plain", "jsonl"])
+def test_ctrl_c_after_the_run_ended_exits_at_once_with_its_own_code(
+        tmp_path: Path, output: str) -> None:
+    # The run is over (its last line printed, its files written): nothing is left to stop,
+    # so no "training stopped ... --resume" and no 130 (it used to say both, and wait).
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "ktui", "train", "--preset", "linear-gd", "--epochs", "30",
+         "--runs-dir", str(tmp_path), *(["--jsonl"] if output == "jsonl" else [])],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True,
+        env=_env(), start_new_session=True,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    last = '"event":"run_finished"' if output == "jsonl" else "done: 30 epochs"
+    try:
+        for line in proc.stdout:
+            if last in line:
+                sent = time.monotonic()
+                proc.send_signal(signal.SIGINT)
+                break
+        else:
+            pytest.fail("the run never printed its last line")
+        code = proc.wait(timeout=10)
+        elapsed = time.monotonic() - sent
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    stderr = proc.stderr.read()
+    assert code == EXIT_OK, stderr
+    assert elapsed < 2.0
+    assert "stopped" not in stderr and "--resume" not in stderr and "Traceback" not in stderr
+    (run,) = tmp_path.iterdir()
+    summary = json.loads((run / "summary.json").read_text())
+    assert summary["status"] == "finished" and summary["epochs_done"] == 30

@@ -43,8 +43,15 @@ class Display:
     def __init__(self, sink: typing.Any, stop: typing.Callable[[], None]) -> None:
         self.sink, self.stop = sink, stop
         self.lost: str | None = None
+        #: The run's ending once it reached the display: the recording sinks come first,
+        #: so its files are written by then, and a signal has nothing left to stop.
+        self.ended: typing.Any = None
+        #: Whether "run recorded in ..." was said (a late signal says it otherwise).
+        self.said_where = False
 
     def __call__(self, event: typing.Any) -> None:
+        if getattr(event, "event", "") in ("run_finished", "run_failed"):
+            self.ended = event
         if self.lost is not None:
             return
         try:
@@ -115,7 +122,6 @@ def _worker_role(args: argparse.Namespace, spec: specmod.ExperimentSpec) -> Work
 
 def _run(args: argparse.Namespace, spec: specmod.ExperimentSpec, root: os.PathLike,
          run_dir: RunDir | None, role: WorkerRole | None) -> int:
-    from ktui.core.events import RunFailed
     from ktui.core.runs.storage import RunError
     from ktui.core.session import start_run
     from ktui.core.training.control import TrainerControl
@@ -123,8 +129,11 @@ def _run(args: argparse.Namespace, spec: specmod.ExperimentSpec, root: os.PathLi
     control = TrainerControl()
     display = Display(_reporter(args), control.stop)
     received: list[int] = []
+    handle_box: list[RunHandle] = []
 
     def on_signal(signum: int, frame: object) -> None:
+        if display.ended is not None:  # the run is over and recorded: nothing to stop
+            _leave_ended(display, handle_box, quiet=bool(args.jsonl))
         if received:  # a second signal: leave now (the last checkpoint stays)
             os._exit(128 + received[0])
         received.append(signum)
@@ -142,6 +151,7 @@ def _run(args: argparse.Namespace, spec: specmod.ExperimentSpec, root: os.PathLi
                                data_dir=args.data_dir, control=control)
         except RunError as err:
             raise Refused(EXIT_FAILED, str(err)) from None
+        handle_box.append(handle)
         if handle.set_aside is not None:
             say(f"ktui: training {clean(handle.run_dir.name)} again from epoch 1; its earlier "
                 f"files are in {clean(str(handle.set_aside))}\n")
@@ -150,8 +160,9 @@ def _run(args: argparse.Namespace, spec: specmod.ExperimentSpec, root: os.PathLi
         if received:
             _leave_after_signal(received[0], handle, display)
     finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
+        if display.ended is None:  # else a late signal still exits with the run's own code
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
     run = handle.run_dir
     assert run is not None
     if handle.error is not None:
@@ -164,9 +175,27 @@ def _run(args: argparse.Namespace, spec: specmod.ExperimentSpec, root: os.PathLi
         say(f"ktui: worker {role.index} done; the chief records the run\n")
     elif not args.jsonl:
         say(f"ktui: run recorded in {clean(str(run.path))}\n")
-    if isinstance(handle.result, RunFailed):
-        return EXIT_USAGE if handle.result.kind == "spec" else EXIT_FAILED
+    display.said_where = True
+    return _exit_code(handle.result)
+
+
+def _exit_code(result: typing.Any) -> int:
+    """A run's own exit status: 0 for an ending (finished, or stopped by a rule or a
+    signal's clean stop), 2 for a spec refused, 1 for any other failure."""
+    if getattr(result, "event", "") == "run_failed":
+        return EXIT_USAGE if result.kind == "spec" else EXIT_FAILED
     return EXIT_OK
+
+
+def _leave_ended(display: Display, handle_box: list[RunHandle], quiet: bool
+                 ) -> typing.NoReturn:
+    """A signal after the run ended (its files are written): leave at once with the run's
+    own exit status, saying where it is recorded (once), without resume advice."""
+    if not (quiet or display.said_where) and handle_box and handle_box[0].run_dir is not None:
+        say(f"ktui: run recorded in {clean(str(handle_box[0].run_dir.path))}\n")
+    with contextlib.suppress(OSError, ValueError):
+        sys.stdout.flush()
+    os._exit(_exit_code(display.ended))
 
 
 def _leave_after_signal(signum: int, handle: RunHandle, display: Display) -> typing.NoReturn:
