@@ -104,7 +104,7 @@ class KtuiApp(SurvivingApp, App[int]):
     def exiting(self) -> bool:
         """True from ``exit()`` on (and while Textual closes the screens): nothing may open,
         answer or look up a screen any more."""
-        return self._exit or not self.is_running
+        return self.exit_requested or not self.is_running
 
     async def on_event(self, event: events.Event) -> None:
         """Drop input once the app is exiting. A key still queued when the screens are closed

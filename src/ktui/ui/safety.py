@@ -19,10 +19,20 @@ app), and, outside message handlers and actions, only when the traceback passes 
 ktui's own code (a terminal that cannot be written to, or a failure inside Textual's
 rendering, stays fatal). What survives is appended to ``errors.log`` in ktui's cache folder,
 with the traceback, and shown as an error notification.
+
+Textual 8 has no public way to do this: ``App._handle_exception`` is documented as "Always
+results in the app exiting", every path (handlers, timers, callbacks, ``work`` with
+``exit_on_error=True``) ends there, and only workers have a public switch
+(``work(exit_on_error=False)``, which hides the error instead). So this module is the one
+shim on Textual's private names, all listed in :data:`TEXTUAL_PRIVATE_NAMES` (checked
+against :data:`TEXTUAL_CHECKED`); tests/tui/test_safety_shim.py fails, naming the one that
+moved, the day a Textual release renames or changes any of them.
 """
 
 from __future__ import annotations
 
+import functools
+import inspect
 import os
 import sys
 import time
@@ -45,6 +55,27 @@ STORM_COUNT = 30
 STORM_WINDOW_S = 3.0
 #: The same error (same place, same type) is notified at most once in this many seconds.
 RENOTIFY_S = 10.0
+
+#: The Textual release the private names below were last read against (message_pump.py,
+#: app.py); tests/tui/test_safety_shim.py checks them on whatever release is installed.
+TEXTUAL_CHECKED = "8.2.8"
+
+#: Every private Textual name ktui uses, and how; no other module may use one
+#: (tests/unit/test_architecture.py). ``App.return_code`` and ``App.is_running`` are no
+#: stand-in for ``App._exit``: the first is also set by a fatal error, the second stays True
+#: until the exit is processed.
+TEXTUAL_PRIVATE_NAMES: dict[str, str] = {
+    "MessagePump._dispatch_message": "wrapped (install_dispatch_guard): a coroutine "
+        "(self, message) that runs the handlers of one message",
+    "MessagePump._process_messages_loop": "read only: calls _dispatch_message for each "
+        "message, and on an error calls App._handle_exception and leaves the loop",
+    "App._handle_exception": "overridden (SurvivingApp): (self, error), every error that "
+        "no dispatch saw ends there; Textual's version ends the app",
+    "App._exit": "read (SurvivingApp.exit_requested): set True by App.exit()",
+    "App._exception": "read and cleared (SurvivingApp._pending_error): the error "
+        "App.run_test re-raises when the app ends",
+}
+
 
 _PACKAGE_DIR = str(Path(ktui.__file__).resolve().parent) + os.sep
 _THIS_FILE = str(Path(__file__).resolve())
@@ -195,10 +226,26 @@ class SurvivingApp:
     _exit: bool
     _exception: BaseException | None
 
+    # ---- App's private state, read and written here only (TEXTUAL_PRIVATE_NAMES) ----------
+    @property
+    def exit_requested(self) -> bool:
+        """``exit()`` was called (``App._exit``): no error is survived any more."""
+        return self._exit
+
+    @property
+    def _pending_error(self) -> BaseException | None:
+        """The error ``run_test`` re-raises when the app ends (``App._exception``)."""
+        return self._exception
+
+    @_pending_error.setter
+    def _pending_error(self, error: BaseException | None) -> None:
+        self._exception = error
+
+    # ---- the net --------------------------------------------------------------------------
     def survive_handler_error(self, error: Exception) -> bool:
         """Asked by the dispatch guard for an error a handler raised: True when it was logged
         and shown and the app goes on (the node keeps processing its messages)."""
-        if self._exit or not self.error_net.survives(error, in_handler=True):
+        if self.exit_requested or not self.error_net.survives(error, in_handler=True):
             return False
         self._report_internal_error(error)
         return True
@@ -207,21 +254,21 @@ class SurvivingApp:
         """Textual's last stop for errors in timers, callbacks and compose (every other path
         meets :meth:`survive_handler_error` first). Startup failures, errors outside ktui's
         code and error storms still end the app, with Textual's report and the log."""
-        if not self._exit and self.error_net.survives(error, in_handler=False):
+        if not self.exit_requested and self.error_net.survives(error, in_handler=False):
             self._report_internal_error(error)
             return
-        if isinstance(error, Exception) and not self._exit:
+        if isinstance(error, Exception) and not self.exit_requested:
             write_error_log(error, "ktui (fatal)")
-        if any(self._exception is e.error for e in self.error_net.errors):
-            self._exception = None  # the fatal one is what Pilot must wake up to and raise
+        if any(self._pending_error is e.error for e in self.error_net.errors):
+            self._pending_error = None  # the fatal one is what Pilot must wake up to and raise
         super()._handle_exception(error)
 
     def _report_internal_error(self, error: Exception) -> None:
         self.error_net.report(error)
-        if self.reraise_internal_errors and self._exception is None:
+        if self.reraise_internal_errors and self._pending_error is None:
             # A Pilot test still fails on it at the end (run_test re-raises this) unless it
             # took the errors it expected with take_internal_errors().
-            self._exception = error
+            self._pending_error = error
 
     @property
     def internal_errors(self) -> list[InternalError]:
@@ -232,27 +279,29 @@ class SurvivingApp:
         """The survived errors, forgotten: for tests that provoke them on purpose."""
         taken = list(self.error_net.errors)
         self.error_net.errors.clear()
-        if any(self._exception is e.error for e in taken):
-            self._exception = None
+        if any(self._pending_error is e.error for e in taken):
+            self._pending_error = None
         return taken
 
 
-_ORIGINAL_DISPATCH: Any = None
+def install_dispatch_guard() -> bool:
+    """Wrap ``MessagePump._dispatch_message`` (once per process) so an app with a
+    ``survive_handler_error(error) -> bool`` method can keep a node's message loop alive;
+    whether the guard is in place.
 
-
-def install_dispatch_guard() -> None:
-    """Wrap ``MessagePump._dispatch_message`` (once) so an app with a
-    ``survive_handler_error(error) -> bool`` method can keep a node's message loop alive.
-
-    Textual 8.2: ``_process_messages_loop`` calls ``_dispatch_message`` for each message and
-    leaves the loop when it raises. Apps without the method see no change.
+    Textual 8 (TEXTUAL_CHECKED): ``_process_messages_loop`` awaits
+    ``_dispatch_message(message)`` for each message and leaves the loop when it raises. Apps
+    without the method see no change. Should a Textual release drop the method, nothing is
+    wrapped (handler errors end the app again, as Textual does) and test_safety_shim fails.
     """
-    global _ORIGINAL_DISPATCH
-    if _ORIGINAL_DISPATCH is not None:
-        return
-    original = MessagePump._dispatch_message
-    _ORIGINAL_DISPATCH = original
+    current = getattr(MessagePump, "_dispatch_message", None)
+    if getattr(current, "ktui_dispatch_guard", False):
+        return True
+    if not inspect.iscoroutinefunction(current):
+        return False
+    original = current
 
+    @functools.wraps(original)
     async def _dispatch_message(self: MessagePump, message: Any) -> None:
         _rich_traceback_omit = True  # noqa: F841 (read by Rich's traceback renderer)
         try:
@@ -265,7 +314,9 @@ def install_dispatch_guard() -> None:
             if survive is None or not survive(error):
                 raise
 
+    _dispatch_message.ktui_dispatch_guard = True  # type: ignore[attr-defined]
     MessagePump._dispatch_message = _dispatch_message  # type: ignore[method-assign]
+    return True
 
 
 def print_safely(text: str) -> None:
@@ -277,7 +328,7 @@ def print_safely(text: str) -> None:
 
 
 __all__ = [
-    "ErrorNet", "InternalError", "SurvivingApp", "cache_dir", "display_path", "errors_log_path",
-    "handler_name", "install_dispatch_guard", "print_safely", "raised_in_ktui",
-    "write_error_log",
+    "TEXTUAL_CHECKED", "TEXTUAL_PRIVATE_NAMES", "ErrorNet", "InternalError", "SurvivingApp",
+    "cache_dir", "display_path", "errors_log_path", "handler_name", "install_dispatch_guard",
+    "print_safely", "raised_in_ktui", "write_error_log",
 ]
