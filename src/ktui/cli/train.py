@@ -93,7 +93,7 @@ def _check_resumable(run_dir: RunDir, spec: specmod.ExperimentSpec,
     """Refuse (exit 2) a resume that would silently lose or redo work: logged epochs but no
     checkpoint (or an unreadable one), damaged log rows, or an epoch total that is not above
     the checkpoint's."""
-    from ktui.core.runs.keras_sink import CheckpointUnreadable, last_checkpoint
+    from ktui.core.runs.keras_sink import CheckpointUnreadable, last_checkpoint, unresumable
     from ktui.core.runs.storage import RunError
 
     name = clean(run_dir.name)
@@ -107,7 +107,7 @@ def _check_resumable(run_dir: RunDir, spec: specmod.ExperimentSpec,
         checkpoint, why = last_checkpoint(run_dir)  # imports TensorFlow when there is one
     except CheckpointUnreadable as err:
         raise UsageError(str(err)) from None
-    if checkpoint is None and logged:
+    if unresumable(logged, checkpoint):
         raise UsageError(f"{name} has {logged} logged epoch{'s' * (logged != 1)} but no "
                          f"checkpoint to resume from ({why}); start a new run, or {again}")
     done = checkpoint or 0

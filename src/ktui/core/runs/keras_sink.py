@@ -111,17 +111,33 @@ def last_checkpoint(run: RunDir) -> tuple[int | None, str]:
             f"(`ktui train --resume {clean(run.name)} --restart`)") from None
 
 
+#: A run dies (``kill -9``) at most one epoch ahead of its last checkpoint: the epoch logged
+#: while its checkpoint was being written. A resume redoes it; more logged epochs than that
+#: without a checkpoint means the checkpoints are gone, and a resume would drop real work.
+EPOCHS_IN_FLIGHT = 1
+
+
+def unresumable(logged: int, checkpoint: int | None) -> bool:
+    """Whether ``logged`` epochs with the last checkpoint at ``checkpoint`` (None: none)
+    cannot be resumed without dropping epochs that no checkpoint holds."""
+    return checkpoint is None and logged > EPOCHS_IN_FLIGHT
+
+
 def rewind(run: RunDir) -> str:
     """Cut the logs back to the last checkpoint before a resume; a message when that cannot
-    be done safely (no checkpoint but logged epochs: resuming would silently retrain from
-    epoch 1 and drop them; an unreadable checkpoint)."""
+    be done safely (an unreadable checkpoint; no checkpoint but more logged epochs than the
+    one in flight: resuming would silently retrain from epoch 1 and drop them).
+
+    An epoch is logged before its checkpoint is written (so a crash never leaves a hole in
+    the curves), so a ``kill -9`` in between leaves the logs one epoch ahead, of the first
+    checkpoint too: that epoch is redone, whatever instant the run died at."""
     try:
         epoch, why = last_checkpoint(run)
     except CheckpointUnreadable as err:
         return str(err)
     if epoch is None:
         logged = len(run.epochs_logged())
-        if logged:
+        if unresumable(logged, epoch):
             return (f"{clean(run.name)} has {logged} logged epoch{'s' * (logged != 1)} but "
                     f"no checkpoint to resume from ({why or 'no readable checkpoint'}); start "
                     "a new run, or restart this one from epoch 1")
