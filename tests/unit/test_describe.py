@@ -1,52 +1,40 @@
-"""The words for an experiment (ktui.core.spec.describe): derived description and custom names."""
+"""A spec's description never goes stale (issue 21, item 3): a person's description is kept
+as written, a derived one is never written into a spec file, and what a run's header says
+follows the settings as they are now."""
 
 from __future__ import annotations
 
-from ktui.core.spec import LayerSpec
-from ktui.core.spec.describe import (
-    custom_name,
-    experiment_description,
-    model_words,
-    same_experiment,
-)
+from pathlib import Path
+
+from ktui.core import spec as specmod
+from ktui.core.spec.describe import experiment_description, headline
+from ktui.core.spec.for_data import experiment_for
 from ktui.core.spec.presets import get_preset
 
 
-def test_description_names_model_data_optimizer_and_epochs() -> None:
-    mlp = get_preset("fashion-mlp")
-    assert experiment_description(mlp) == \
-        "Dense 200-300-100-10 on Fashion-MNIST (10 000 images), Adam lr 3e-4, 10 epochs"
-    gd = get_preset("linear-gd")
-    gd.train.epochs = 1
-    gd.train.learning_rate = 0.0025
-    assert experiment_description(gd) == \
-        "Dense 1 on linear data (1 000 samples), SGD lr 2.5e-3, 1 epoch"
+def test_the_headline_follows_an_edited_epoch_count() -> None:
+    spec = get_preset("fashion-mlp")
+    spec.train.epochs = 3
+    line = headline(spec)
+    assert line.startswith(spec.description)  # the preset's own words, as written
+    assert line.endswith("Adam lr 3e-4, 3 epochs")  # and what trains now
+    spec.train.epochs = 200
+    assert headline(spec).endswith(", 200 epochs")
 
 
-def test_description_of_an_odd_spec_is_empty_not_an_error() -> None:
+def test_a_spec_without_its_own_description_is_described_by_its_settings() -> None:
     spec = get_preset("linear-gd")
-    spec.layers = [object()]  # type: ignore[list-item]
-    assert experiment_description(spec) == ""
+    spec.description = ""
+    assert headline(spec) == experiment_description(spec) != ""
 
 
-def test_model_words_group_runs_and_shorten_long_stacks() -> None:
-    assert model_words([LayerSpec("Flatten", {}), LayerSpec("Dense", {"units": 8}),
-                        LayerSpec("Dense", {})]) == "Dense 8-32"
-    assert model_words([LayerSpec("Dense", {"units": 1})] * 10) == "Dense 1-1-1-…-1 (10)"
-    assert model_words([LayerSpec("Flatten", {}), LayerSpec("Dropout", {})]) == \
-        "Flatten → Dropout"
-    assert model_words([]) == "no layers"
-
-
-def test_custom_name_is_added_once() -> None:
-    assert custom_name("fashion-mlp") == "fashion-mlp-custom"
-    assert custom_name("fashion-mlp-custom") == "fashion-mlp-custom"
-    assert custom_name("") == "custom"
-
-
-def test_same_experiment_ignores_name_and_description() -> None:
-    a, b = get_preset("linear-gd"), get_preset("linear-gd")
-    b.name, b.description = "other", "words"
-    assert same_experiment(a, b)
-    b.train.epochs += 1
-    assert not same_experiment(a, b)
+def test_a_spec_made_for_data_writes_no_derived_description(tmp_path: Path) -> None:
+    data = tmp_path / "houses.csv"
+    data.write_text("rooms,area,price\n" + "".join(f"{i % 5},{i * 3},{i * 7}\n"
+                                                     for i in range(60)), encoding="utf-8")
+    spec = experiment_for(str(data), "price")
+    assert spec.description == ""
+    spec.train.epochs = 7  # edited by hand after `ktui train --data`: nothing to go stale
+    reread = specmod.loads(specmod.dumps(spec))
+    assert reread.description == ""
+    assert headline(reread).endswith("7 epochs")

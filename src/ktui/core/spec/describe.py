@@ -74,6 +74,19 @@ def experiment_description(spec: ExperimentSpec) -> str:
         return ""
 
 
+def headline(spec: ExperimentSpec) -> str:
+    """What a run's header and its exported script say the experiment is: the spec's own
+    description as written (a person's words, kept) and, after it, what the settings make
+    of it now (derived, never written into a spec file, so it cannot go stale):
+    ``Tutorial 001: ... · Dense 200-300-100-10 on Fashion-MNIST (10 000 images), Adam lr
+    3e-4, 3 epochs``."""
+    derived = experiment_description(spec)
+    own = spec.description.strip() if isinstance(spec.description, str) else ""
+    if own and derived and derived not in own:
+        return f"{own} · {derived}"
+    return own or derived
+
+
 def custom_name(name: str) -> str:
     """``fashion-mlp`` -> ``fashion-mlp-custom`` (once)."""
     if not name:
@@ -86,5 +99,5 @@ def same_experiment(a: ExperimentSpec, b: ExperimentSpec) -> bool:
     return a.dataset == b.dataset and a.layers == b.layers and a.train == b.train
 
 
-__all__ = ["OPTIMIZER_NAMES", "custom_name", "experiment_description", "model_words",
+__all__ = ["OPTIMIZER_NAMES", "custom_name", "experiment_description", "headline", "model_words",
            "same_experiment"]

@@ -19,7 +19,7 @@ from ktui.core.datasets import CsvData, DataError, DatasetSpec, ImageFolderData,
 from ktui.core.datasets.own import OwnData
 from ktui.core.spec import ExperimentSpec, LayerSpec, TrainSpec
 from ktui.core.spec.defaults import TaskDefaults, apply_defaults, stack_fits
-from ktui.core.spec.describe import experiment_description, model_words
+from ktui.core.spec.describe import model_words
 
 #: File name endings -> kind (a folder is ``images``).
 SUFFIXES = {".csv": "csv", ".tsv": "csv", ".txt": "csv", ".npz": "npz"}
@@ -109,8 +109,7 @@ def experiment_for(path: str, target: str | None = None) -> ExperimentSpec:
     spec = ExperimentSpec(name=name[:100], dataset=dataset, train=TrainSpec())
     train_defaults(spec)
     spec.layers = default_layers(dataset)
-    spec.description = experiment_description(spec)
-    return spec
+    return spec  # no description: a derived one would go stale (describe.headline says it)
 
 
 def use_data(spec: ExperimentSpec, path: str, target: str | None = None) -> None:
