@@ -379,3 +379,17 @@ def test_ctrl_c_after_the_run_ended_exits_at_once_with_its_own_code(
     (run,) = tmp_path.iterdir()
     summary = json.loads((run / "summary.json").read_text())
     assert summary["status"] == "finished" and summary["epochs_done"] == 30
+
+
+def test_jsonl_run_started_says_where_the_run_is_recorded(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["train", "--preset", "linear-gd", "--epochs", "1", "--jsonl",
+                 "--runs-dir", str(tmp_path)])
+    out = capsys.readouterr().out
+    assert code == EXIT_OK
+    started = json.loads(out.splitlines()[0])
+    (run,) = tmp_path.iterdir()
+    assert started["event"] == "run_started"
+    assert Path(started["run_dir"]) == run and (run / "events.jsonl").is_file()
+    logged = json.loads((run / "events.jsonl").read_text().splitlines()[0])
+    assert logged["run_dir"] == started["run_dir"]  # the log says it too

@@ -85,6 +85,9 @@ class RunStarted:
     role: str = ""
     #: The Keras dtype policy (``float32``, ``mixed_float16``, ``mixed_bfloat16``).
     precision: str = "float32"
+    #: The run's folder, where a recorded run keeps its files ("" when not recorded): put
+    #: in by the recording (:class:`ktui.core.runs.recorder.Recording`), not the trainer.
+    run_dir: str = ""
     event: Literal["run_started"] = "run_started"
 
 

@@ -193,6 +193,8 @@ class Recording:
         recorder.on_failure = lambda message: stop()
 
     def __call__(self, event: Event) -> None:
+        if isinstance(event, RunStarted) and not event.run_dir:  # where the files go
+            event = dataclasses.replace(event, run_dir=str(self.recorder.run.path))
         self.recorder(event)
         if isinstance(event, (RunFinished, RunFailed)):
             if self.recorder.failure is not None:
