@@ -79,10 +79,13 @@ class PlainReporter:
     def __init__(self, out: IO[str], err: IO[str]) -> None:
         self.out, self.err = out, err
         self.history = RunHistory()
+        #: The epoch a resumed run started from (0: a new run).
+        self.start_epoch = 0
 
     def __call__(self, event: Event) -> None:
         self.history.apply(event)
         if isinstance(event, RunStarted):
+            self.start_epoch = event.start_epoch
             self._line(self.run_header(event))
         elif isinstance(event, EpochDone):
             self._line(epoch_line(event, self.history))
@@ -111,16 +114,21 @@ class PlainReporter:
         data = f"{e.train_samples} train / {e.val_samples} validation / {e.test_samples} test"
         where = ", ".join(e.devices) if e.strategy == "one" else e.placement
         precision = f", {e.precision}" if e.precision != "float32" else ""
-        return (f"{clean(e.name)}: {data} samples, batch {e.batch_size}, {e.steps_per_epoch} "
-                f"steps/epoch, {e.epochs} epochs on {where}{precision}\n"
+        resumed = (f"resumed from epoch {e.start_epoch} of {e.epochs}\n"
+                   if e.start_epoch else "")
+        return (resumed + f"{clean(e.name)}: {data} samples, batch {e.batch_size}, "
+                f"{e.steps_per_epoch} steps/epoch, {e.epochs} epochs on {where}{precision}\n"
                 + summary_text(e.layers))
 
-    @staticmethod
-    def finish_line(e: RunFinished) -> str:
+    def finish_line(self, e: RunFinished) -> str:
         test = "  ".join(f"test_{k} {_fmt(v)}" for k, v in e.test.items())
         word = "done" if e.status == "finished" else "stopped"
         reason = f"{e.reason}\n" if e.reason else ""
-        return reason + f"{word}: {e.epochs_done} epochs in {e.seconds:.1f}s" + (
+        start = self.start_epoch
+        now = e.epochs_done - start
+        this_time = (f" ({now} epoch{'s' * (now != 1)} this time, resumed from epoch {start})"
+                     if start else "")
+        return reason + f"{word}: {e.epochs_done} epochs{this_time} in {e.seconds:.1f}s" + (
             f"  {test}" if test else "")
 
 
