@@ -85,7 +85,7 @@ def cpu_figures(samples: int, epochs: int, pairs: int) -> dict[str, float]:
 
     spec = _spec(samples, epochs, 256, strategy="mirrored", cpu_devices=2, device="cpu")
     splits = load(spec)
-    strategy = _mirrored(tf, tuple(d.name for d in tf.config.list_logical_devices("CPU")))
+    strategy = _mirrored(tuple(d.name for d in tf.config.list_logical_devices("CPU")))
     ktui, fit = [], []
     for _ in range(pairs):  # interleaved, so both see the same machine
         ktui.append(ktui_rate(spec))
@@ -131,10 +131,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="fewer images and epochs")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args(argv)
-    from ktui.core.tfenv import import_tf
     from ktui.core.training.placement import configure_cpu_devices
 
-    configure_cpu_devices(import_tf(), 2)
+    configure_cpu_devices(2)  # TensorFlow imported quietly there
     samples, epochs, pairs = (12_000, 3, 1) if args.quick else (0, 4, 2)
     figures = cpu_figures(samples, epochs, pairs)
     figures.update(gpu_figures(samples, epochs))

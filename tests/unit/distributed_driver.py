@@ -65,10 +65,9 @@ def main(workdir: str) -> None:
 
     from ktui.core.spec import LayerSpec
     from ktui.core.spec.presets import get_preset
-    from ktui.core.tfenv import import_tf
     from ktui.core.training.placement import configure_cpu_devices
 
-    configure_cpu_devices(import_tf(), 2)
+    configure_cpu_devices(2)  # TensorFlow imported quietly there
     work = Path(workdir)
     data = work / "fashion"
     # 65 training images once 7 of 72 are held out for validation: batch 32 -> the last

@@ -151,7 +151,7 @@ def test_one_device_on_a_cpu_machine(tf) -> None:
     if tf.config.list_physical_devices("GPU"):
         pytest.skip("this machine has a GPU")
     for strategy in ("auto", "one"):
-        placement = place(tf, strategy)
+        placement = place(strategy)
         assert (placement.kind, placement.strategy, placement.replicas) == ("one", None, 1)
         assert placement.describe() == "one device: CPU"
 
@@ -165,14 +165,14 @@ def test_what_cannot_run_here_is_explained(tf, kwargs: dict, words: str) -> None
     if tf.config.list_physical_devices("GPU"):
         pytest.skip("this machine has a GPU")
     with pytest.raises(PlacementError, match=words):
-        place(tf, "one", **kwargs)
+        place("one", **kwargs)
 
 
 def test_a_cpu_split_asked_too_late_names_the_fix(tf) -> None:
     have = len(tf.config.list_logical_devices("CPU"))
     tf.constant(1.0) + 1  # the runtime runs
     with pytest.raises(PlacementError, match=f"start ktui again with --cpu-devices {have + 7}"):
-        place(tf, "mirrored", cpu_devices=have + 7)
+        place("mirrored", cpu_devices=have + 7)
 
 
 def test_devices_command(capsys: pytest.CaptureFixture[str]) -> None:

@@ -156,12 +156,12 @@ def test_stop_targets_and_budget() -> None:
 
 def test_clipping_bounds_the_global_norm_and_values() -> None:
     grads = [tf.constant([3.0, -4.0]), tf.constant([[12.0]])]  # global norm 13
-    clipped = Clipping(norm=1.3)(tf, grads)
+    clipped = Clipping(norm=1.3)(grads)
     assert float(tf.linalg.global_norm(clipped)) == pytest.approx(1.3, rel=1e-6)
     np.testing.assert_allclose(clipped[0].numpy(), [0.3, -0.4], rtol=1e-6)  # same direction
-    by_value = Clipping(value=3.5)(tf, grads)
+    by_value = Clipping(value=3.5)(grads)
     assert by_value[0].numpy().tolist() == [3.0, -3.5] and by_value[1].numpy().tolist() == [[3.5]]
-    assert Clipping(norm=100.0)(tf, grads)[1].numpy().tolist() == [[12.0]]  # under: unchanged
+    assert Clipping(norm=100.0)(grads)[1].numpy().tolist() == [[12.0]]  # under: unchanged
 
 
 # ---- in a run -------------------------------------------------------------------------------
@@ -311,13 +311,13 @@ def test_cli_flags_reach_the_spec() -> None:
 
 
 def test_weight_decay_and_nesterov_reach_the_optimizer() -> None:
-    from ktui.core.training.parts import make_optimizer
+    from ktui.core.training.assemble import make_optimizer
 
     t = _linear(1, weight_decay=0.01, nesterov=True, momentum=0.9).train
-    optimizer, rate = make_optimizer(keras, tf, t, 1, 1)
+    optimizer, rate = make_optimizer(t, 1, 1)
     assert optimizer.weight_decay == pytest.approx(0.01) and optimizer.nesterov
     assert math.isclose(rate.current(), 0.1, rel_tol=1e-6)
-    plain, _ = make_optimizer(keras, tf, _linear(1).train, 1, 1)
+    plain, _ = make_optimizer(_linear(1).train, 1, 1)
     assert plain.weight_decay is None and not plain.nesterov  # off: exactly as before
 
 

@@ -7,6 +7,13 @@
 - :mod:`.weights`: weight tensors reduced to the small statistics events carry.
 - :mod:`.failures`: an exception while training, as one line a user can act on.
 - :mod:`.control`: pause, resume, single step and stop, from any thread.
+- :mod:`.assemble`: the run's optimizer and steps, for its placement and precision.
+
+The modules doing TensorFlow work (:mod:`.steps`, :mod:`.replicated`, :mod:`.pipeline`,
+:mod:`.insight`, :mod:`.assemble`) import TensorFlow and Keras at their top, after
+:func:`ktui.core.tfenv.ensure_imported`; the others stay light (the TUI, the CLI and the
+export import them before TensorFlow loads), :mod:`.loop` importing the heavy ones in
+:func:`~.loop.train`.
 
 Runs are started (in a thread, recorded into a run directory) by :mod:`ktui.core.session`.
 """

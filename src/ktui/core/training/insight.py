@@ -5,11 +5,21 @@ The confusion matrix is counted inside the compiled evaluation step (no second p
 data); the sample's predictions are one compiled call on at most a few dozen examples.
 """
 
+# TensorFlow is imported after tfenv.ensure_imported() (see ktui.core.tfenv):
+# ruff: noqa: E402
+
 from __future__ import annotations
 
 from typing import Any
 
 import numpy as np
+
+from ktui.core import tfenv
+
+tfenv.ensure_imported()  # TensorFlow's first import is the quiet one
+
+import keras
+import tensorflow as tf
 
 from ktui.core.events import Confusion, Event, Predictions, SampleSet
 from ktui.core.insight import display_images, sample_indices
@@ -23,7 +33,7 @@ MAX_FEATURES = 16
 class ViewData:
     """The run's validation sample and its compiled prediction function."""
 
-    def __init__(self, tf: Any, model: Any, splits: Any, classes: int,
+    def __init__(self, model: keras.Model, splits: Any, classes: int,
                  class_names: tuple[str, ...], seed: int) -> None:
         self.classes, self.class_names = classes, class_names
         self.indices = sample_indices(splits.y_val, classes, seed)

@@ -6,6 +6,11 @@ Whatever else needs the model (the run directory's checkpoints, TensorBoard, ``m
 is a :class:`ModelSink` passed in ``model_sinks``, called like a Keras callback; the loop
 itself keeps the step, the loop and the pipelines. Losses are read back to the host every
 ``log_every`` steps, not every step, to keep the device busy.
+
+Importing this module does not import TensorFlow (the TUI imports it before TensorFlow has
+loaded): the modules that do TensorFlow work (:mod:`.assemble`, :mod:`.insight`,
+:mod:`.pipeline`, ...) import it at their top, so they are imported here only inside
+:func:`train`, after :func:`ktui.core.tfenv.import_tf`.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Sequence
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
@@ -34,10 +39,12 @@ from ktui.core.spec import ExperimentSpec, validate
 from ktui.core.training.calls import CallSizes
 from ktui.core.training.control import TrainerControl
 from ktui.core.training.failures import LOADING, explain
-from ktui.core.training.insight import ViewData
-from ktui.core.training.parts import make_optimizer, make_steps
 from ktui.core.training.placement import Placement
 from ktui.core.training.steer import Steerer
+
+if TYPE_CHECKING:
+    from ktui.core.training.insight import ViewData
+    from ktui.core.training.steps import StepsBase
 
 Sink = Callable[[Event], None]
 
@@ -100,10 +107,10 @@ def train(spec: ExperimentSpec, sink: Sink, control: TrainerControl | None = Non
         from ktui.core.tfenv import import_tf
         from ktui.core.training.placement import PlacementError, place
 
-        tf = import_tf()
+        import_tf()
         t = spec.train
         try:
-            placement = place(tf, t.strategy, t.devices, t.cpu_devices, t.device, t.precision)
+            placement = place(t.strategy, t.devices, t.cpu_devices, t.device, t.precision)
         except PlacementError as err:
             return fail("spec", str(err))
         phase = "building the model"
@@ -131,13 +138,14 @@ class _Run:
     def __init__(self, spec: ExperimentSpec, splits: Any, sink: Sink,
                  control: TrainerControl, placement: Placement,
                  model_sinks: Sequence[ModelSink]) -> None:
-        import keras
+        import keras  # TensorFlow has been imported quietly by train()
         import tensorflow as tf
 
         from ktui.core.build import build_model, model_layers, summarize
+        from ktui.core.training.assemble import make_optimizer, make_steps
+        from ktui.core.training.insight import ViewData
         from ktui.core.training.pipeline import eval_dataset
 
-        self.tf = tf
         self.spec, self.splits, self.sink, self.control = spec, splits, sink, control
         self.placement, self.model_sinks = placement, tuple(model_sinks)
         t = spec.train
@@ -149,20 +157,20 @@ class _Run:
         n = len(splits.x_train)
         self.batch_size = t.batch_size or n
         self.steps_per_epoch = math.ceil(n / self.batch_size)
-        optimizer, rate = make_optimizer(keras, tf, t, self.steps_per_epoch,
+        optimizer, rate = make_optimizer(t, self.steps_per_epoch,
                                          t.epochs * self.steps_per_epoch)
         self.steer = Steerer(t, rate, self.model)
         classes = (len(spec.dataset.class_names()) or int(spec.dataset.output_shape()[-1])
                    if spec.task == "classification" else 0)
-        self.views = ViewData(tf, self.model, splits, classes, spec.dataset.class_names(),
-                              t.seed)
+        self.views: ViewData = ViewData(self.model, splits, classes,
+                                        spec.dataset.class_names(), t.seed)
         self.train_xy = (tf.constant(splits.x_train), tf.constant(splits.y_train))
-        val = (eval_dataset(tf, splits.x_val, splits.y_val, self.batch_size)
+        val = (eval_dataset(splits.x_val, splits.y_val, self.batch_size)
                if len(splits.x_val) else None)
-        test = (eval_dataset(tf, splits.x_test, splits.y_test, self.batch_size)
+        test = (eval_dataset(splits.x_test, splits.y_test, self.batch_size)
                 if len(splits.x_test) else None)
-        self.steps = make_steps(tf, keras, placement, self.model, optimizer, spec, splits,
-                                val if val is not None else test)
+        self.steps: StepsBase = make_steps(placement, self.model, optimizer, spec, splits,
+                                           val if val is not None else test)
         self.val_ds = self.steps.distribute(val) if val is not None else None
         self.test_ds = self.steps.distribute(test) if test is not None else None
         self.start_epoch = 0
@@ -209,7 +217,7 @@ class _Run:
         #: Seconds spent waiting in a pause: not training time, so kept out of every rate
         #: and duration the run reports (steps/s, EpochDone.seconds, RunFinished.seconds).
         paused_s = 0.0
-        dataset = train_dataset(self.tf, *self.train_xy, n=len(self.splits.x_train),
+        dataset = train_dataset(*self.train_xy, n=len(self.splits.x_train),
                                 batch_size=self.batch_size, seed=t.seed, shuffle=t.shuffle,
                                 first_epoch=self.start_epoch + 1, last_epoch=t.epochs)
         batches = iter(steps.distribute(dataset))

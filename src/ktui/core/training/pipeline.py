@@ -4,14 +4,21 @@ Shuffling indices and gathering a whole batch at once (then prefetching) costs l
 than a 60 000-image shuffle buffer and fewer per-element ops than shuffling images one by one.
 """
 
-from __future__ import annotations
+# TensorFlow is imported after tfenv.ensure_imported() (see ktui.core.tfenv):
+# ruff: noqa: E402
 
-from typing import Any
+from __future__ import annotations
 
 import numpy as np
 
+from ktui.core import tfenv
 
-def gathered(tf: Any, xs: Any, ys: Any, indices: Any) -> Any:
+tfenv.ensure_imported()  # TensorFlow's first import is the quiet one
+
+import tensorflow as tf
+
+
+def gathered(xs: tf.Tensor, ys: tf.Tensor, indices: tf.data.Dataset) -> tf.data.Dataset:
     """Batches of indices -> batches of (x, y) gathered from in-memory tensors, one gather
     per batch instead of one element at a time, prefetched."""
     ds = indices.map(lambda idx: (tf.gather(xs, idx), tf.gather(ys, idx)),
@@ -19,14 +26,14 @@ def gathered(tf: Any, xs: Any, ys: Any, indices: Any) -> Any:
     return ds.prefetch(tf.data.AUTOTUNE)
 
 
-def eval_dataset(tf: Any, x: np.ndarray, y: np.ndarray, batch_size: int) -> Any:
+def eval_dataset(x: np.ndarray, y: np.ndarray, batch_size: int) -> tf.data.Dataset:
     """An evaluation pipeline: every sample once, in order."""
     indices = tf.data.Dataset.range(len(x)).batch(batch_size)
-    return gathered(tf, tf.constant(x), tf.constant(y), indices)
+    return gathered(tf.constant(x), tf.constant(y), indices)
 
 
-def train_dataset(tf: Any, xs: Any, ys: Any, *, n: int, batch_size: int, seed: int,
-                  shuffle: bool, first_epoch: int, last_epoch: int) -> Any:
+def train_dataset(xs: tf.Tensor, ys: tf.Tensor, *, n: int, batch_size: int, seed: int,
+                  shuffle: bool, first_epoch: int, last_epoch: int) -> tf.data.Dataset:
     """Every epoch's training batches, from ``first_epoch`` to ``last_epoch``, as one
     dataset over the in-memory tensors ``xs``, ``ys`` of ``n`` samples (iterated once).
 
@@ -45,4 +52,4 @@ def train_dataset(tf: Any, xs: Any, ys: Any, *, n: int, batch_size: int, seed: i
         return tf.data.Dataset.from_tensor_slices(indices).batch(batch_size)
 
     epochs = tf.data.Dataset.range(first_epoch, last_epoch + 1)
-    return gathered(tf, xs, ys, epochs.flat_map(epoch_batches))
+    return gathered(xs, ys, epochs.flat_map(epoch_batches))

@@ -7,7 +7,8 @@ GPU:1``) and, for several machines, this worker's role. The engine is TensorFlow
 ``MirroredStrategy`` for the devices of one machine, ``MultiWorkerMirroredStrategy`` for
 machines named by ``TF_CONFIG``. What needs no TensorFlow (the device list, the worker's role
 from ``TF_CONFIG``) is answered here without importing it, so the CLI and validation can
-use it early.
+use it early: the functions that need TensorFlow get it from
+:func:`ktui.core.tfenv.ensure_imported` when called.
 """
 
 from __future__ import annotations
@@ -17,9 +18,10 @@ import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from types import ModuleType
+from dataclasses import dataclass
 from typing import Any
+
+from ktui.core.tfenv import ensure_imported
 
 
 class PlacementError(RuntimeError):
@@ -110,7 +112,6 @@ class Placement:
     #: One device's TensorFlow name (``/GPU:0``); unused under a strategy.
     device: str = "/CPU:0"
     role: WorkerRole | None = None
-    _tf: Any = field(default=None, repr=False)
 
     @property
     def replicas(self) -> int:
@@ -136,7 +137,7 @@ class Placement:
             with self.strategy.scope():
                 yield
         else:
-            with self._tf.device(self.device):
+            with ensure_imported().device(self.device):
                 yield
 
 
@@ -147,11 +148,12 @@ _multiworker: Any = None
 _mirrored_strategies: dict[tuple[str, ...], Any] = {}
 
 
-def configure_cpu_devices(tf: ModuleType, count: int) -> None:
+def configure_cpu_devices(count: int) -> None:
     """Split the CPU into ``count`` logical devices, before TensorFlow's runtime starts.
 
     Once the runtime runs the split cannot change: asking for more devices than it has is a
     :class:`PlacementError` naming the fix (start ktui again with ``--cpu-devices``)."""
+    tf = ensure_imported()
     with _lock:
         cpu = tf.config.list_physical_devices("CPU")[0]
         current = tf.config.get_logical_device_configuration(cpu)
@@ -170,8 +172,9 @@ def configure_cpu_devices(tf: ModuleType, count: int) -> None:
                 f"with --cpu-devices {count}") from None
 
 
-def gpu_names(tf: ModuleType) -> list[str]:
+def gpu_names() -> list[str]:
     """``GPU:0 NVIDIA H100 80GB HBM3``, one per physical GPU."""
+    tf = ensure_imported()
     names = []
     for dev in tf.config.list_physical_devices("GPU"):
         details = tf.config.experimental.get_device_details(dev)
@@ -180,20 +183,21 @@ def gpu_names(tf: ModuleType) -> list[str]:
     return names
 
 
-def place(tf: ModuleType, strategy: str, devices: str = "", cpu_devices: int = 1,
-          device: str = "auto", precision: str = "float32") -> Placement:
+def place(strategy: str, devices: str = "", cpu_devices: int = 1, device: str = "auto",
+          precision: str = "float32") -> Placement:
     """The :class:`Placement` for a run's settings; :class:`PlacementError` when it cannot
     run here (a GPU asked for and none seen, a GPU index TensorFlow does not have, TF_CONFIG
     missing)."""
+    tf = ensure_imported()
     if strategy == "multiworker":
-        placement = _multiworker_placement(tf)
+        placement = _multiworker_placement()
         if precision == "mixed_float16" and not tf.config.list_logical_devices("GPU"):
             raise PlacementError("train.precision = mixed_float16 needs a GPU on every "
                                  "worker; use mixed_bfloat16 or float32")
         return placement
-    configure_cpu_devices(tf, cpu_devices)
+    configure_cpu_devices(cpu_devices)
     gpus = tf.config.list_logical_devices("GPU")
-    names = gpu_names(tf)
+    names = gpu_names()
     wanted = device_indices(devices)
     missing = [i for i in wanted if i >= len(gpus)]
     if missing:
@@ -212,9 +216,9 @@ def place(tf: ModuleType, strategy: str, devices: str = "", cpu_devices: int = 1
         strategy = "mirrored" if on_gpus and len(chosen) > 1 else "one"
     if strategy == "one":
         if not on_gpus:
-            return Placement("one", ("CPU",), device="/CPU:0", _tf=tf)
+            return Placement("one", ("CPU",), device="/CPU:0")
         first = chosen[0]
-        return Placement("one", (names[first],), device=f"/GPU:{first}", _tf=tf)
+        return Placement("one", (names[first],), device=f"/GPU:{first}")
     # mirrored: the chosen GPUs, else every logical CPU (one unless --cpu-devices split it)
     if on_gpus:
         targets = [f"/GPU:{i}" for i in chosen]
@@ -223,21 +227,23 @@ def place(tf: ModuleType, strategy: str, devices: str = "", cpu_devices: int = 1
         cpus = tf.config.list_logical_devices("CPU")
         targets = [d.name for d in cpus]
         labels = tuple(f"CPU:{i}" for i in range(len(cpus)))
-    return Placement("mirrored", labels, strategy=_mirrored(tf, tuple(targets)), _tf=tf)
+    return Placement("mirrored", labels, strategy=_mirrored(tuple(targets)))
 
 
-def _mirrored(tf: ModuleType, targets: tuple[str, ...]) -> Any:
+def _mirrored(targets: tuple[str, ...]) -> Any:
     """One MirroredStrategy per device set and process: two strategies over the same devices
     reuse the collectives' group and instance keys, so the second run's all-reduce meets the
     first run's shapes ("Shape mismatch in the collective instance", measured)."""
+    tf = ensure_imported()
     with _lock:
         if targets not in _mirrored_strategies:
             _mirrored_strategies[targets] = tf.distribute.MirroredStrategy(list(targets))
         return _mirrored_strategies[targets]
 
 
-def _multiworker_placement(tf: ModuleType) -> Placement:
+def _multiworker_placement() -> Placement:
     global _multiworker
+    tf = ensure_imported()
     role = worker_role()
     with _lock:
         if _multiworker is None:
@@ -251,7 +257,7 @@ def _multiworker_placement(tf: ModuleType) -> Placement:
                                      f"strategy ({str(err).splitlines()[0]}); the strategy "
                                      f"must be the first TensorFlow work of the process: "
                                      f"run it from `ktui train`") from None
-    gpus = gpu_names(tf)
+    gpus = gpu_names()
     local = gpus or ["CPU"]
     return Placement("multiworker", tuple(f"worker {role.index} {d}" for d in local),
-                     strategy=_multiworker, role=role, _tf=tf)
+                     strategy=_multiworker, role=role)

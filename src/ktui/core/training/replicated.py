@@ -18,10 +18,20 @@ Each point below keeps a replicated run equal to a one-device run of the same gl
   batch included).
 """
 
+# TensorFlow is imported after tfenv.ensure_imported() (see ktui.core.tfenv):
+# ruff: noqa: E402
+
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from typing import Any
+
+from ktui.core import tfenv
+
+tfenv.ensure_imported()  # TensorFlow's first import is the quiet one
+
+import keras
+import tensorflow as tf
 
 from ktui.core.training.steps import (
     NO_CLIPPING,
@@ -33,11 +43,10 @@ from ktui.core.training.steps import (
 )
 
 
-def distributed(strategy: Any, dataset: Any) -> Any:
+def distributed(strategy: tf.distribute.Strategy, dataset: tf.data.Dataset
+                ) -> tf.distribute.DistributedDataset:
     """``dataset`` with each global batch split between the replicas; sharded by batch
     across workers (the data is in memory on each, so sharding by file cannot apply)."""
-    import tensorflow as tf
-
     options = tf.data.Options()
     options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
     return strategy.experimental_distribute_dataset(dataset.with_options(options))
@@ -46,14 +55,15 @@ def distributed(strategy: Any, dataset: Any) -> Any:
 class ReplicatedSteps(StepsBase):
     """Train and evaluation steps over ``strategy``'s replicas for ``model``."""
 
-    def __init__(self, tf: Any, keras: Any, strategy: Any, model: Any, optimizer: Any,
-                 per_example_loss: Callable, metric_names: Sequence[str],
-                 train_spec: Any, eval_spec: Any, guard_gradients: bool = True,
-                 clip: Clipping = NO_CLIPPING, insight: Insight = NO_INSIGHT) -> None:
+    def __init__(self, strategy: tf.distribute.Strategy, model: keras.Model,
+                 optimizer: keras.Optimizer, per_example_loss: Callable,
+                 metric_names: Sequence[str], train_spec: Any, eval_spec: Any,
+                 guard_gradients: bool = True, clip: Clipping = NO_CLIPPING,
+                 insight: Insight = NO_INSIGHT) -> None:
         # Gradient norms need the summed gradient, formed here only when clipping.
         if not clip.on:
             insight = Insight(insight.classes)
-        super().__init__(tf, keras, metric_names, guard_gradients, clip, insight)
+        super().__init__(metric_names, guard_gradients, clip, insight)
         self.strategy, self.model, self.optimizer = strategy, model, optimizer
         self.per_example_loss = per_example_loss
         self.variables = model.trainable_variables
@@ -62,25 +72,25 @@ class ReplicatedSteps(StepsBase):
         self.evaluate = (tf.function(self._eval_one, input_signature=list(eval_spec))
                          if eval_spec is not None else None)
 
-    def distribute(self, dataset: Any) -> Any:
+    def distribute(self, dataset: tf.data.Dataset) -> tf.distribute.DistributedDataset:
         return distributed(self.strategy, dataset)
 
     @staticmethod
-    def spec_of(strategy: Any, dataset: Any) -> Any:
+    def spec_of(strategy: tf.distribute.Strategy, dataset: tf.data.Dataset) -> Any:
         """The input signature of the steps over ``dataset`` distributed."""
         return distributed(strategy, dataset).element_spec
 
-    def _share(self, y: Any, pred: Any) -> Any:
+    def _share(self, y: tf.Tensor, pred: tf.Tensor) -> tf.Tensor:
         """This replica's part of the step's loss: its examples' losses over the global
         batch of the step."""
-        tf = self.tf
         ctx = tf.distribute.get_replica_context()
         global_batch = ctx.all_reduce(tf.distribute.ReduceOp.SUM, tf.shape(y)[0])
         return tf.nn.compute_average_loss(self.per_example_loss(y, pred),
                                           global_batch_size=global_batch)
 
-    def _replica_grads(self, x: Any, y: Any) -> tuple[Any, Any, Any]:
-        tf, model = self.tf, self.model
+    def _replica_grads(self, x: tf.Tensor, y: tf.Tensor
+                       ) -> tuple[tf.Tensor, list[tf.Tensor | None], tf.Tensor]:
+        model = self.model
         with tf.GradientTape() as tape:
             pred = tf.cast(model(x, training=True), tf.float32)
             share = self._share(y, pred)
@@ -94,7 +104,7 @@ class ReplicatedSteps(StepsBase):
             # Clip the gradient the optimizer will apply, the replicas' sum: reduce it here,
             # clip, and hand each replica 1/R of it, which the optimizer's own all-reduce sums
             # back (exact for R a power of two; one more all-reduce, only when clipping).
-            reduced = self.clip(tf, ctx.all_reduce(tf.distribute.ReduceOp.SUM, grads))
+            reduced = self.clip(ctx.all_reduce(tf.distribute.ReduceOp.SUM, grads))
             self._measure_gradients(self._squares(reduced))  # ONLY_FIRST_REPLICA: once
             grads = [None if g is None else g / self.replicas for g in reduced]
         squares = [sq for sq in self._squares(grads) if sq is not None]
@@ -108,8 +118,8 @@ class ReplicatedSteps(StepsBase):
             metric.update_state(y, pred)
         return loss, grads, tf.math.is_finite(check)
 
-    def _one_step(self, x: Any, y: Any) -> Any:
-        tf, strategy = self.tf, self.strategy
+    def _one_step(self, x: tf.Tensor, y: tf.Tensor) -> tf.Tensor:
+        strategy = self.strategy
         loss, grads, finite = strategy.run(self._replica_grads, args=(x, y))
         # The same on every replica (all-reduced): no collective after the branch, whose
         # order could differ between replicas.
@@ -126,9 +136,9 @@ class ReplicatedSteps(StepsBase):
         tf.cond(ok, apply, skip)
         return strategy.experimental_local_results(loss)[0]
 
-    def _eval_one(self, x: Any, y: Any) -> None:
-        def replica_eval(x: Any, y: Any) -> None:
-            pred = self.tf.cast(self.model(x, training=False), self.tf.float32)
+    def _eval_one(self, x: tf.Tensor, y: tf.Tensor) -> None:
+        def replica_eval(x: tf.Tensor, y: tf.Tensor) -> None:
+            pred = tf.cast(self.model(x, training=False), tf.float32)
             self.val_loss.update_state(self._share(y, pred) * self.replicas)
             for metric in self.val_metrics:
                 metric.update_state(y, pred)

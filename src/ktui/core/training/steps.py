@@ -16,6 +16,9 @@ Design choices, each for speed or safety:
 either through :class:`StepsBase`.
 """
 
+# TensorFlow is imported after tfenv.ensure_imported() (see ktui.core.tfenv):
+# ruff: noqa: E402
+
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
@@ -24,13 +27,22 @@ from typing import Any
 
 import numpy as np
 
+from ktui.core import tfenv
 
-def results(metrics: Sequence[Any]) -> dict[str, float]:
+tfenv.ensure_imported()  # TensorFlow's first import is the quiet one
+
+import keras
+import tensorflow as tf
+
+from ktui.core.metrics import ConfusionCounts, build_metric
+
+
+def results(metrics: Sequence[keras.metrics.Metric]) -> dict[str, float]:
     """name -> value of each Keras metric."""
     return {m.name: float(m.result()) for m in metrics}
 
 
-def scaled_loss(optimizer: Any, loss: Any) -> Any:
+def scaled_loss(optimizer: keras.Optimizer, loss: tf.Tensor) -> tf.Tensor:
     """The loss the gradients are taken of: scaled up under float16's ``LossScaleOptimizer``
     (its ``apply`` scales the gradients back down), else itself."""
     return optimizer.scale_loss(loss) if hasattr(optimizer, "scale_loss") else loss
@@ -49,7 +61,7 @@ class Clipping:
     def on(self) -> bool:
         return self.norm > 0 or self.value > 0
 
-    def __call__(self, tf: Any, grads: list[Any]) -> list[Any]:
+    def __call__(self, grads: list[tf.Tensor | None]) -> list[tf.Tensor | None]:
         if self.value > 0:
             grads = [None if g is None else tf.clip_by_value(g, -self.value, self.value)
                      for g in grads]
@@ -81,12 +93,8 @@ class StepsBase:
     train: Callable
     evaluate: Callable
 
-    def __init__(self, tf: Any, keras: Any, metric_names: Sequence[str],
-                 guard_gradients: bool = True, clip: Clipping = NO_CLIPPING,
-                 insight: Insight = NO_INSIGHT) -> None:
-        from ktui.core.metrics import ConfusionCounts, build_metric
-
-        self.tf = tf
+    def __init__(self, metric_names: Sequence[str], guard_gradients: bool = True,
+                 clip: Clipping = NO_CLIPPING, insight: Insight = NO_INSIGHT) -> None:
         self.metrics = [build_metric(name) for name in metric_names]
         self.val_metrics = [build_metric(name) for name in metric_names]
         #: The evaluation's confusion matrix (classification only).
@@ -113,19 +121,17 @@ class StepsBase:
         """The dataset as the steps take it (one device: itself)."""
         return dataset
 
-    def _squares(self, grads: list[Any]) -> list[Any]:
+    def _squares(self, grads: list[tf.Tensor | None]) -> list[tf.Tensor | None]:
         """Each gradient's sum of squares, once per step (traced), when anything needs it:
         the NaN guard (NaN or Inf anywhere makes the sum non-finite; it also overflows for
         values beyond 1e19, which is divergence anyway) and the gradient norms share it."""
         if not (self.guard_gradients or self.layer_groups):
             return []
-        tf = self.tf
         return [None if g is None else tf.reduce_sum(tf.square(tf.cast(g, tf.float32)))
                 for g in grads]
 
-    def _measure_gradients(self, squares: list[Any]) -> None:
+    def _measure_gradients(self, squares: list[tf.Tensor | None]) -> None:
         """Add this step's per-layer gradient norms to the window's sums (traced)."""
-        tf = self.tf
         if not self.layer_groups:
             return
         norms = [tf.sqrt(tf.add_n([squares[i] for i in indices if squares[i] is not None]
@@ -134,11 +140,10 @@ class StepsBase:
         self.grad_norm_sum.assign_add(tf.stack(norms))
         self.grad_steps.assign_add(1.0)
 
-    def _finite(self, total: Any, squares: list[Any]) -> Any:
+    def _finite(self, total: tf.Tensor, squares: list[tf.Tensor | None]) -> tf.Tensor:
         """Whether the loss and (when guarded) every gradient are finite: one reduction over
         the sums of squares instead of an is_finite + reduce_all per gradient (measured: 0.6
         ms of a 6.4 ms fashion-mlp step)."""
-        tf = self.tf
         parts = [tf.cast(total, tf.float32)]
         if self.guard_gradients:
             parts += [sq for sq in squares if sq is not None]
@@ -161,17 +166,16 @@ class StepsBase:
         """The last :meth:`score`'s confusion matrix (classification), else None."""
         return None if self.confusion is None else self.confusion.result().numpy()
 
-    def _one_step(self, x: Any, y: Any) -> Any:
+    def _one_step(self, x: tf.Tensor, y: tf.Tensor) -> tf.Tensor:
         raise NotImplementedError
 
-    def _many_step(self, x: Any, y: Any) -> Any:
+    def _many_step(self, x: tf.Tensor, y: tf.Tensor) -> tf.Tensor:
         """One step inside :meth:`train_many`'s loop (traced there)."""
         return self._one_step(x, y)
 
-    def train_many(self, iterator: Any, count: int) -> Any:
+    def train_many(self, iterator: Any, count: int) -> tf.Tensor:
         """``count`` training steps in one compiled call, pulling batches from ``iterator``;
         their losses, as one tensor. Traced once (``count`` is a tensor)."""
-        tf = self.tf
         if self._many is None:
             @tf.function
             def train_many(iterator, count):
@@ -216,11 +220,11 @@ class StepsBase:
 class Steps(StepsBase):
     """The run's train and evaluation steps on one device, compiled for ``model``."""
 
-    def __init__(self, tf: Any, keras: Any, model: Any, optimizer: Any, loss_fn: Callable,
+    def __init__(self, model: keras.Model, optimizer: keras.Optimizer, loss_fn: Callable,
                  metric_names: Sequence[str], x_shape: tuple[int, ...], y_sample: np.ndarray,
                  jit_compile: bool, guard_gradients: bool = True,
                  clip: Clipping = NO_CLIPPING, insight: Insight = NO_INSIGHT) -> None:
-        super().__init__(tf, keras, metric_names, guard_gradients, clip, insight)
+        super().__init__(metric_names, guard_gradients, clip, insight)
         self.model, self.optimizer, self.loss_fn = model, optimizer, loss_fn
         self.variables = model.trainable_variables
         x_spec = tf.TensorSpec((None, *x_shape), tf.float32)
@@ -231,13 +235,13 @@ class Steps(StepsBase):
                                     jit_compile=jit_compile)
         self.jit_compile = jit_compile
 
-    def _many_step(self, x: Any, y: Any) -> Any:
+    def _many_step(self, x: tf.Tensor, y: tf.Tensor) -> tf.Tensor:
         """With XLA, the compiled step itself (a nested call XLA compiles), so K steps per
         call keep the fused step (measured: the plain loop lost XLA's +23 %)."""
         return self.train(x, y) if self.jit_compile else self._one_step(x, y)
 
-    def _one_step(self, x: Any, y: Any) -> Any:
-        tf, model, optimizer, variables = self.tf, self.model, self.optimizer, self.variables
+    def _one_step(self, x: tf.Tensor, y: tf.Tensor) -> tf.Tensor:
+        model, optimizer, variables = self.model, self.optimizer, self.variables
         with tf.GradientTape() as tape:
             pred = tf.cast(model(x, training=True), tf.float32)
             loss = self.loss_fn(y, pred)
@@ -245,7 +249,7 @@ class Steps(StepsBase):
             scaled = scaled_loss(optimizer, total)
         grads = tape.gradient(scaled, variables)
         if self.clip.on:
-            grads = self.clip(tf, grads)
+            grads = self.clip(grads)
         squares = self._squares(grads)
         self._measure_gradients(squares)
         finite = self._finite(total, squares)
@@ -264,8 +268,8 @@ class Steps(StepsBase):
             metric.update_state(y, pred)
         return loss
 
-    def _eval_one(self, x: Any, y: Any) -> None:
-        pred = self.tf.cast(self.model(x, training=False), self.tf.float32)
+    def _eval_one(self, x: tf.Tensor, y: tf.Tensor) -> None:
+        pred = tf.cast(self.model(x, training=False), tf.float32)
         self.val_loss.update_state(self.loss_fn(y, pred))
         for metric in self.val_metrics:
             metric.update_state(y, pred)
