@@ -70,12 +70,20 @@ def metric_row(row: Any) -> str:
     return "  ".join(parts)
 
 
+def durations(summary: Mapping[str, Any]) -> str:
+    """``3.1 s training, 7.9 s wall``: the trainer's own time (what the views show), then the
+    wall time of the processes (data, model and compilation included); ``-`` for neither."""
+    parts = [f"{value:.1f} s {label}" for key, label in (("seconds", "training"),
+                                                         ("wall_seconds", "wall"))
+             if _is_number(value := summary.get(key)) and math.isfinite(value) and value > 0]
+    return ", ".join(parts) or "-"
+
+
 def summary_lines(name: str, path: str, summary: Mapping[str, Any], status: str,
                   dataset: str, epochs_total: Any, now: float) -> list[str]:
     """The summary as ``label  value`` lines."""
     done = summary.get("epochs_done")
     epochs = f"{done if _is_number(done) else '-'}/{epochs_total if epochs_total else '-'}"
-    seconds = summary.get("seconds")
     reason = summary.get("reason")
     fields = [
         ("run", clean(name)),
@@ -85,8 +93,7 @@ def summary_lines(name: str, path: str, summary: Mapping[str, Any], status: str,
         ("epochs", epochs),
         ("started", when(started_at(name, summary), now)),
         ("updated", when(summary.get("updated"), now)),
-        ("seconds", f"{seconds:.1f}" if _is_number(seconds) and math.isfinite(seconds)
-         else "-"),
+        ("time", durations(summary)),
         ("best", metric_row(summary.get("best"))),
         ("final", metric_row(summary.get("final"))),
         ("test", metric_row(summary.get("test"))),

@@ -60,6 +60,11 @@ class RunRecorder:
         self.on_failure: Callable[[str], None] | None = None
         self._events = os.open(run.events_file, os.O_WRONLY | os.O_APPEND | os.O_CREAT
                                | os.O_CLOEXEC, 0o644)
+        #: When this process began recording (the wall clock of a run counts from here: data,
+        #: model, compilation and evaluation included), and the two durations of earlier
+        #: sessions of a resumed run (read at its RunStarted).
+        self._opened = time.time()
+        self._before = (0.0, 0.0)
         log = run.read_metrics()
         self._csv_keys: list[str] | None = list(log.header) if log.header else None
         for row in log.rows:
@@ -88,6 +93,8 @@ class RunRecorder:
 
     def _summarize(self, event: Event) -> None:
         if isinstance(event, RunStarted):
+            if event.start_epoch:
+                self._before = self._durations_so_far()
             self.monitor = "val_loss" if event.val_samples else "loss"
             self.run.write_summary({"status": "running", "name": event.name,
                                     "devices": list(event.devices),
@@ -98,7 +105,10 @@ class RunRecorder:
                                     "best": self.best,
                                     "seconds": self._seconds(event.seconds)})
         elif isinstance(event, RunFinished):
+            train_s, wall_s = self._before
             self.run.write_summary({"status": event.status, "epochs_done": self.last_epoch,
+                                    "seconds": train_s + event.seconds,
+                                    "wall_seconds": wall_s + time.time() - self._opened,
                                     "test": event.test,
                                     "reason": event.reason or event.status,
                                     "ended": time.time()})
@@ -140,6 +150,14 @@ class RunRecorder:
             self.run.write_summary({"status": "failed", "reason": event.message,
                                     "failure": event.kind, "ended": time.time()},
                                    in_place_if_full=True)
+
+    def _durations_so_far(self) -> tuple[float, float]:
+        """(training, wall) seconds the summary holds from earlier sessions."""
+        try:
+            summary = self.run.read_summary()
+        except RunError:
+            return 0.0, 0.0
+        return summary.seconds, summary.wall_seconds
 
     def _seconds(self, epoch_seconds: float) -> float:
         try:
@@ -186,8 +204,12 @@ class Recording:
     """
 
     def __init__(self, recorder: RunRecorder, sinks: Sequence[Sink], stop: Callable[[], None],
-                 before_failure: Callable[[], None] | None = None) -> None:
+                 before_failure: Callable[[], None] | None = None,
+                 stop_reason: Callable[[], str] | None = None) -> None:
         self.recorder, self.sinks = recorder, tuple(sinks)
+        #: Why a stop was asked (``Ctrl+C``, ``from a viewer (pid N)``): a run stopped that
+        #: way ends with the reason ``stopped: Ctrl+C`` (summary.json, events.jsonl, views).
+        self.stop_reason = stop_reason
         self.before_failure = before_failure
         self.final: RunFinished | RunFailed | None = None
         recorder.on_failure = lambda message: stop()
@@ -195,6 +217,9 @@ class Recording:
     def __call__(self, event: Event) -> None:
         if isinstance(event, RunStarted) and not event.run_dir:  # where the files go
             event = dataclasses.replace(event, run_dir=str(self.recorder.run.path))
+        if (isinstance(event, RunFinished) and event.status == "stopped" and not event.reason
+                and self.stop_reason is not None and (why := self.stop_reason())):
+            event = dataclasses.replace(event, reason=f"stopped: {why}")
         self.recorder(event)
         if isinstance(event, (RunFinished, RunFailed)):
             if self.recorder.failure is not None:

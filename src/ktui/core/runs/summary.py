@@ -78,7 +78,8 @@ _SUMMARY_FIELDS: dict[str, tuple[Callable[[Any], bool], str]] = {
        for k in ("name", "task", "monitor", "reason", "failure", "host")},
     "devices": (_names, "a list of device names"),
     **{k: (_row, "an object of numbers") for k in ("final", "best", "test")},
-    **{k: (is_number, "a number") for k in ("seconds", "started", "updated", "ended")},
+    **{k: (is_number, "a number") for k in ("seconds", "wall_seconds", "started", "updated",
+                                             "ended")},
     "confusion": (_confusion, "confusion matrices by split with their class names"),
     "data": (_data_source, "the data's path, size, mtime and sha256"),
 }
@@ -102,7 +103,11 @@ class RunSummary:
     final: dict[str, float] = field(default_factory=dict)
     best: dict[str, float] = field(default_factory=dict)
     test: dict[str, float] = field(default_factory=dict)
+    #: Training time: the trainer's own clock from its first step to its end (evaluation
+    #: included, pauses not), summed over a resumed run's sessions; what every view shows.
     seconds: float = 0.0
+    #: Wall time of the processes that trained it: data, model, compilation included.
+    wall_seconds: float = 0.0
     reason: str = ""
     failure: str = ""
     started: float | None = None
@@ -123,8 +128,9 @@ class RunSummary:
                 values[key] = _floats(values[key])
         if "devices" in values:
             values["devices"] = tuple(values["devices"])
-        if "seconds" in values:
-            values["seconds"] = float(values["seconds"])
+        for key in ("seconds", "wall_seconds"):
+            if key in values:
+                values[key] = float(values[key])
         return cls(**values, problems=tuple(problems))
 
     def to_dict(self) -> dict[str, Any]:
