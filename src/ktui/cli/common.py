@@ -7,9 +7,10 @@ import argparse
 from collections.abc import Sequence
 
 from ktui.cli.data import apply_data, spec_for_data
-from ktui.cli.errors import UsageError
+from ktui.cli.errors import UsageError, say
 from ktui.core import spec as specmod
 from ktui.core.spec.presets import DEFAULT_PRESET, PRESETS, get_preset
+from ktui.core.text import clean
 
 #: Spec problems printed before "... and N more" (a file can have thousands).
 SHOWN_PROBLEMS = 40
@@ -25,12 +26,28 @@ def use_layer_files(args: argparse.Namespace) -> None:
     if not paths:
         return
     try:
-        user_layers.use_files(paths)
+        files = user_layers.use_files(paths)
     except user_layers.LayerFileError as err:
         problems = err.problems
         raise UsageError(problems[0] if len(problems) == 1 else
                          "your layer files cannot be used:\n  " + "\n  ".join(problems)
                          ) from None
+    for f in files:  # a class that cannot be offered blocks nothing: said, once
+        for why in f.not_offered:
+            say(f"ktui: warning: {clean(f.name)}: not offered: {clean(why)}\n")
+
+
+def warn_user_layers(spec: specmod.ExperimentSpec) -> None:
+    """Say each warning of the spec's own layers' checks (a class without ``**kwargs``:
+    model.keras cannot load it back) on stderr; training goes on."""
+    from ktui.core.user_layers import uses_user_layers
+
+    if not uses_user_layers(spec):
+        return
+    from ktui.core.user_layers.checks import warnings_of
+
+    for line in warnings_of(spec):
+        say(f"ktui: warning: {clean(line)}\n")
 
 
 def load_spec(args: argparse.Namespace) -> specmod.ExperimentSpec:

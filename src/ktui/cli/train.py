@@ -11,7 +11,13 @@ import contextlib
 import os
 import typing
 
-from ktui.cli.common import check_valid, load_spec, spec_problems, use_layer_files
+from ktui.cli.common import (
+    check_valid,
+    load_spec,
+    spec_problems,
+    use_layer_files,
+    warn_user_layers,
+)
 from ktui.cli.data import refuse_changed_data, show_card
 from ktui.cli.errors import EXIT_FAILED, Refused, UsageError, say
 from ktui.core import spec as specmod
@@ -44,6 +50,7 @@ def cmd_train(args: argparse.Namespace) -> int:
                 spec = load_spec(args)
                 check_valid(spec, args.spec or args.data or f"preset {spec.name}")
             show_card(spec)
+            warn_user_layers(spec)
             return run_headless(args, spec, root, run_dir)
     except Refused as err:
         say(f"ktui: {clean(str(err))}\n")

@@ -16,8 +16,9 @@ from ktui.core.text import identifier
 
 def layer_name(kind: str, index: int) -> str:
     """The Keras name of the layer at 0-based ``index``: its kind and its 1-based number, as
-    users see it everywhere (the first layer, a Dense, is ``dense_1``)."""
-    return f"{kind.lower()}_{index + 1}"
+    users see it everywhere (the first layer, a Dense, is ``dense_1``; a user's
+    ``my_layers.Linear`` is ``linear_1``)."""
+    return f"{kind.rsplit('.', 1)[-1].lower()}_{index + 1}"
 
 
 def model_name(spec_name: str) -> str:
@@ -33,6 +34,11 @@ def make_layer(layer: LayerSpec, index: int, run_seed: int) -> keras.layers.Laye
     if layer.kind in SEEDED_KINDS:
         own = params.get("seed", 0)
         params["seed"] = own if own else run_seed * 1009 + index * 31 + 1
+    mine = user_layers.user_kind(layer.kind)
+    if mine is not None and not mine.takes_name:  # no name=, no **kwargs: as its author wrote
+        made = mine.cls(**params)
+        made.name = layer_name(layer.kind, index)  # before it is built: its weights' paths
+        return made
     cls = LAYER_CLASSES.get(layer.kind) or user_layers.layer_class(layer.kind)
     return cls(name=layer_name(layer.kind, index), **params)
 

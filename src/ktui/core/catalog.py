@@ -330,13 +330,14 @@ def param_problems(label: str, kind: LayerKind, params: dict[str, Any],
     def at(name: str) -> str:
         return f"{label}: {name} "
 
-    errors: list[str] = []
+    errors: list[str] = [f"{label}: {p.name} is required (its __init__ has no default)"
+                         for p in kind.params if p.required and p.name not in params]
     if types_only:
         parse_table(kind.params, params, errors, at=at, unknown=unknown, coerce=False)
         return errors + [at(p.name) + problem for p in kind.params if p.name in params
                          and _refused_on_reading(p, params[p.name])
                          and (problem := p.check(params[p.name]))]
-    errors = [unknown(key) for key in params if key not in names]
+    errors += [unknown(key) for key in params if key not in names]
     return errors + check_values(kind.params, params, at)[0]
 
 

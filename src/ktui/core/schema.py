@@ -83,6 +83,8 @@ class Field:
         scalar_ok: ``floats`` only: one number stands for a list of that number.
         interval: ``int`` only: word a range from 0 as an interval, ``in [0, 9]``, not as
             ``a non-negative integer <= 9`` (how layer parameters have always said it).
+        any_value: ``str`` only: a TOML value as text (a user layer's parameter the form
+            takes as text); a spec may give any value instead (``rate = 0.2``).
     """
 
     name: str
@@ -101,6 +103,7 @@ class Field:
     max_len: int | None = None
     scalar_ok: bool = False
     interval: bool = False
+    any_value: bool = False
 
     @property
     def options(self) -> tuple[str, ...]:
@@ -121,6 +124,8 @@ class Field:
         """Why ``value`` has the wrong type or shape (a list where a name belongs, a string
         where a number does), or None. The value can still be out of range."""
         t = self.type
+        if self.any_value and not isinstance(value, str):
+            return None  # a TOML value given as itself, not as text
         if t == "bool":
             return None if isinstance(value, bool) else ("", f"must be true or false, got "
                                                              f"{brief(value)}")
@@ -168,6 +173,8 @@ class Field:
         ``task`` (with ``task_words`` naming the data) also checks that a registry name fits
         the task: a regression loss on class labels is refused here."""
         t = self.type
+        if self.any_value and not isinstance(value, str):
+            return []
         if t in ("int", "float"):
             return [] if self._in_range(value) else [
                 ("", f"must be {self.range_text()}, got {brief(value)}{self.note}")]

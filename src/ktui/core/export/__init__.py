@@ -35,7 +35,7 @@ from ktui.core.export.sources import (
     metrics_source,
     steering_source,
 )
-from ktui.core.export.user_source import check_clashes, layer_files_source
+from ktui.core.export.user_source import layer_files_source
 from ktui.core.schema import values_of
 from ktui.core.spec import MODEL_STYLES, ExperimentSpec
 from ktui.core.training.parts import optimizer_settings
@@ -137,8 +137,7 @@ def export_script(spec: ExperimentSpec, style: str | None = None, run_name: str 
         _section("training loop"),
         LOOP,
     ]
-    if user_code:  # your own layers (--layers), verbatim, where nothing later replaces them
-        check_clashes(user_code, "\n".join(parts))
+    if user_code:  # your own layers (--layers), each file its own module
         parts[4:4] = [_section("your layers (--layers: LAYER_FILES)"), user_code]
     script = "\n".join(parts)
     try:

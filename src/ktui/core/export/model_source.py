@@ -10,10 +10,17 @@ from __future__ import annotations
 
 import textwrap
 
+from ktui.core import user_layers
 from ktui.core.catalog import LAYER_KINDS, SEEDED_KINDS
 from ktui.core.export.literals import ExportError, literal, shown
+from ktui.core.export.user_source import module_name
 from ktui.core.spec import ExperimentSpec, LayerSpec
 from ktui.core.text import identifier
+
+
+def layer_name(kind: str, index: int) -> str:
+    """As :func:`ktui.core.build.layer_name` (which imports Keras; this must not)."""
+    return f"{kind.rsplit('.', 1)[-1].lower()}_{index + 1}"
 
 #: Catalog kind -> class name in layers.py, where they differ.
 _CLASS_NAMES = {"Lambda": "MenuLambda"}
@@ -37,8 +44,14 @@ def layer_call(layer: LayerSpec, index: int, seed: int) -> str:
         own = params.get("seed", 0)
         params["seed"] = own if own else seed * 1009 + index * 31 + 1  # as ktui's build.py
     args = "".join(f"{k}={literal(v, f'{where}.{k}')}, " for k, v in params.items())
-    name = f"{layer.kind.lower()}_{index + 1}"  # as build.layer_name: 1-based, as users see
-    cls = _CLASS_NAMES.get(layer.kind, layer.kind)
+    name = layer_name(layer.kind, index)  # 1-based, as users see
+    mine = user_layers.user_kind(layer.kind)
+    if mine is not None:  # your class, from its file's module; name= only where it takes one
+        cls = f"{module_name(mine.path)}.{mine.class_name}"
+        if not mine.takes_name:
+            return f"{cls}({args.removesuffix(', ')})"
+    else:
+        cls = _CLASS_NAMES.get(layer.kind, layer.kind)
     return f"{cls}({args}name={name!r})"
 
 

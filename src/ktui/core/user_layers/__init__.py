@@ -71,9 +71,8 @@ def load_files(paths: Iterable[str | os.PathLike[str]]) -> list[LayerFile]:
 def use_files(paths: Iterable[str | os.PathLike[str]]) -> list[LayerFile]:
     """Import the files and offer their layers (``--layers``); LayerFileError changes
     nothing."""
-    files = load_files(paths)
-    register(files)
-    return files
+    register(load_files(paths))
+    return list(registered())  # as offered: each kind with the name specs give it
 
 
 def reload() -> list[LayerFile]:

@@ -47,6 +47,8 @@ class Check:
     ok: bool
     text: str
     traceback: str = ""
+    #: A problem that does not stop training (said, never refused).
+    warning: bool = False
 
 
 @dataclass(frozen=True)
@@ -61,7 +63,11 @@ class Report:
 
     @property
     def failure(self) -> Check | None:
-        return next((c for c in self.checks if not c.ok), None)
+        return next((c for c in self.checks if not c.ok and not c.warning), None)
+
+    @property
+    def warnings(self) -> tuple[Check, ...]:
+        return tuple(c for c in self.checks if c.warning)
 
     def weights_text(self) -> str:
         """``2 trainable weights (40 values) · 1 non-trainable (4 values)``."""
@@ -84,6 +90,27 @@ def _s(count: int) -> str:
 def _same(a: Any, b: Any) -> bool:
     return json.dumps(a, sort_keys=True, default=repr) == json.dumps(b, sort_keys=True,
                                                                       default=repr)
+
+
+def innermost(err: BaseException) -> str:
+    """Keras' whole reason: the innermost exception of ``err``'s chain, in full (``Linear.
+    __init__() got an unexpected keyword argument 'trainable'``)."""
+    inner: BaseException = err
+    while (inner.__cause__ or inner.__context__) is not None:
+        inner = inner.__cause__ or inner.__context__  # type: ignore[assignment]
+    return f"{type(inner).__name__}: {' '.join(str(inner).split())}"
+
+
+def _no_kwargs(kind: UserKind, check: Check, err: BaseException | None) -> Check:
+    """A failed round trip of a class without ``**kwargs``: a warning with Keras' reason
+    (Keras passes ``name``, ``trainable``, ``dtype`` to ``__init__``); training goes on."""
+    if check.ok or kind.takes_kwargs:
+        return check
+    reason = innermost(err) if err is not None else check.text
+    return Check(check.name, False, f"{kind.class_name}.__init__ takes no **kwargs, so "
+                 f"model.keras saves but cannot load it back ({reason}); training goes on and "
+                 "keeps its checkpoints (the weights): load those into a model you build in "
+                 f"code ({kind.file_name}, line {kind.line})", check.traceback, warning=True)
 
 
 def _attribute_lines(kind: UserKind) -> dict[str, int]:
@@ -142,7 +169,7 @@ def _round_trip(kind: UserKind, layer: Any, args: dict[str, Any], x: Any, y: Any
         y2 = np.asarray(clone(x, training=False))
     except Exception as err:  # noqa: BLE001
         why = shapes.failed(err, kind, "from_config(get_config()) failed")
-        return Check(name, False, why.message + hint, why.traceback)
+        return _no_kwargs(kind, Check(name, False, why.message + hint, why.traceback), err)
     if missing:
         return Check(name, False, f"from_config(get_config()) builds {kind.name} with the "
                                   f"defaults{hint} ({kind.file_name}, line {kind.line})")
@@ -168,8 +195,8 @@ def _saving(kind: UserKind, layer: Any, shape: Shape, x: Any, y: Any) -> Check:
             y3 = np.asarray(loaded(x, training=False))
     except Exception as err:  # noqa: BLE001
         why = shapes.failed(err, kind, "cannot be saved")
-        return Check(name, False, "model.keras does not save and load back (safe_mode=True): "
-                     + why.message, why.traceback)
+        return _no_kwargs(kind, Check(name, False, "model.keras does not save and load back "
+                                      "(safe_mode=True): " + why.message, why.traceback), err)
     if y3.shape != np.shape(y) or not np.allclose(y3, y, atol=1e-5, equal_nan=True):
         return Check(name, False, f"model.keras loads back computing another output "
                                   f"({kind.file_name}, line {kind.line})")
@@ -267,4 +294,16 @@ def before_training(spec: Any, problems: Callable[[Any], list[str]]) -> UserFail
     return None
 
 
-__all__ = ["BATCH", "Check", "Report", "before_training", "run_checks"]
+def warnings_of(spec: Any) -> list[str]:
+    """Each warning of ``spec``'s user layers' checks, as ``layer 1 (Linear): ...``."""
+    lines = []
+    for index, kind, shape, params in shapes.stack_inputs(spec):
+        if isinstance(shapes.entry(kind, shape, params), shapes.Failed):
+            break
+        for check in run_checks(kind, shape, params).warnings:
+            lines.append(f"{layer_label(index, kind.name)}: {check.text}")
+    return lines
+
+
+__all__ = ["BATCH", "Check", "Report", "before_training", "innermost", "run_checks",
+           "warnings_of"]

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -41,27 +41,48 @@ def generation() -> int:
 
 
 def register(files: Sequence[LayerFile]) -> None:
-    """Offer exactly the kinds of ``files`` (earlier user kinds are withdrawn). Raises
-    :class:`LayerFileError` and changes nothing when two files define the same class name."""
-    seen: dict[str, LayerFile] = {}
-    problems = []
+    """Offer exactly the kinds of ``files`` (earlier user kinds are withdrawn). Each class is
+    a kind as ``STEM.Class`` (``my_layers.Linear``), and as plain ``Class`` when no other kind
+    (ktui's own or another file's) has that name; ktui's own kinds keep their names. Raises
+    :class:`LayerFileError` and changes nothing when two files of the same stem define the
+    same class."""
+    builtin = {k for k, v in LAYER_KINDS.items() if not isinstance(v, UserKind)}
+    counts: dict[str, int] = {}
     for f in files:
         for kind in f.kinds:
-            other = seen.setdefault(kind.name, f)
+            counts[kind.class_name] = counts.get(kind.class_name, 0) + 1
+    seen: dict[str, LayerFile] = {}
+    problems = []
+    named: list[LayerFile] = []
+    for f in files:
+        kinds = []
+        for kind in f.kinds:
+            other = seen.setdefault(kind.qualified, f)
             if other is not f:
-                problems.append(f"{clean(str(f.path))}, line {kind.line}: class {kind.name} is "
-                                f"also defined in {clean(str(other.path))}; ktui offers one "
-                                "layer per name: rename one of them")
+                problems.append(f"{clean(str(f.path))}, line {kind.line}: class "
+                                f"{kind.class_name} is also defined in {clean(str(other.path))}"
+                                f", a file of the same name; rename one of the files")
+            plain = kind.class_name not in builtin and counts[kind.class_name] == 1
+            kinds.append(replace(kind, name=kind.class_name if plain else kind.qualified))
+        named.append(replace(f, kinds=tuple(kinds)))
     if problems:
         raise LayerFileError(problems)
     with _lock:
         for name in [k for k, v in LAYER_KINDS.items() if isinstance(v, UserKind)]:
             del LAYER_KINDS[name]
-        for f in files:
+        for f in named:
             for kind in f.kinds:
-                LAYER_KINDS[kind.name] = kind
-        _files[:] = list(files)
+                for name in sorted(kind.names, key=lambda n: n != kind.name):
+                    LAYER_KINDS[name] = kind
+        _files[:] = named
         _generation[0] += 1
+
+
+def offered(kind_name: str) -> bool:
+    """Whether ``kind_name`` is how the form lists its kind (a user kind's other name, its
+    ``STEM.Class``, is a spec's alias, not a second entry)."""
+    kind = LAYER_KINDS.get(kind_name)
+    return kind is not None and kind.name == kind_name
 
 
 def user_kind(name: Any) -> UserKind | None:
@@ -78,20 +99,22 @@ def layer_class(name: str) -> Any:
 
 
 def file_of(kind: UserKind) -> LayerFile | None:
-    return next((f for f in _files if kind in f.kinds), None)
+    return next((f for f in _files if any(k.qualified == kind.qualified and
+                                          k.sha256 == kind.sha256 for k in f.kinds)), None)
 
 
 def files_used(layers: Iterable[Any]) -> list[LayerFile]:
     """The registered files whose kinds ``layers`` use, in registration order."""
     kinds = {getattr(layer, "kind", None) for layer in layers}
-    return [f for f in _files if any(k.name in kinds for k in f.kinds)]
+    return [f for f in _files if any(k.names & kinds for k in f.kinds)]
 
 
 def file_records(layers: Sequence[Any]) -> list[dict[str, Any]]:
-    """``[[layer_files]]`` for a spec: each file used, its sha256 and the classes used."""
-    names = [getattr(layer, "kind", None) for layer in layers]
+    """``[[layer_files]]`` for a spec: each file used, its sha256 and the kinds used (as
+    the spec names them)."""
+    names = list(dict.fromkeys(getattr(layer, "kind", None) for layer in layers))
     return [{"path": str(f.path), "sha256": f.sha256,
-             "classes": [k.name for k in f.kinds if k.name in names]}
+             "classes": [n for n in names if any(n in k.names for k in f.kinds)]}
             for f in files_used(layers)]
 
 
@@ -220,5 +243,5 @@ def copy_into(run_path: Path, layers: Sequence[Any]) -> list[Path]:
 
 
 __all__ = ["RUN_FOLDER", "Record", "RecordCheck", "copy_into", "file_of", "file_records",
-           "files_used", "generation", "layer_class", "read_records", "register", "registered",
-           "user_kind"]
+           "files_used", "generation", "layer_class", "offered", "read_records", "register",
+           "registered", "user_kind"]

@@ -35,10 +35,28 @@ class UserKind(LayerKind):
     end_line: int = 0
     #: Parameters typed as text: the layer gets ``text_value(text)`` (nothing for "").
     text_params: frozenset[str] = frozenset()
+    #: The class's own name (``name`` is how specs address it: this, or ``STEM.Class`` when
+    #: another kind has this name).
+    class_name: str = ""
+    #: Whether ``__init__`` accepts ``name=`` (else Keras names it, ktui renames it after),
+    #: and ``**kwargs`` (else ``model.keras`` cannot load it back: Keras passes ``name``,
+    #: ``trainable`` and ``dtype`` to ``__init__``).
+    takes_name: bool = True
+    takes_kwargs: bool = True
 
     @property
     def file_name(self) -> str:
         return Path(self.path).name
+
+    @property
+    def qualified(self) -> str:
+        """``my_layers.Linear``: the file's stem and the class, always a spec's kind."""
+        return f"{Path(self.path).stem}.{self.class_name or self.name}"
+
+    @property
+    def names(self) -> frozenset[str]:
+        """Every kind a spec may give for it."""
+        return frozenset((self.name, self.qualified))
 
     def arguments(self, params: dict[str, Any]) -> dict[str, Any]:
         """What the class is called with: text parameters read as TOML values, an empty one
@@ -62,6 +80,8 @@ class LayerFile:
     source: str
     module: str
     kinds: tuple[UserKind, ...]
+    #: Classes of the file that cannot be offered, each ``Name: why`` (they block nothing).
+    not_offered: tuple[str, ...] = ()
 
     @property
     def name(self) -> str:
@@ -69,11 +89,12 @@ class LayerFile:
 
     @property
     def class_lines(self) -> dict[str, tuple[int, int]]:
-        return {k.name: (k.line, k.end_line) for k in self.kinds}
+        return {k.class_name or k.name: (k.line, k.end_line) for k in self.kinds}
 
     def describe(self) -> str:
-        """``my_layers.py (MyDense, Centered)``."""
-        return f"{self.name} ({', '.join(k.name for k in self.kinds)})"
+        """``my_layers.py (MyDense, Centered)``; classes not offered after, with why."""
+        text = f"{self.name} ({', '.join(k.name for k in self.kinds)})"
+        return text + "".join(f"; not offered: {why}" for why in self.not_offered)
 
 
 __all__ = ["LayerFile", "ShapePending", "UserKind"]

@@ -29,19 +29,14 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from ktui.core.catalog import LAYER_KINDS
 from ktui.core.text import clean, identifier
 from ktui.core.user_layers.errors import LayerFileError, keras_message, user_frames
 from ktui.core.user_layers.kinds import LayerFile, UserKind
-from ktui.core.user_layers.params import ParamProblem, init_fields, takes_name
+from ktui.core.user_layers.params import init_fields, takes_kwargs, takes_name
 from ktui.core.user_layers.shapes import make_infer
 
-#: The Keras package user classes are registered under (``ktui_user>MyDense``).
-KERAS_PACKAGE = "ktui_user"
 #: A layer file larger than this is not a layer file.
 MAX_BYTES = 4 * 1024 * 1024
-#: ktui's own kinds: a user class may not take one of their names.
-BUILTIN_KINDS = frozenset(k for k, v in LAYER_KINDS.items() if not isinstance(v, UserKind))
 _counter = itertools.count(1)
 
 
@@ -143,42 +138,34 @@ def _help(cls: type) -> str:
 
 
 def _kind(cls: type, resolved: Path, sha: str, lines: dict[str, tuple[int, int]],
-          shown: str, problems: list[str]) -> UserKind | None:
+          not_offered: list[str]) -> UserKind | None:
+    """The kind of ``cls``, or None with why in ``not_offered`` (it blocks nothing: only a
+    spec that uses a class can be refused because of it)."""
     name = cls.__name__
     line, end = lines.get(name, (0, 0))
     init_line = cls.__init__.__code__.co_firstlineno if "__init__" in cls.__dict__ else line
-    if name in BUILTIN_KINDS:
-        problems.append(f"{shown}, line {line}: class {name} has the name of ktui's own {name} "
-                        f"layer; rename it (e.g. My{name})")
-        return None
-    if not takes_name(cls):
-        problems.append(f"{shown}, line {init_line}: {name}.__init__ takes no **kwargs; add "
-                        "**kwargs and pass them to super().__init__(**kwargs) (ktui names each "
-                        "layer, and Keras saves it that way)")
-        return None
     help_text = _help(cls)
     try:
         fields, texts, _ = init_fields(cls, cls.__dict__.get("__doc__") or "")
-    except ParamProblem as err:
-        problems.append(f"{shown}, line {init_line}: {name}.__init__ parameter {err} has no "
-                        "default; give every parameter one (e.g. units: int = 32) so the form "
-                        "can offer the layer")
-        return None
+        named, kwargs = takes_name(cls), takes_kwargs(cls)
     except (TypeError, ValueError) as err:  # a signature inspect cannot read
-        problems.append(f"{shown}, line {init_line}: {name}.__init__ cannot be read ({err})")
+        not_offered.append(f"{name} (line {init_line}): its __init__ cannot be read ({err})")
         return None
     return UserKind(name, help_text or f"{name}, your layer from {resolved.name}.", fields,
                     make_infer(name, sha), origin=f"{resolved.name}, line {line}", cls=cls,
                     path=str(resolved), sha256=sha, line=line, end_line=end,
-                    text_params=texts)
+                    text_params=texts, class_name=name, takes_name=named,
+                    takes_kwargs=kwargs)
 
 
 def _register_with_keras(keras: Any, classes: list[type]) -> None:
-    """Register each class for Keras' serialization, unless the file does it itself (a
-    reload's new class replaces the old one under the same name)."""
+    """Register each class for Keras' serialization under its plain class name, unless the
+    file does it itself, so ``load_model(path, custom_objects={"Name": Name})`` loads a
+    run's model.keras the Keras way (a reload's new class replaces the old one)."""
+    objects = keras.saving.get_custom_objects()
     for cls in classes:
         if keras.saving.get_registered_name(cls) == cls.__name__:
-            keras.saving.register_keras_serializable(package=KERAS_PACKAGE)(cls)
+            objects[cls.__name__] = cls
 
 
 def load_file(path: str | os.PathLike[str]) -> LayerFile:
@@ -210,12 +197,13 @@ def load_file(path: str | os.PathLike[str]) -> LayerFile:
         raise LayerFileError([f"{shown}: defines no keras.layers.Layer subclass{found}; a layer "
                               "is class Name(keras.layers.Layer) with __init__, build, call "
                               "and get_config"])
-    problems: list[str] = []
-    kinds = [k for cls in classes if (k := _kind(cls, resolved, sha, lines, shown, problems))]
-    if problems:
-        raise LayerFileError(problems)
+    not_offered: list[str] = []
+    kinds = [k for cls in classes if (k := _kind(cls, resolved, sha, lines, not_offered))]
+    if not kinds:
+        raise LayerFileError([f"{shown}: no layer class can be offered: {why}"
+                              for why in not_offered])
     _register_with_keras(keras, classes)
-    return LayerFile(resolved, sha, text, module_name, tuple(kinds))
+    return LayerFile(resolved, sha, text, module_name, tuple(kinds), tuple(not_offered))
 
 
-__all__ = ["BUILTIN_KINDS", "KERAS_PACKAGE", "load_file"]
+__all__ = ["load_file"]

@@ -117,7 +117,17 @@ def _text(name: str, default: Any, help_text: str) -> Field:
     words = "a TOML value (0.5, [1, 2], true, \"text\"); empty: the class's default"
     if default is not None and shown == "":
         words += f" ({type(default).__name__})"
-    return Field(name, "str", shown, f"{help_text} · {words}" if help_text else words)
+    return Field(name, "str", shown, f"{help_text} · {words}" if help_text else words,
+                 any_value=True)
+
+
+def _required(name: str, hint: Any, help_text: str) -> Field:
+    """A parameter without a default: a text field that must be given (a TOML value)."""
+    typed = getattr(hint, "__name__", "") if hint is not None else ""
+    words = ("required: a TOML value (0.5, [1, 2], true, \"text\")"
+             + (f", {typed}" if typed else ""))
+    return Field(name, "str", "", f"{help_text} · {words}" if help_text else words,
+                 required=True, any_value=True, note=" (required: __init__ has no default)")
 
 
 def _toml_text(value: Any) -> str:
@@ -132,7 +142,7 @@ def _toml_text(value: Any) -> str:
 
 def init_fields(cls: type, doc: str) -> tuple[tuple[Field, ...], frozenset[str], dict[str, Any]]:
     """The form's Fields for ``cls.__init__``, the names of the text ones, and the class's
-    own defaults; :class:`ParamProblem` (one line per parameter) when one has no default."""
+    own defaults. A parameter without a default is a required text field."""
     init = cls.__init__  # type: ignore[misc]
     sig = inspect.signature(init)
     try:
@@ -143,15 +153,15 @@ def init_fields(cls: type, doc: str) -> tuple[tuple[Field, ...], frozenset[str],
     fields: list[Field] = []
     texts: set[str] = set()
     defaults: dict[str, Any] = {}
-    missing: list[str] = []
     for i, p in enumerate(sig.parameters.values()):
         if i == 0 or p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) or p.name in LAYER_KWARGS:
             continue
+        help_text = helps.get(p.name, "")
         if p.default is inspect.Parameter.empty:
-            missing.append(p.name)
+            fields.append(_required(p.name, hints.get(p.name), help_text))
+            texts.add(p.name)
             continue
         defaults[p.name] = p.default
-        help_text = helps.get(p.name, "")
         hint = hints.get(p.name)
         field = (_typed(p.name, hint, p.default, help_text) if hint is not None
                  else _from_default(p.name, p.default, help_text))
@@ -159,16 +169,21 @@ def init_fields(cls: type, doc: str) -> tuple[tuple[Field, ...], frozenset[str],
             field = _text(p.name, p.default, help_text)
             texts.add(p.name)
         fields.append(field)
-    if missing:
-        raise ParamProblem(", ".join(repr(m) for m in missing))
     return tuple(fields), frozenset(texts), defaults
 
 
 def takes_name(cls: type) -> bool:
     """Whether ``cls(name=...)`` is accepted (a ``name`` parameter or ``**kwargs``)."""
     params = inspect.signature(cls.__init__).parameters  # type: ignore[misc]
-    return "name" in params or any(p.kind is p.VAR_KEYWORD for p in params.values())
+    return "name" in params or takes_kwargs(cls)
 
 
-__all__ = ["LAYER_KWARGS", "ParamProblem", "arg_help", "init_fields", "takes_name",
-           "text_value"]
+def takes_kwargs(cls: type) -> bool:
+    """Whether ``cls.__init__`` takes ``**kwargs`` (then Keras' ``from_config`` can pass it
+    ``name``, ``trainable`` and ``dtype``, and ``model.keras`` loads back)."""
+    params = inspect.signature(cls.__init__).parameters  # type: ignore[misc]
+    return any(p.kind is p.VAR_KEYWORD for p in params.values())
+
+
+__all__ = ["LAYER_KWARGS", "ParamProblem", "arg_help", "init_fields", "takes_kwargs",
+           "takes_name", "text_value"]

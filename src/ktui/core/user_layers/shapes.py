@@ -49,7 +49,7 @@ def frozen(params: dict[str, Any]) -> str:
 
 
 def key(kind: UserKind, shape: Shape, resolved: dict[str, Any]) -> tuple[Any, ...]:
-    return (kind.name, kind.sha256, tuple(shape), frozen(resolved))
+    return (kind.class_name or kind.name, kind.sha256, tuple(shape), frozen(resolved))
 
 
 def store(k: tuple[Any, ...], value: tuple[Shape, int] | Failed) -> None:

@@ -24,7 +24,9 @@ def kind_options() -> list[tuple[str, str]]:
     options = []
     for name in LAYER_KINDS:
         mine = user_layers.user_kind(name)
-        options.append((f"{name}  · {mine.file_name}" if mine else name, name))
+        if mine is not None and mine.name != name:
+            continue  # a user kind's other name (STEM.Class) is for specs, not a second entry
+        options.append((f"{mine.class_name}  · {mine.file_name}" if mine else name, name))
     return options
 
 

@@ -300,7 +300,8 @@ class LayerFormScreen(ModalScreen[LayerSpec | None]):
         if kind is None or self.input_shape is None or not self._ready or self.errors:
             return None
         params = {**self.layer_spec.params, **self._values()}
-        key = (kind.name, kind.sha256, tuple(self.input_shape), frozen(kind.resolve(params)))
+        key = (kind.class_name or kind.name, kind.sha256, tuple(self.input_shape),
+               frozen(kind.resolve(params)))
         return key, kind, params
 
     def _probe(self) -> None:
