@@ -13,36 +13,39 @@ Three rules keep it standing under fast or odd input:
   may be absent;
 - the spec's own checks run inside a guard: a checker that raises is shown, never fatal.
 
-The experiment keeps the name and description it was loaded with until the user edits
-anything; then the description is derived from the spec, the name becomes
-``<loaded>-custom`` (unless the user named it) and the preset picker says "custom".
+The view is composed of widgets that keep their own state: the head
+(:class:`ExperimentHeader`: preset picker, name and description, which follow the edits), the
+dataset's and training settings' rows, the layer stack and model summary, and the foot
+(:class:`SetupFoot`: hint line, problems, Train). The screen owns the spec's editing: every
+change ends in :meth:`SetupScreen.spec_changed`, which tells each of them what to show.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
 
 from rich.text import Text
-from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widget import Widget
-from textual.widgets import Button, Footer, Label, Select, Static
+from textual.widgets import Button, Footer, Static
 
-from ktui.core.datasets import DATASETS, KIND_FIELD
-from ktui.core.schema import field_of
-from ktui.core.spec import ExperimentSpec
+from ktui.core.datasets import DATASETS
 from ktui.core.spec.defaults import Stash, metric_choices, switch_dataset
-from ktui.core.spec.describe import custom_name, experiment_description, same_experiment
-from ktui.core.spec.presets import PRESETS
+from ktui.core.spec.describe import experiment_description
 from ktui.ui.screens.problems import ProblemsScreen
 from ktui.ui.screens.setup_base import safe_validate
 from ktui.ui.screens.setup_data import DataPart
 from ktui.ui.screens.setup_files import ExperimentFiles
-from ktui.ui.screens.setup_hints import FieldHints
+from ktui.ui.screens.setup_hints import CHOICE_HELP, FieldHints
 from ktui.ui.screens.setup_layers import STACK_BUTTONS, LayerEditing
+from ktui.ui.screens.setup_paths import (
+    DATASET_FIELDS,
+    DATASET_KIND,
+    fields_box_id,
+    get_path,
+    set_path,
+)
 from ktui.ui.screens.setup_sections import (
     SECTIONS,
     SettingsSection,
@@ -51,67 +54,23 @@ from ktui.ui.screens.setup_sections import (
     problem_name,
 )
 from ktui.ui.widgets.data_card import DataCardView
-from ktui.ui.widgets.fields import FieldDef, FieldRow, setup_def
+from ktui.ui.widgets.experiment_header import ExperimentHeader
+from ktui.ui.widgets.fields import FieldDef, FieldRow
 from ktui.ui.widgets.layer_stack import LayerStack
 from ktui.ui.widgets.lazy_rows import LazyRows
 from ktui.ui.widgets.model_summary import ModelSummary
+from ktui.ui.widgets.setup_foot import SetupFoot
 
-NAME_FIELD = setup_def("name", field_of(ExperimentSpec, "name"))
-DATASET_KIND = setup_def("dataset.kind", KIND_FIELD)
-#: Each dataset kind's settings, shown while that kind is chosen.
-DATASET_FIELDS = {kind: tuple(setup_def(f"dataset.{f.name}", f) for f in cls.form_fields())
-                  for kind, cls in DATASETS.items()}
-#: Every training setting's row (nested tables at ``train.schedule.X``), in its section.
-TRAIN_FIELDS = tuple(f for section in SECTIONS for f in section.fields)
-#: Per-choice help, shown in the hint line beside the field's own help.
-CHOICE_HELP = {d.key: d.schema.registry for d in TRAIN_FIELDS
-               if d.type == "choice" and d.schema is not None and d.schema.registry is not None}
-
-
-def fields_box_id(kind: str) -> str:
-    """The id of the box holding a dataset kind's settings: ``linear-fields``,
-    ``fashion-fields`` (the kind's first word)."""
-    return f"{kind.split('_')[0]}-fields"
-
-
-def _owner(spec: ExperimentSpec, path: str) -> tuple[Any, str]:
-    """The object holding the field at ``path`` and the field's name: ``train.epochs`` is
-    (spec.train, "epochs"), ``train.schedule.factor`` (spec.train.schedule, "factor")."""
-    head, *tables, name = path.split(".")
-    obj: Any = spec.dataset if head == "dataset" else spec.train
-    for table in tables:
-        obj = getattr(obj, table)
-    return obj, name
-
-
-def get_path(spec: ExperimentSpec, path: str) -> Any:
-    if path == "name":
-        return spec.name
-    if path == "dataset.kind":
-        return spec.dataset.kind
-    obj, name = _owner(spec, path)
-    if not hasattr(obj, name):  # a field of another dataset kind: show its default
-        obj = next(cls() for cls in DATASETS.values() if hasattr(cls(), name))
-    return getattr(obj, name)
-
-
-def set_path(spec: ExperimentSpec, path: str, value: Any) -> None:
-    """Set one field; a None (a field with no valid value) is never written."""
-    if value is None:
-        return
-    if path == "name":
-        spec.name = str(value)
-        return
-    obj, name = _owner(spec, path)
-    if hasattr(obj, name):
-        setattr(obj, name, value)
+#: Re-exported for the tests, which read the form by path and check the derived description.
+__all__ = ["SetupScreen", "experiment_description", "get_path", "set_path"]
 
 
 class SetupScreen(ExperimentFiles, LayerEditing, FieldHints, DataPart):
     """Edit ``app.spec``; ``ctrl+r`` checks it and opens the training view.
 
     The form, its validation and the dataset switch are here; presets and files, the layer
-    stack's editing and the hint line are the parts it inherits (see setup_base).
+    stack's editing, the hint line and the user's data are the parts it inherits, the head and
+    the foot widgets it composes (see setup_base).
     """
 
     BINDINGS = [
@@ -127,28 +86,15 @@ class SetupScreen(ExperimentFiles, LayerEditing, FieldHints, DataPart):
     def compose(self) -> ComposeResult:
         spec = self.spec
         self._stash: Stash = {}
-        self._preset_shown: object = Select.NULL
         self._shown_desc = ""
         self._change_pending = False
-        self._shown_status: Text | None = None
-        self._shown_spec_desc: str | None = None
-        #: The experiment as loaded (or last saved): what "edited" is measured against.
-        self._base = spec.copy()
-        #: The user typed a name since then: keep it, do not derive one.
-        self._user_named = False
-        self._last_field: Widget | None = None
 
         row = self._row
 
         with Horizontal(id="setup-body"):
             with VerticalScroll(id="settings", can_focus=False):
-                with Horizontal(id="preset-line", classes="field-line"):
-                    yield Label("preset", classes="field-label")
-                    yield Select([(name, name) for name in PRESETS],
-                                 value=spec.name if spec.name in PRESETS else Select.NULL,
-                                 prompt="custom", compact=True, id="preset")
-                yield row(NAME_FIELD)
-                yield Static("", id="spec-desc")
+                yield ExperimentHeader(spec, blink=self.host.settings.cursor_blink,
+                                       id="experiment-head")
                 yield Static("Dataset", classes="section")
                 yield row(DATASET_KIND)
                 for kind, kind_fields in DATASET_FIELDS.items():
@@ -180,13 +126,7 @@ class SetupScreen(ExperimentFiles, LayerEditing, FieldHints, DataPart):
                 yield Static("Model summary", classes="section")
                 with VerticalScroll(id="summary-scroll", can_focus=False):
                     yield ModelSummary(id="summary")
-        with Vertical(id="setup-foot"):
-            yield Static("", id="hint")
-            with Horizontal(id="setup-bar"):
-                yield Static("", id="problems")
-                yield Static("", id="tf-status")
-                yield Button("Train ▶", variant="success", id="btn-train", compact=True,
-                             action="screen.train")
+        yield SetupFoot(id="setup-foot")
         yield Footer(compact=True)
 
     def _row(self, f: FieldDef) -> FieldRow:
@@ -213,13 +153,8 @@ class SetupScreen(ExperimentFiles, LayerEditing, FieldHints, DataPart):
         # so shift+tab from the first field reaches the layer list in two steps.
         for button in self.query("#stack-buttons Button").results(Button):
             button.can_focus = False
-        self.watch(self.app, "tf_status", self._show_tf_status)
         self.refresh_all()
         self.query_one(LayerStack).focus()
-
-    def _show_tf_status(self, text: str) -> None:
-        for status in self.query("#tf-status").results(Static):
-            status.update(Text(text, style="dim"))
 
     # ---- spec -> widgets ----------------------------------------------------------------
     def refresh_all(self) -> None:
@@ -240,7 +175,7 @@ class SetupScreen(ExperimentFiles, LayerEditing, FieldHints, DataPart):
         if not self._live():
             return []
         spec = self.spec
-        self._follow_edits()
+        self.query_one(ExperimentHeader).follow(spec)
         for kind in DATASETS:
             box = self.query_one(f"#{fields_box_id(kind)}", LazyRows)
             box.display = kind == spec.dataset.kind
@@ -265,7 +200,7 @@ class SetupScreen(ExperimentFiles, LayerEditing, FieldHints, DataPart):
         problems = [f"{problem_name(r.field)}: {r.error}" for r in self.query(FieldRow)
                     if not r.valid]
         problems += errors
-        self._show_problems(problems)
+        self.query_one(SetupFoot).show_problems(problems)
         return problems
 
     def _describe_dataset(self) -> str:
@@ -274,52 +209,6 @@ class SetupScreen(ExperimentFiles, LayerEditing, FieldHints, DataPart):
             return self.spec.dataset.describe()
         except Exception as err:  # a description must never break the form
             return f"(cannot describe the dataset: {err})"
-
-    def _show_problems(self, problems: list[str]) -> None:
-        if len(problems) > 1:
-            status = Text.assemble(("⚠ ", "bold red"),
-                                   (f"(+{len(problems) - 1} more · ctrl+r lists all) ", "red"),
-                                   (problems[0], "bold red"))
-        elif problems:
-            status = Text(f"⚠ {problems[0]}", style="bold red")
-        else:
-            status = Text("✔ ready to train", style="green")
-        if status != self._shown_status:
-            self._shown_status = status
-            self.query_one("#problems", Static).update(status)
-        self.query_one("#btn-train", Button).disabled = bool(problems)
-
-    # ---- name and description follow the edits ------------------------------------------
-    def edited(self) -> bool:
-        """Whether the experiment differs from the one loaded (name and description aside)."""
-        return not same_experiment(self.spec, self._base)
-
-    def dirty(self) -> bool:
-        """Whether loading something else would throw work away."""
-        return self.edited() or self.spec.name != self._base.name
-
-    def _follow_edits(self) -> None:
-        spec, base = self.spec, self._base
-        edited = self.edited()
-        if not self._user_named:
-            spec.name = custom_name(base.name) if edited else base.name
-        spec.description = experiment_description(spec) if edited else base.description
-        for row in self.query("#f-name").results(FieldRow):
-            if row.valid and row.value != spec.name:
-                row.set_value(spec.name)
-        if spec.description != self._shown_spec_desc:
-            self._shown_spec_desc = spec.description
-            self.query_one("#spec-desc", Static).update(Text(spec.description, style="dim"))
-        shown = base.name if not self.dirty() and base.name in PRESETS else Select.NULL
-        if shown != self._preset_shown:
-            # Select posts Changed after this returns, so remember what we showed and
-            # ignore it there.
-            self._preset_shown = shown
-            self.query_one("#preset", Select).value = shown
-
-    def _reset_base(self) -> None:
-        self._base = self.spec.copy()
-        self._user_named = False
 
     # ---- widgets -> spec ----------------------------------------------------------------
     def on_field_row_changed(self, event: FieldRow.Changed) -> None:
@@ -338,7 +227,8 @@ class SetupScreen(ExperimentFiles, LayerEditing, FieldHints, DataPart):
                 self._switch_dataset(str(value))
             else:
                 if row.field.key == "name" and value != self.spec.name:
-                    self._user_named = True  # typed (a field's first echo is no edit)
+                    # typed (a field's first echo is no edit): kept through later edits
+                    self.query_one(ExperimentHeader).user_named()
                 set_path(self.spec, row.field.key, value)
         self._changed_soon()
 
@@ -373,22 +263,10 @@ class SetupScreen(ExperimentFiles, LayerEditing, FieldHints, DataPart):
         self._set_hint(Text(switch.message, style="bold"))
         self.notify(switch.message, title="Dataset changed", timeout=6)
 
-    def choice_help(self, key: str, value: str) -> str | None:
-        registry = CHOICE_HELP.get(key)
-        entry = registry.get(value) if registry is not None else None
-        return entry.help if entry is not None else None
-
     def _choices_for(self, row: FieldRow) -> tuple[str, ...] | None:
         return metric_choices(self.spec) if row.field.type == "multi" else None
 
-    # ---- presets (the rest in setup_files) -----------------------------------------------
-    @on(Select.Changed, "#preset")
-    def _preset_chosen(self, event: Select.Changed) -> None:
-        if not self._live():
-            return
-        if event.value is not Select.NULL and event.value != self._preset_shown:
-            self.request_preset(str(event.value))
-
+    # ---- a whole new spec (presets and files in setup_files) -----------------------------
     def show_spec(self) -> None:
         """Show a whole new ``app.spec`` (a preset, a file, a past run's)."""
         if not self._live():

@@ -46,9 +46,3 @@ class DataPart(SetupBase):
         if self._live():
             self.spec_changed()
 
-    # ---- hooks (SetupScreen) ----------------------------------------------------------------
-    def edited(self) -> bool:
-        raise NotImplementedError
-
-    def refresh_all(self) -> None:
-        raise NotImplementedError

@@ -5,20 +5,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from textual.widgets import Select
-
 from ktui.core.spec import ExperimentSpec
 from ktui.core.spec.presets import PRESETS, get_preset
 from ktui.ui.screens.confirm import ConfirmScreen
 from ktui.ui.screens.setup_base import SetupBase, safe_validate
 from ktui.ui.screens.spec_file import SpecFileScreen, default_file_name
+from ktui.ui.widgets.experiment_header import ExperimentHeader
 
 
 class ExperimentFiles(SetupBase):
     """Replace ``app.spec`` by a preset or a file, or save it."""
-
-    #: The preset the picker shows (Select.NULL: "custom"); set by the form.
-    _preset_shown: object = Select.NULL
 
     # ---- presets ----------------------------------------------------------------------------
     def request_preset(self, name: str) -> None:
@@ -35,8 +31,7 @@ class ExperimentFiles(SetupBase):
             if yes:
                 self.load_preset(name)
             else:  # the picker goes back to what is loaded: "custom"
-                self._preset_shown = Select.NULL
-                self.query_one("#preset", Select).value = Select.NULL
+                self.query_one(ExperimentHeader).show_custom()
 
         self.app.push_screen(ConfirmScreen(
             f"Replace your custom experiment “{self.spec.name}” with preset {name}?",
@@ -51,6 +46,12 @@ class ExperimentFiles(SetupBase):
 
     def action_load_preset(self, name: str) -> None:
         self.request_preset(name)
+
+    def on_experiment_header_preset_chosen(self, event: ExperimentHeader.PresetChosen) -> None:
+        """A preset picked in the head's picker."""
+        event.stop()
+        if self._live():
+            self.request_preset(event.preset)
 
     def preset_commands(self) -> list[tuple[str, str, str]]:
         """The palette's "Load preset: NAME" commands: (name, help, action)."""

@@ -7,17 +7,21 @@ from typing import Any
 
 from rich.text import Text
 from textual.widget import Widget
-from textual.widgets import Collapsible, Select, SelectionList, Static
+from textual.widgets import Collapsible, SelectionList
 
 from ktui.core import user_layers
 from ktui.core.choices import METRICS
 from ktui.ui.screens.setup_base import SetupBase
-from ktui.ui.screens.setup_sections import SettingsSection
+from ktui.ui.screens.setup_sections import SECTIONS, SettingsSection
+from ktui.ui.widgets.experiment_header import ExperimentHeader
 from ktui.ui.widgets.fields import FieldRow
 from ktui.ui.widgets.layer_stack import LayerStack
 
 LAYERS_HINT = ("layers: a add · e/enter edit · x remove · shift+↑↓ move · d duplicate "
                "· ctrl+t back to the fields")
+#: Per-choice help of the training settings, shown in the hint line beside the field's own.
+CHOICE_HELP = {d.key: d.schema.registry for section in SECTIONS for d in section.fields
+               if d.type == "choice" and d.schema is not None and d.schema.registry is not None}
 
 
 class FieldHints(SetupBase):
@@ -28,7 +32,9 @@ class FieldHints(SetupBase):
 
     def choice_help(self, key: str, value: str) -> str | None:
         """What the choice ``value`` of field ``key`` does (None: nothing to add)."""
-        return None
+        registry = CHOICE_HELP.get(key)
+        entry = registry.get(value) if registry is not None else None
+        return entry.help if entry is not None else None
 
     def on_descendant_focus(self, event: Any) -> None:
         if not self._live():
@@ -78,11 +84,6 @@ class FieldHints(SetupBase):
         if self._live() and event.collapsible.has_focus_within:
             self.show_hint(self.focused)
 
-    def _set_hint(self, text: Text) -> None:
-        text.no_wrap, text.overflow = True, "ellipsis"
-        for hint in self.query("#hint").results(Static):
-            hint.update(text)
-
     def action_toggle_focus(self) -> None:
         """Jump between the layer list and the settings field last used (ctrl+t)."""
         if not self._on_top():
@@ -95,4 +96,4 @@ class FieldHints(SetupBase):
         if last is not None and last.is_attached and last.focusable:
             last.focus()
         else:
-            self.query_one("#preset", Select).focus()
+            self.query_one(ExperimentHeader).focus_picker()
