@@ -34,13 +34,15 @@ STOP_WAIT_S = 10.0
 STOP_SIGNALS = ("SIGINT", "SIGTERM", "SIGHUP")
 _SIGNAL_WORDS = {"SIGINT": "interrupted (Ctrl+C)", "SIGTERM": "terminated (SIGTERM)",
                  "SIGHUP": "hung up (SIGHUP)"}
+#: Why the run stopped, as summary.json and the views say it (``stopped: Ctrl+C``).
+_SIGNAL_REASONS = {"SIGINT": "Ctrl+C", "SIGTERM": "SIGTERM", "SIGHUP": "SIGHUP (terminal closed)"}
 
 
 class Display:
     """The reporter, muted once its terminal or pipe is gone (a dropped SSH session,
     ``| head``): the run then stops cleanly, as on a hangup, instead of crashing on EIO."""
 
-    def __init__(self, sink: typing.Any, stop: typing.Callable[[], None]) -> None:
+    def __init__(self, sink: typing.Any, stop: typing.Callable[..., None]) -> None:
         self.sink, self.stop = sink, stop
         self.lost: str | None = None
         #: The run's ending once it reached the display: the recording sinks come first,
@@ -60,7 +62,7 @@ class Display:
             if isinstance(err, ValueError) and "closed file" not in str(err):
                 raise  # a bug in a reporter, not a lost terminal
             self.lost = getattr(err, "strerror", None) or str(err) or type(err).__name__
-            self.stop()
+            self.stop(f"the output is gone ({self.lost})")
             silence_stdout()
 
     def close(self) -> None:
@@ -137,12 +139,14 @@ def _run(args: argparse.Namespace, spec: specmod.ExperimentSpec, root: os.PathLi
         if received:  # a second signal: leave now (the last checkpoint stays)
             os._exit(128 + received[0])
         received.append(signum)
-        control.stop()
+        control.stop(_SIGNAL_REASONS.get(signal.Signals(signum).name, "a signal"))
         say(f"\nktui: {_SIGNAL_WORDS.get(signal.Signals(signum).name, 'signal')}: stopping "
             "after this batch… (again to quit at once)\n")
 
     previous = {sig: signal.signal(sig, on_signal)
                 for sig in (getattr(signal, n, None) for n in STOP_SIGNALS) if sig is not None}
+    # TensorFlow and the data take seconds before the first event: say so at once.
+    say(f"ktui: {clean(spec.name)}: loading TensorFlow and {clean(spec.dataset.in_words())}…\n")
     try:
         try:
             handle = start_run(spec, [display], runs_root=root, run=run_dir,

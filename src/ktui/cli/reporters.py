@@ -124,6 +124,8 @@ class PlainReporter:
         test = "  ".join(f"test_{k} {_fmt(v)}" for k, v in e.test.items())
         word = "done" if e.status == "finished" else "stopped"
         reason = f"{e.reason}\n" if e.reason else ""
+        if e.status == "stopped" and e.reason.startswith("stopped: "):  # who stopped it
+            word, reason = f"stopped ({e.reason[9:]})", ""
         start = self.start_epoch
         now = e.epochs_done - start
         this_time = (f" ({now} epoch{'s' * (now != 1)} this time, resumed from epoch {start})"

@@ -118,11 +118,17 @@ def start_run(spec: specmod.ExperimentSpec, sinks: Sequence[Sink], *,
         lock.release()
         raise
 
+    from ktui.core.runs.control_channel import open_channel
+
+    channel = open_channel(run.path, control)  # viewers steer it: RUN/control.sock
+
     def work() -> RunFinished | RunFailed:
         try:
             return _record(spec, sinks, control, run, resume=resume and not restart,
                            data_dir=data_dir, trainer=trainer or _default_trainer())
         finally:
+            if channel is not None:
+                channel.close()
             lock.release()
 
     handle._thread = _spawn(handle, work)
@@ -206,7 +212,8 @@ def _record(spec: specmod.ExperimentSpec, sinks: Sequence[Sink], control: Traine
     from ktui.core.runs.keras_sink import KerasSink
 
     model_files = KerasSink(run, recorder, resume=resume)
-    recording = Recording(recorder, sinks, control.stop, model_files.remove_partial_files)
+    recording = Recording(recorder, sinks, control.stop, model_files.remove_partial_files,
+                          stop_reason=lambda: control.stop_reason)
     try:
         result = trainer(spec, recording, control, data_dir=data_dir,
                          model_sinks=[model_files])

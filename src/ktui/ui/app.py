@@ -286,18 +286,20 @@ class KtuiApp(SurvivingApp, App[int]):
 
     def action_quit_now(self) -> None:
         """``ctrl+c``: no question, but the trainer still stops cleanly after its batch."""
+        self.stop_runs("Ctrl+C")  # the first reason given is the one recorded
         self.quit_now()
 
     def quit_now(self, return_code: int = 0) -> None:
-        self.stop_runs()
+        words = {129: "SIGHUP (terminal closed)", 143: "SIGTERM"}
+        self.stop_runs(words.get(return_code, "the TUI was quit"))
         self.exit(return_code, return_code=return_code)
 
-    def stop_runs(self) -> None:
+    def stop_runs(self, reason: str = "the TUI was quit") -> None:
         """Ask every trainer to stop after its batch (it records ``stopped`` and saves the
         model; :func:`run_app` waits for that after the screen is restored)."""
         for screen in self.screen_stack:
             if isinstance(screen, TrainingScreen):
-                screen.stop_run()
+                screen.stop_run(reason)
 
     # ---- signals (installed by run_app) ----------------------------------------------------
     def stop_from_signal(self, signum: int) -> None:

@@ -51,7 +51,7 @@ def this_process() -> str:
     return words if len(words) <= 80 else words[:79] + "…"
 
 
-def _holder_text(data: dict[str, Any]) -> str:
+def holder_text(data: dict[str, Any]) -> str:
     """``pid 1234 on HOST since 12:03 (ktui train)`` from the lock file's JSON."""
     pid, host, by = data.get("pid"), data.get("host"), data.get("by")
     since = data.get("since")
@@ -121,7 +121,7 @@ class RunLock:
             except BlockingIOError:
                 if time.monotonic() >= deadline:
                     raise RunBusy(f"{clean(self.name)} is in use by "
-                                  f"{_holder_text(_read_holder(fd))}; wait for it or stop "
+                                  f"{holder_text(_read_holder(fd))}; wait for it or stop "
                                   "it") from None
                 time.sleep(0.05)
             except OSError as err:
@@ -153,6 +153,20 @@ def _read_holder(fd: int) -> dict[str, Any]:
     except (OSError, ValueError):
         return {}
     return data if isinstance(data, dict) else {}
+
+
+def read_holder(path: Path) -> dict[str, Any]:
+    """Who holds (or last held) the run's lock, as its lock file says: ``pid``, ``host``,
+    ``since``, ``by``; {} when unsigned or unreadable (see :func:`lock_held` for whether
+    it is held now)."""
+    try:
+        fd = os.open(path / LOCK_NAME, os.O_RDONLY | os.O_CLOEXEC)
+    except OSError:
+        return {}
+    try:
+        return _read_holder(fd)
+    finally:
+        os.close(fd)
 
 
 def lock_held(path: Path) -> bool | None:

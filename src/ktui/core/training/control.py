@@ -15,6 +15,9 @@ class TrainerControl:
     def __init__(self) -> None:
         self._cond = threading.Condition()
         self._stop = False
+        #: Why the run was asked to stop (``s in the TUI``, ``Ctrl+C``, ``from a viewer (pid
+        #: N)``): the first request's words; "" when none said.
+        self.stop_reason = ""
         self._paused = False
         self._steps_allowed = 0
         #: Whether listeners were told "paused" and not yet "resumed".
@@ -23,8 +26,9 @@ class TrainerControl:
         self._lr_request: tuple[str, float] | None = None
 
     # -- called from the UI / signal handlers ------------------------------------------------
-    def stop(self) -> None:
+    def stop(self, reason: str = "") -> None:
         with self._cond:
+            self.stop_reason = self.stop_reason or reason
             self._stop = True
             self._cond.notify_all()
 

@@ -351,13 +351,13 @@ class TrainingScreen(LiveLearningRate, TrainingPages, ChartControls):
 
     def action_stop(self) -> None:
         if self.control and self.running:
-            self.control.stop()
+            self.control.stop("s in the TUI")
             self._set_state("stopping")
 
-    def stop_run(self) -> None:
+    def stop_run(self, reason: str = "b back to setup") -> None:
         """Ask the trainer to stop and let the worker go (used on back and quit)."""
         if self.control:
-            self.control.stop()
+            self.control.stop(reason)
         self.workers.cancel_group(self, "training")
 
     def action_back(self) -> None:
