@@ -6,6 +6,8 @@ Each reporter is a sink for the core's events, and reads what it prints from the
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from typing import IO, Any
 
 from ktui.cli.summary import summary_text
@@ -23,7 +25,7 @@ from ktui.core.events import (
     to_json,
 )
 from ktui.core.history import RunHistory
-from ktui.core.text import clean
+from ktui.core.text import clean, plural
 
 
 class JsonlReporter:
@@ -73,14 +75,30 @@ def lr_line(event: LrChanged) -> str:
             f"({'plateau' if event.source == 'plateau' else 'changed'}, {when})")
 
 
-class PlainReporter:
-    """Lines only, no control characters: logs on clusters stay readable."""
+#: In a pipe, a line inside an epoch at most this often (a fashion-cnn epoch takes 10 s here,
+#: a big one minutes: a log that stays silent that long looks hung).
+PROGRESS_EVERY_S = 10.0
 
-    def __init__(self, out: IO[str], err: IO[str]) -> None:
+
+def step_line(event: StepDone) -> str:
+    """``epoch 2/10  step 120/469 (26 %)  loss 0.4321  812 steps/s``: where a long epoch is."""
+    done = 100 * event.step // max(event.steps_per_epoch, 1)
+    return (f"epoch {event.epoch}  step {event.step}/{event.steps_per_epoch} ({done} %)  "
+            f"loss {_fmt(event.loss)}  {event.steps_per_s:.0f} steps/s")
+
+
+class PlainReporter:
+    """Lines only, no control characters: logs on clusters stay readable. Inside a long
+    epoch a progress line comes at most every :data:`PROGRESS_EVERY_S` seconds."""
+
+    def __init__(self, out: IO[str], err: IO[str],
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.out, self.err = out, err
         self.history = RunHistory()
         #: The epoch a resumed run started from (0: a new run).
         self.start_epoch = 0
+        self.clock = clock
+        self._last_line = clock()
 
     def __call__(self, event: Event) -> None:
         self.history.apply(event)
@@ -89,6 +107,9 @@ class PlainReporter:
             self._line(self.run_header(event))
         elif isinstance(event, EpochDone):
             self._line(epoch_line(event, self.history))
+        elif isinstance(event, StepDone):
+            if self.clock() - self._last_line >= PROGRESS_EVERY_S:
+                self._line(step_line(event))
         elif isinstance(event, LrChanged):
             self._line(lr_line(event))
         elif isinstance(event, Paused):
@@ -108,6 +129,7 @@ class PlainReporter:
         text = clean(text, keep_newlines=True)  # names and messages come from the user
         self.out.write(text + "\n")
         self.out.flush()
+        self._last_line = self.clock()
 
     @staticmethod
     def run_header(e: RunStarted) -> str:
@@ -116,8 +138,9 @@ class PlainReporter:
         precision = f", {e.precision}" if e.precision != "float32" else ""
         resumed = (f"resumed from epoch {e.start_epoch} of {e.epochs}\n"
                    if e.start_epoch else "")
+        epochs = plural(e.epochs, "epoch")
         return (resumed + f"{clean(e.name)}: {data} samples, batch {e.batch_size}, "
-                f"{e.steps_per_epoch} steps/epoch, {e.epochs} epochs on {where}{precision}\n"
+                f"{e.steps_per_epoch} steps/epoch, {epochs} on {where}{precision}\n"
                 + summary_text(e.layers))
 
     def finish_line(self, e: RunFinished) -> str:
@@ -128,9 +151,10 @@ class PlainReporter:
             word, reason = f"stopped ({e.reason[9:]})", ""
         start = self.start_epoch
         now = e.epochs_done - start
-        this_time = (f" ({now} epoch{'s' * (now != 1)} this time, resumed from epoch {start})"
-                     if start else "")
-        return reason + f"{word}: {e.epochs_done} epochs{this_time} in {e.seconds:.1f}s" + (
+        this_time = f" ({plural(now, 'epoch')} this time, resumed from epoch {start})" \
+            if start else ""
+        done = plural(e.epochs_done, "epoch")
+        return reason + f"{word}: {done}{this_time} in {e.seconds:.1f}s" + (
             f"  {test}" if test else "")
 
 

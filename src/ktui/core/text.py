@@ -63,3 +63,9 @@ def identifier(text: str, fallback: str = "model", max_len: int = 64) -> str:
     ASCII letters, digits and ``_`` only (``linear-gd`` -> ``linear_gd``), never empty."""
     name = _NOT_IDENT.sub("_", str(text))[:max_len].strip("_")
     return name or fallback
+
+
+def plural(count: int, word: str) -> str:
+    """``1 epoch``, ``3 epochs``: a count with its word."""
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
