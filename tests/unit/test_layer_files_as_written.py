@@ -193,3 +193,40 @@ def test_a_runs_model_loads_with_the_plain_class_name(tmp_path: Path,
                           timeout=240)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip().endswith("CustomDropout")
+
+
+VAE = Path(__file__).parent / "layer_files" / "vae.py"
+
+
+def test_layers_that_cannot_sit_in_a_stack_name_the_authors_line() -> None:
+    from ktui.core.user_layers.shapes import Failed, probe
+
+    user_layers.use_files([VAE])
+    lines = VAE.read_text().splitlines()
+    returns = lines.index("        return z_mean, z_log_var, z") + 1
+    unpacks = lines.index("        z_mean, z_log_var = inputs") + 1
+    encoder = probe(LAYER_KINDS["Encoder"], (4,), {})
+    assert isinstance(encoder, Failed)
+    assert encoder.message == (f"Encoder.call returns 3 tensors; a layer in a stack returns one "
+                               f"(vae.py, line {returns})")
+    sampling = probe(LAYER_KINDS["Sampling"], (4,), {})
+    assert isinstance(sampling, Failed)
+    assert sampling.message == ("Sampling.call unpacks its input as several tensors; a layer "
+                                f"in a stack gets one tensor (vae.py, line {unpacks})")
+    decoder = probe(LAYER_KINDS["Decoder"], (4,), {"original_dim": 2})
+    assert decoder == ((2,), 4 * 64 + 64 + 64 * 2 + 2)
+
+
+def test_keras_2_code_is_named_as_keras_2_api(tmp_path: Path) -> None:
+    from ktui.core.user_layers.errors import keras2_hint
+
+    path = tmp_path / "old.py"
+    path.write_text("import keras\nfrom keras.engine.base_layer import Layer\n")
+    with pytest.raises(user_layers.LayerFileError) as caught:
+        user_layers.use_files([path])
+    (line,) = caught.value.problems
+    assert line.startswith("old.py, line 2: ModuleNotFoundError") or "line 2" in line
+    assert "keras.engine is Keras 2 API, gone in Keras 3: use keras.layers.Layer" in line
+    err = AttributeError("module 'keras.backend' has no attribute 'cast_to_floatx'")
+    assert keras2_hint(err) == ("; keras.backend.cast_to_floatx is Keras 2 API, gone in "
+                                "Keras 3: use keras.ops.cast(x, keras.config.floatx())")

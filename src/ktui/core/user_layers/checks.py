@@ -300,8 +300,8 @@ def warnings_of(spec: Any) -> list[str]:
     for index, kind, shape, params in shapes.stack_inputs(spec):
         if isinstance(shapes.entry(kind, shape, params), shapes.Failed):
             break
-        for check in run_checks(kind, shape, params).warnings:
-            lines.append(f"{layer_label(index, kind.name)}: {check.text}")
+        said = dict.fromkeys(c.text for c in run_checks(kind, shape, params).warnings)
+        lines += [f"{layer_label(index, kind.name)}: {text}" for text in said]
     return lines
 
 

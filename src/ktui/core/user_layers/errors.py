@@ -63,6 +63,47 @@ def keras_message(err: BaseException) -> str:
     return line if len(line) <= MESSAGE_CHARS else line[: MESSAGE_CHARS - 1] + "…"
 
 
+#: Keras 2 modules gone from Keras 3, with what replaces them.
+_KERAS2_MODULES = {
+    "keras.engine": "keras.layers.Layer, keras.Model, keras.Input",
+    "keras.layers.core": "keras.layers",
+    "keras.utils.generic_utils": "keras.saving / keras.utils",
+    "keras.backend.tensorflow_backend": "keras.ops",
+    "keras.layers.merge": "keras.layers",
+}
+#: Keras 2 ``keras.backend`` functions and their Keras 3 replacements.
+_KERAS2_BACKEND = {
+    "cast_to_floatx": "keras.ops.cast(x, keras.config.floatx())",
+    "floatx": "keras.config.floatx()",
+    "epsilon": "keras.config.epsilon()",
+    "set_floatx": "keras.config.set_floatx",
+    "image_data_format": "keras.config.image_data_format()",
+    "get_value": "keras.ops.convert_to_numpy",
+    "dot": "keras.ops.dot",
+    "batch_dot": "keras.ops.einsum",
+    "int_shape": "keras.ops.shape",
+}
+_BACKEND_ATTR = re.compile(r"module '(?:tensorflow\.)?keras(?:\.src)?\.backend' has no "
+                           r"attribute '(\w+)'")
+
+
+def keras2_hint(err: BaseException) -> str:
+    """"; keras.engine is Keras 2 API ..." when ``err`` is Keras 2 code meeting Keras 3 (a
+    gone module, a gone ``keras.backend`` function), else ""."""
+    if isinstance(err, ModuleNotFoundError) and err.name:
+        name = err.name.removeprefix("tensorflow.").removeprefix("tf_keras.")
+        for gone, instead in _KERAS2_MODULES.items():
+            if name == gone or name.startswith(gone + "."):
+                return f"; {gone} is Keras 2 API, gone in Keras 3: use {instead}"
+    if isinstance(err, AttributeError):
+        found = _BACKEND_ATTR.search(str(err))
+        if found:
+            fn = found.group(1)
+            instead = _KERAS2_BACKEND.get(fn, f"keras.ops.{fn} if it exists")
+            return f"; keras.backend.{fn} is Keras 2 API, gone in Keras 3: use {instead}"
+    return ""
+
+
 def _chain(err: BaseException) -> Iterator[BaseException]:
     """``err`` and the exceptions it was raised from or during, innermost last."""
     seen: set[int] = set()
@@ -102,7 +143,7 @@ def user_failure(err: BaseException, files: dict[str, dict[str, tuple[int, int]]
     owner = class_at(files.get(str(Path(last.filename)), {}), last.lineno or 0)
     where = f"{owner}.{last.name}" if owner and last.name != "<module>" else last.name
     message = (f"{where} raised {type(err).__name__}: {keras_message(err)} "
-               f"({Path(last.filename).name}, line {last.lineno})")
+               f"({Path(last.filename).name}, line {last.lineno}){keras2_hint(err)}")
     text = "".join(traceback.format_list(frames))
     tb = (f"Traceback (your code only):\n{text}{type(err).__name__}: "
           f"{keras_message(err)}")
@@ -118,5 +159,5 @@ def class_at(classes: dict[str, tuple[int, int]], line: int) -> str:
     return best
 
 
-__all__ = ["LayerFileError", "UserFailure", "class_at", "keras_message", "user_failure",
-           "user_frames"]
+__all__ = ["LayerFileError", "UserFailure", "class_at", "keras2_hint", "keras_message",
+           "user_failure", "user_frames"]

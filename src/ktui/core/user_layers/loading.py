@@ -30,7 +30,12 @@ from types import ModuleType
 from typing import Any
 
 from ktui.core.text import clean, identifier
-from ktui.core.user_layers.errors import LayerFileError, keras_message, user_frames
+from ktui.core.user_layers.errors import (
+    LayerFileError,
+    keras2_hint,
+    keras_message,
+    user_frames,
+)
 from ktui.core.user_layers.kinds import LayerFile, UserKind
 from ktui.core.user_layers.params import init_fields, takes_kwargs, takes_name
 from ktui.core.user_layers.shapes import make_infer
@@ -107,6 +112,9 @@ def _import(resolved: Path, data: bytes, shown: str, name: str) -> ModuleType:
         frames = user_frames(err, [str(resolved)])
         where = f"{shown}, line {frames[-1].lineno}" if frames else shown
         what = f"{type(err).__name__}: {keras_message(err)}"
+        hint = keras2_hint(err)
+        if hint:
+            raise LayerFileError([f"{where}: {what}{hint}"]) from None
         if isinstance(err, ImportError):
             raise LayerFileError([f"{where}: {what}; install the module or fix the import, "
                                   "then load the file again"]) from None

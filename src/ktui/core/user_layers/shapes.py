@@ -93,10 +93,18 @@ def probe(kind: UserKind, shape: Shape, params: dict[str, Any]) -> tuple[Shape, 
         layer = kind.cls(**kind.arguments(params))
         out = layer(keras.Input(shape=tuple(shape)))
     except Exception as err:  # noqa: BLE001 - the user's code: any exception is theirs
-        return failed(err, kind, f"cannot take input {format_shape(shape)}")
+        why = failed(err, kind, f"cannot take input {format_shape(shape)}")
+        if _unpacks(err):
+            user = user_failure(err, {kind.path: {kind.class_name: (kind.line, kind.end_line)}})
+            line = user.line if user is not None else kind.line
+            return Failed(f"{kind.class_name or kind.name}.call unpacks its input as several "
+                          f"tensors; a layer in a stack gets one tensor ({kind.file_name}, "
+                          f"line {line})", why.traceback)
+        return why
     if isinstance(out, (list, tuple, dict)):
-        return Failed(f"{kind.name}.call returns {len(out)} tensors; a layer in a stack "
-                      f"returns one ({kind.file_name}, line {kind.line})")
+        line = return_line(kind)
+        return Failed(f"{kind.class_name or kind.name}.call returns {len(out)} tensors; a "
+                      f"layer in a stack returns one ({kind.file_name}, line {line})")
     dims = tuple(out.shape[1:])
     if any(d is None for d in dims):
         return Failed(f"its output shape {format_shape(dims)} has dimensions Keras cannot "
@@ -109,10 +117,44 @@ def probe(kind: UserKind, shape: Shape, params: dict[str, Any]) -> tuple[Shape, 
     return tuple(int(d) for d in dims), count
 
 
+def _unpacks(err: BaseException) -> bool:
+    """Whether ``err`` is Keras or TensorFlow refusing to iterate over one symbolic tensor
+    (``z_mean, z_log_var = inputs``)."""
+    text = str(err)
+    return any(words in text for words in (
+        "Iterating over a symbolic", "iterating over `tf.Tensor`", "Eager execution",
+        "not iterable", "cannot unpack"))
+
+
+def return_line(kind: UserKind) -> int:
+    """The line of ``call``'s ``return`` that returns several values (a tuple, a list, a
+    dict) in ``kind``'s class, else its last ``return``, else the class's line."""
+    import ast
+
+    from ktui.core.user_layers.in_use import file_of
+
+    layer_file = file_of(kind)
+    try:
+        tree = ast.parse(layer_file.source) if layer_file is not None else None
+    except (SyntaxError, ValueError):
+        tree = None
+    name = kind.class_name or kind.name
+    for node in ast.walk(tree) if tree is not None else ():
+        if isinstance(node, ast.ClassDef) and node.name == name and node.lineno == kind.line:
+            calls = [f for f in node.body if isinstance(f, ast.FunctionDef) and f.name == "call"]
+            returns = [r for f in calls for r in ast.walk(f) if isinstance(r, ast.Return)]
+            several = [r for r in returns
+                       if isinstance(r.value, (ast.Tuple, ast.List, ast.Dict))]
+            if several or returns:
+                return (several or returns[-1:])[0].lineno
+    return kind.line
+
+
 def failed(err: BaseException, kind: UserKind, doing: str) -> Failed:
     """An exception while building or checking ``kind``: the user's line when it came from
     their code, else the class's line and what ktui was doing."""
-    user = user_failure(err, {kind.path: {kind.name: (kind.line, kind.end_line)}})
+    user = user_failure(err, {kind.path: {kind.class_name or kind.name:
+                                          (kind.line, kind.end_line)}})
     if user is not None:
         return Failed(user.message, user.traceback)
     return Failed(f"{kind.name} {doing}: {type(err).__name__}: {keras_message(err)} "
@@ -169,4 +211,4 @@ def uses_user_layers(spec: Any) -> bool:
 
 
 __all__ = ["Failed", "ensure", "entry", "failed", "make_infer", "probe", "resolve_shapes",
-           "stack_inputs", "uses_user_layers", "version"]
+           "return_line", "stack_inputs", "uses_user_layers", "version"]
