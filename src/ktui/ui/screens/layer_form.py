@@ -46,7 +46,7 @@ from ktui.ui.widgets.fields import FieldRow, param_def
 
 Shape = tuple[int, ...]
 KEYS_HINT = "enter/ctrl+s save · esc cancel"
-RELOAD_HINT = "↵ save · esc cancel · r reload"
+RELOAD_HINT = "↵ save · esc cancel · ^r reload"
 #: Seconds after the last keystroke before a user layer is built and checked again.
 PROBE_DELAY = 0.4
 
@@ -62,7 +62,8 @@ class LayerFormScreen(ModalScreen[LayerSpec | None]):
         Binding("escape", "cancel", "Cancel", id="cancel"),
         # enter: in a field (Input.Submitted, below) or wherever no widget takes it.
         Binding("ctrl+s,enter", "save", "Save", id="save"),
-        Binding("r", "reload_layers", "Reload layers", id="reload_layers",
+        # ctrl+r, not r: r types into the focused field.
+        Binding("ctrl+r", "reload_layers", "Reload layers", id="reload_layers",
                 tooltip="import your layer files (--layers) again after editing them"),
     ]
 
@@ -343,7 +344,7 @@ class LayerFormScreen(ModalScreen[LayerSpec | None]):
         return True
 
     def action_reload_layers(self) -> None:
-        """``r``: import the layer files again (after the user edited them)."""
+        """``ctrl+r``: import the layer files again (after the user edited them)."""
         if self._ready and not self._answered:
             start_reload(self)
 
