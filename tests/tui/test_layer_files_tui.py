@@ -103,3 +103,30 @@ async def test_a_real_run_of_your_layers_from_the_tui(tmp_path: Path) -> None:
     (run,) = root.iterdir()
     assert (run / "layers" / "my_layers.py").read_text() == EXAMPLE.read_text()
     assert "[[layer_files]]" in (run / "spec.toml").read_text()
+
+
+async def test_a_required_parameter_must_be_given_before_the_layer_saves() -> None:
+    """Issue 22: CustomDropout(rate) from keras-io's guide: rate is required in the form."""
+    from textual.widgets import Button, Input
+
+    guide = ROOT / "tests" / "unit" / "layer_files" / "subclassing_guide.py"
+    user_layers.use_files([guide])
+    app = make_test_app(get_preset("linear-gd"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("a")
+        await pilot.pause()
+        form = pilot.app.screen
+        assert isinstance(form, LayerFormScreen)
+        options = [str(label) for label, _ in form.query_one("#kind", Select)._options]
+        assert "Linear  · subclassing_guide.py" in options
+        form.query_one("#kind", Select).value = "CustomDropout"
+        await until(pilot, lambda: bool(form.query("#param-rate")), timeout=30)
+        await settle(pilot)
+        assert form.query_one("#save", Button).disabled
+        assert any("rate" in e for e in form.errors)
+        field = form.query_one("#param-rate").query_one(Input)
+        field.focus()
+        await pilot.press("0", ".", "2")
+        await settle(pilot)
+        assert not form.errors and not form.query_one("#save", Button).disabled
+        assert form.result_layer().params == {"rate": "0.2"}
