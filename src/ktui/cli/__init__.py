@@ -28,16 +28,19 @@ from ktui.cli.presets import cmd_presets
 from ktui.cli.runs import cmd_runs
 from ktui.cli.train import cmd_train
 from ktui.cli.tui import cmd_tui
+from ktui.cli.watch import cmd_control, cmd_watch
 from ktui.core import spec as specmod
 from ktui.core.text import clean
 
 _COMMANDS = {"train": cmd_train, "presets": cmd_presets, "runs": cmd_runs,
-             "export": cmd_export, "devices": cmd_devices}
+             "export": cmd_export, "devices": cmd_devices, "watch": cmd_watch,
+             "control": cmd_control}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.argv = list(sys.argv[1:] if argv is None else argv)  # what --detach hands on
     try:
         return _COMMANDS.get(args.command, cmd_tui)(args)
     except (UsageError, specmod.SpecError) as err:

@@ -80,6 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     _add_train(sub)
     _add_runs(sub)
+    _add_watch(sub)
     _add_export(sub)
     _add_devices(sub)
     presets = sub.add_parser("presets", help="list the built-in experiments")
@@ -115,6 +116,10 @@ def _add_train(sub: typing.Any) -> None:
     train.add_argument("--restart", action="store_true",
                        help="with --resume: train the run again from epoch 1, its earlier "
                        "files moved to RUN/previous/")
+    train.add_argument("--detach", action="store_true",
+                       help="train in a background process that outlives the terminal "
+                       "(output in RUN/train.log); prints the run and returns")
+    train.add_argument("--into-run", metavar="DIR", help=argparse.SUPPRESS)
     _add_runs_dir(train)
 
 
@@ -204,6 +209,29 @@ def _add_runs(sub: typing.Any) -> None:
                            help="print the confusion matrices (test set, latest validation) "
                            "with per-class recall and precision")
     _add_runs_dir(runs_show)
+
+
+def _add_watch(sub: typing.Any) -> None:
+    watch = sub.add_parser(
+        "watch", help="follow a run another process trains (e.g. ktui train --detach)",
+        description="Print a run's progress as `ktui train` does, from its events.jsonl as "
+        "it grows, until it ends (exit code: the run's). Leaving (Ctrl+C) never stops it.")
+    watch.add_argument("run", metavar="RUN", nargs="?",
+                       help="name, unique prefix or path (default: the latest running run)")
+    how = watch.add_mutually_exclusive_group()
+    how.add_argument("--plain", action="store_true", help="lines only, even on a terminal")
+    how.add_argument("--jsonl", action="store_true", help="the events as JSON lines")
+    _add_runs_dir(watch)
+    control = sub.add_parser(
+        "control", help="pause, resume, step, stop or set the learning rate of a running run",
+        description="Send one request to the process training RUN (default: the latest "
+        "running run) through RUN/control.sock, then wait for the trainer's event that "
+        "answers it. Only the user training the run can steer it.")
+    control.add_argument("words", nargs="+", metavar="[RUN] ACTION",
+                         help="pause | resume | step [N] | stop | lr VALUE | lr xFACTOR")
+    control.add_argument("--wait", type=float, default=5.0, metavar="S",
+                         help="seconds to wait for the trainer's answer (0: do not wait)")
+    _add_runs_dir(control)
 
 
 def _add_export(sub: typing.Any) -> None:

@@ -51,6 +51,15 @@ def cmd_train(args: argparse.Namespace) -> int:
                 check_valid(spec, args.spec or args.data or f"preset {spec.name}")
             show_card(spec)
             warn_user_layers(spec)
+            if getattr(args, "detach", False):  # the background process takes the lock
+                from ktui.cli.detach import detach
+
+                held.close()
+                return detach(args, spec, root, run_dir)
+            if run_dir is None:
+                from ktui.cli.detach import into_run
+
+                run_dir = into_run(args)
             return run_headless(args, spec, root, run_dir)
     except Refused as err:
         say(f"ktui: {clean(str(err))}\n")
