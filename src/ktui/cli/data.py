@@ -25,7 +25,7 @@ def spec_for_data(args: argparse.Namespace) -> specmod.ExperimentSpec:
     if not args.data.strip():
         raise UsageError("--data: the path is empty")
     try:
-        return experiment_for(args.data, getattr(args, "target", None))
+        return experiment_for(args.data, getattr(args, "target", None), _feature_names(args))
     except DataError as err:
         raise UsageError(str(err)) from None
 
@@ -38,6 +38,7 @@ def apply_data(args: argparse.Namespace, spec: specmod.ExperimentSpec) -> None:
     if data is None:
         if target:
             _target_only(spec, target)
+        _features(args, spec)
         return
     if not data.strip():
         raise UsageError("--data: the path is empty")
@@ -45,6 +46,29 @@ def apply_data(args: argparse.Namespace, spec: specmod.ExperimentSpec) -> None:
         use_data(spec, data, target)
     except DataError as err:
         raise UsageError(str(err)) from None
+    _features(args, spec)
+
+
+def _feature_names(args: argparse.Namespace) -> list[str] | None:
+    """``--features a,b`` as names; None when not given."""
+    given = getattr(args, "features", None)
+    if given is None:
+        return None
+    names = [name.strip() for name in given.split(",") if name.strip()]
+    if not names:
+        raise UsageError("--features: name at least one column (comma-separated)")
+    return names
+
+
+def _features(args: argparse.Namespace, spec: specmod.ExperimentSpec) -> None:
+    """``--features a,b``: the CSV columns to learn from (the rest, target aside, left out)."""
+    names = _feature_names(args)
+    if names is None:
+        return
+    if not hasattr(spec.dataset, "features"):
+        raise UsageError("--features names columns of a CSV file; use it with --data FILE.csv "
+                         "(or a spec whose dataset is a CSV file)")
+    spec.dataset.features = names  # type: ignore[attr-defined]
 
 
 def show_card(spec: specmod.ExperimentSpec) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from ktui.cli.common import check_valid, spec_problems, use_layer_files
-from ktui.cli.errors import EXIT_OK, UsageError
+from ktui.cli.errors import EXIT_OK, UsageError, say
 from ktui.core import spec as specmod
 from ktui.core.text import clean
 
@@ -19,7 +19,8 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     use_layer_files(args)  # a run of your layers: their file (the run keeps a copy)
     try:
-        run = find_run(runs_root(getattr(args, "runs_dir", None)), args.run)
+        run = find_run(runs_root(getattr(args, "runs_dir", None)), args.run,
+                       note=lambda words: say(f"ktui: {words}\n"))
         spec = run.spec()
     except RunError as err:
         raise UsageError(str(err)) from None

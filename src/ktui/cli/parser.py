@@ -50,6 +50,9 @@ def _add_spec_source(parser: argparse.ArgumentParser) -> None:
                         "folders of images (alone: with a fitting default model)")
     parser.add_argument("--target", metavar="COLUMN",
                         help="with --data FILE.csv: the column to predict (default: the last)")
+    parser.add_argument("--features", metavar="A,B,...",
+                        help="with --data FILE.csv: the columns to learn from, comma-separated "
+                        "(default: every other column)")
     _add_layers(parser)
 
 
@@ -196,13 +199,17 @@ def _add_runs(sub: typing.Any) -> None:
     runs = sub.add_parser("runs", help="list recorded runs",
                           description="Runs live under --runs-dir, $KTUI_RUNS_DIR or ./ktui-runs.")
     _add_runs_dir(runs)
-    runs_sub = runs.add_subparsers(dest="runs_command", metavar="show")
+    # The help goes on the group, not the parser: argparse would list `show` twice.
+    runs_sub = runs.add_subparsers(dest="runs_command", metavar="show",
+                                   help="print one run's summary and per-epoch metrics "
+                                   "(without it: list the runs)")
     runs_show = runs_sub.add_parser(
-        "show", help="print one run's summary and per-epoch metrics",
-        description="RUN is a run name (see `ktui runs`), a unique prefix of one, or a path; "
-        "without RUN, the latest run.")
+        "show",
+        description="RUN is a run name (see `ktui runs`), a unique prefix of one, a path, or "
+        "an experiment's name (its latest run); without RUN, the latest run.")
     runs_show.add_argument("run", metavar="RUN", nargs="?",
-                           help="name, unique prefix or path (default: the latest run)")
+                           help="name, unique prefix, path or experiment name (default: the "
+                           "latest run)")
     runs_show.add_argument("--json", action="store_true",
                            help="print the run's summary.json as it is")
     runs_show.add_argument("--confusion", action="store_true",

@@ -6,7 +6,7 @@ import argparse
 import os
 import sys
 
-from ktui.cli.errors import EXIT_OK, UsageError
+from ktui.cli.errors import EXIT_OK, UsageError, say
 from ktui.core import spec as specmod
 from ktui.core.text import clean
 
@@ -51,7 +51,7 @@ def _show_run(root: os.PathLike, name: str | None, raw: bool, confusion: bool = 
     from ktui.core.runs.storage import RunError
 
     try:
-        run = find_run(root, name)
+        run = find_run(root, name, note=lambda words: say(f"ktui: {words}\n"))
         summary = run.summary()
         typed = run.read_summary()
     except RunError as err:

@@ -178,7 +178,8 @@ class _Reader:
                                    "drop the row")
         hint = (" (a decimal comma? ktui reads decimal points)" if _DECIMAL_COMMA.fullmatch(text)
                 else "; features must be numbers: leave the column out by listing the "
-                     "features, or encode it as numbers")
+                     "others (--features a,b or features = [...] under [dataset]), or encode "
+                     "it as numbers")
         raise DataCorruptError(f"{where}: {brief(text)} is not a number{hint}")
 
     def _targets(self, targets: list[str], lines: list[int]) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -139,17 +140,20 @@ def latest_run(root: Path) -> RunDir:
     return RunDir(dirs[0])
 
 
-def find_run(root: Path, name: str | None = None) -> RunDir:
-    """The run called ``name`` (a path, a name under ``root`` or a unique prefix of one);
-    the latest run when ``name`` is None or empty. :class:`RunError` says why not, listing
-    the candidates when a prefix matches several runs."""
+def find_run(root: Path, name: str | None = None,
+             note: Callable[[str], None] | None = None) -> RunDir:
+    """The run called ``name`` (a path, a name under ``root`` or a unique prefix of one, or
+    an experiment's name: its latest run, which ``note`` is told); the latest run when
+    ``name`` is None or empty. :class:`RunError` says why not, listing the candidates when a
+    prefix matches several runs."""
     if not name:
         return latest_run(root)
     try:
         return RunDir.find(name, root)
     except RunError as err:
         missing = err
-    matches = [p for p in run_dirs(root) if p.name.startswith(name)]
+    dirs = run_dirs(root)
+    matches = [p for p in dirs if p.name.startswith(name)]
     if len(matches) == 1:
         return RunDir(matches[0])
     if len(matches) > 1:
@@ -157,4 +161,17 @@ def find_run(root: Path, name: str | None = None) -> RunDir:
         more = f" and {len(matches) - _LISTED} more" if len(matches) > _LISTED else ""
         raise RunError(f"{name!r} matches {len(matches)} runs: {shown}{more}; "
                        "give more of the name")
+    named = sorted(p for p in dirs if experiment_of(p.name) == name)
+    if named:
+        if note is not None:
+            runs = f"{len(named)} runs" if len(named) > 1 else "its only run"
+            note(f"{clean(name)}: an experiment's name; showing the latest of {runs}, "
+                 f"{named[-1].name}")
+        return RunDir(named[-1])
     raise missing
+
+
+def experiment_of(run_name: str) -> str:
+    """``20261206-093000-linear-gd`` -> ``linear-gd``: the experiment a run folder is of."""
+    parts = run_name.split("-", 2)
+    return parts[2] if len(parts) == 3 and parts[0].isdigit() and parts[1].isdigit() else ""

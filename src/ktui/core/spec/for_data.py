@@ -51,15 +51,18 @@ def kind_for_path(path: str) -> str:
                     "class")
 
 
-def dataset_for(path: str, target: str | None = None) -> OwnData:
+def dataset_for(path: str, target: str | None = None,
+                features: list[str] | None = None) -> OwnData:
     """The dataset spec for ``path`` (absolute, so a run and its export find it from any
-    folder); ``target`` names a CSV file's target column."""
+    folder); ``target`` names a CSV file's target column, ``features`` the columns to learn
+    from (default: the others)."""
     kind = kind_for_path(path)
     where = str(Path(path).expanduser().absolute())
-    if target and kind != "csv":
-        raise DataError(f"--target names a CSV column; {path} is not a CSV file")
+    if (target or features) and kind != "csv":
+        flag = "--target" if target else "--features"
+        raise DataError(f"{flag} names CSV columns; {path} is not a CSV file")
     if kind == "csv":
-        return CsvData(path=where, target=target or "")
+        return CsvData(path=where, target=target or "", features=list(features or []))
     return NpzData(path=where) if kind == "npz" else ImageFolderData(path=where)
 
 
@@ -96,7 +99,8 @@ def train_defaults(spec: ExperimentSpec) -> None:
     spec.train.epochs = 20 if len(spec.input_shape()) == 1 else 10
 
 
-def experiment_for(path: str, target: str | None = None) -> ExperimentSpec:
+def experiment_for(path: str, target: str | None = None,
+                   features: list[str] | None = None) -> ExperimentSpec:
     """A ready experiment for the data at ``path`` (``ktui train --data``): the data is read
     (its card) to size the stack; a file that cannot be used still gives a spec, whose
     validation says why.
@@ -104,7 +108,7 @@ def experiment_for(path: str, target: str | None = None) -> ExperimentSpec:
     Raises:
         DataError: The path names no kind of data.
     """
-    dataset = dataset_for(path, target)
+    dataset = dataset_for(path, target, features)
     name = Path(dataset.path).stem or "data"
     spec = ExperimentSpec(name=name[:100], dataset=dataset, train=TrainSpec())
     train_defaults(spec)
