@@ -77,7 +77,10 @@ class RunProgress(PartialStatic):
                             view.epochs)
             line.append(f"  epoch {epoch_now}/{view.epochs}")
             if view.steps_per_epoch:
-                line.append(f"  step {view.step}/{view.steps_per_epoch}")
+                # Between epochs the last step is the finished epoch's: the next one is at 0.
+                done = view.global_step <= view.epochs_done * view.steps_per_epoch
+                step = 0 if done and epoch_now > view.epochs_done else view.step
+                line.append(f"  step {step}/{view.steps_per_epoch}")
         return line
 
     def show(self, view: RunHistory, tf_status: str = "", now: float | None = None) -> None:
