@@ -356,7 +356,7 @@ async def test_edits_make_a_custom_experiment_with_a_derived_description() -> No
         # Back to the preset's value: the preset again, with its own name and description.
         setup.query_one("#f-train-epochs Input", Input).value = "10"
         await pilot.pause()
-        assert app.spec.name == "fashion-mlp" and app.spec.description.startswith("Seed 001")
+        assert app.spec.name == "fashion-mlp" and app.spec.description.startswith("Tutorial 001")
         assert preset.value == "fashion-mlp"
         # A name the user typed is kept through later edits.
         setup.query_one("#f-name Input", Input).value = "my-mlp"

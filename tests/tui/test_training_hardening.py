@@ -255,7 +255,7 @@ def test_plain_reporter_is_quiet_about_evaluating() -> None:
         if isinstance(event, Evaluating):
             assert bar.status is not None
     bar.close()
-    assert bar.status is None and "done: 1 epochs" in out.getvalue()
+    assert bar.status is None and "done: 1 epoch in" in out.getvalue()
     assert "evaluating" not in out.getvalue().splitlines()[-1]
 
 

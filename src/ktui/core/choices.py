@@ -95,10 +95,10 @@ class Registry(Mapping[str, Entry]):
 LOSSES = Registry("loss", (
     Entry("mse", "mean squared error", ("regression",), "ktui.core.losses:mse"),
     Entry("mae", "mean absolute error", ("regression",), "ktui.core.losses:mae"),
-    Entry("huber", "Huber loss, delta 1 (seed 002's huber_fn)", ("regression",),
+    Entry("huber", "Huber loss, delta 1 (tutorial 002's huber_fn)", ("regression",),
           "ktui.core.losses:huber", needs=("huber_fn",)),
     Entry("sparse_categorical_crossentropy",
-          "cross-entropy of integer labels against logits (seed 001)", ("classification",),
+          "cross-entropy of integer labels against logits (tutorial 001)", ("classification",),
           "ktui.core.losses:sparse_categorical_crossentropy"),
     Entry("kl_divergence", "KL(one-hot labels || softmax of logits)", ("classification",),
           "ktui.core.losses:kl_divergence", needs=("_one_hot_and_probs",)),
@@ -139,15 +139,15 @@ OPTIMIZERS = Registry("optimizer", (
 INITIALIZERS = Registry("initializer", (
     Entry("glorot_uniform", "U(±sqrt(6 / (fan_in + fan_out))), Keras' default",
           config={"class_name": "GlorotUniform", "config": {}}, uses=("seed",)),
-    Entry("uniform", "U(-0.05, 0.05), Keras' historical 'uniform' (seed 001)",
+    Entry("uniform", "U(-0.05, 0.05), Keras' historical 'uniform' (tutorial 001)",
           config={"class_name": "RandomUniform", "config": {"minval": -0.05, "maxval": 0.05}},
           uses=("seed",)),
-    Entry("random_normal", "N(0, 0.05²) (seed 002)",
+    Entry("random_normal", "N(0, 0.05²) (tutorial 002)",
           config={"class_name": "RandomNormal", "config": {"mean": 0.0, "stddev": 0.05}},
           uses=("seed",)),
-    Entry("zeros", "all zeros (seed 003)", config={"class_name": "Zeros", "config": {}}),
+    Entry("zeros", "all zeros (tutorial 003)", config={"class_name": "Zeros", "config": {}}),
     Entry("ones", "all ones", config={"class_name": "Ones", "config": {}}),
-    Entry("constant", "one value, given beside it (seed 000's W=5, b=0)",
+    Entry("constant", "one value, given beside it (tutorial 000's W=5, b=0)",
           config={"class_name": "Constant", "config": {}}, uses=("value",)),
 ))
 #: Initializer name -> (its Keras config, the arguments it takes): the plain table that

@@ -1,6 +1,8 @@
-"""The seed tutorials' experiments as named, ready-to-run specs.
+"""The tutorials' experiments (the five seed tutorials ktui grew from) as named specs.
 
-Each preset says which seed it reproduces and where ktui departs from it (and why).
+Each preset says which tutorial it reproduces, in words that name no setting (epochs, rates,
+sizes: those are the spec's own, and :func:`ktui.core.spec.describe.headline` says them as
+they are), so an edited copy never carries a stale number.
 """
 
 from __future__ import annotations
@@ -14,8 +16,8 @@ from ktui.core.spec import ExperimentSpec, LayerSpec, TrainSpec
 def _linear_gd() -> ExperimentSpec:
     return ExperimentSpec(
         name="linear-gd",
-        description="Seed 000: fit y = 3x + 2 + noise by full-batch gradient descent from "
-        "W=5, b=0 (MSE, SGD lr 0.1, 10 epochs).",
+        description="Tutorial 000: fit y = 3x + 2 + noise by full-batch gradient descent, "
+        "W and b starting from 5 and 0.",
         dataset=LinearData(w=[3.0], b=2.0, noise=1.0, n=1000, n_features=1, seed=0),
         layers=[LayerSpec("Dense", {"units": 1, "kernel_initializer": "constant",
                                     "kernel_value": 5.0, "bias_initializer": "constant",
@@ -40,8 +42,8 @@ def _mlp_layers() -> list[LayerSpec]:
 def _fashion_mlp() -> ExperimentSpec:
     return ExperimentSpec(
         name="fashion-mlp",
-        description="Seed 001: custom Dense 200/300/100 relu + 10 logits on 10 000 "
-        "standardised Fashion-MNIST images (Adam 3e-4, batch 256, 10 epochs).",
+        description="Tutorial 001: custom Dense layers (relu, then 10 logits) on "
+        "standardised Fashion-MNIST images.",
         dataset=FashionData(samples=10_000, standardize=True),
         layers=_mlp_layers(),
         train=TrainSpec(loss="sparse_categorical_crossentropy", optimizer="adam",
@@ -53,8 +55,8 @@ def _fashion_mlp() -> ExperimentSpec:
 def _linear_functional() -> ExperimentSpec:
     return ExperimentSpec(
         name="linear-functional",
-        description="Seed 002: the custom Linear layer in a functional model "
-        "(Input((1,)) -> Linear(1)), Adam, MSE.",
+        description="Tutorial 002: the custom Linear layer in a functional model "
+        "(Input -> Linear).",
         dataset=LinearData(),
         layers=[LayerSpec("Linear", {"units": 1})],
         # The seed compiles with Adam's default lr 1e-3, which needs ~100 epochs to reach
@@ -67,8 +69,8 @@ def _linear_functional() -> ExperimentSpec:
 def _linear_subclassed() -> ExperimentSpec:
     return ExperimentSpec(
         name="linear-subclassed",
-        description="Seed 003: a subclassed keras.Model wrapping Dense(1) with zeros init, "
-        "SGD 0.01 for 100 steps on X=[[1,2,3],[4,5,6]], y=[10,20].",
+        description="Tutorial 003: a subclassed keras.Model wrapping Dense(1), on two "
+        "explicit points X=[[1,2,3],[4,5,6]], y=[10,20].",
         dataset=LinearData(n_features=3, x=[[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], y=[10.0, 20.0]),
         layers=[LayerSpec("Dense", {"units": 1, "kernel_initializer": "zeros",
                                     "bias_initializer": "zeros"})],
@@ -81,8 +83,8 @@ def _linear_subclassed() -> ExperimentSpec:
 def _fashion_cnn() -> ExperimentSpec:
     return ExperimentSpec(
         name="fashion-cnn",
-        description="A small convnet (two Conv2D + MaxPooling2D, Dense 128, Dropout) on all "
-        "of Fashion-MNIST; reaches >= 0.91 test accuracy.",
+        description="A small convnet (Conv2D and MaxPooling2D twice, Dense, Dropout) on "
+        "Fashion-MNIST; reaches >= 0.91 test accuracy on all of it.",
         dataset=FashionData(samples=0, standardize=True),
         layers=[
             LayerSpec("Reshape", {"target_shape": [28, 28, 1]}),

@@ -12,6 +12,7 @@ from textual.binding import Binding
 from ktui.core.events import RunFinished, RunStarted
 from ktui.core.runs.replay import Recorded
 from ktui.core.spec import ExperimentSpec
+from ktui.core.spec.describe import headline
 from ktui.ui.screens.run_result import epochs_text
 from ktui.ui.screens.training import TrainingScreen
 from ktui.ui.widgets.charts.grid import ChartGrid
@@ -38,7 +39,7 @@ class RecordedRunScreen(TrainingScreen):
         title = Text()
         title.append(f" {self.recorded.run.name} ", style="bold reverse")
         title.append(" recorded run, read-only", style="bold magenta")
-        title.append(f"  {self.spec.description}", style="dim")
+        title.append(f"  {headline(self.spec)}", style="dim")
         return title
 
     def shows_clocks(self) -> bool:

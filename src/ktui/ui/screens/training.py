@@ -23,6 +23,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 from ktui.core.events import Event, RunFailed, RunFinished, RunStarted
 from ktui.core.history import RunHistory
 from ktui.core.spec import ExperimentSpec
+from ktui.core.spec.describe import headline
 from ktui.core.text import clean
 from ktui.core.training.control import TrainerControl
 from ktui.ui.host import KtuiHost
@@ -89,7 +90,7 @@ class TrainingScreen(LiveLearningRate, TrainingPages, ChartControls):
     def title_text(self) -> Text:
         title = Text()
         title.append(f" {self.spec.name} ", style="bold reverse")
-        title.append(f" {self.spec.description}", style="dim")
+        title.append(f" {headline(self.spec)}", style="dim")
         return title
 
     def shows_clocks(self) -> bool:

@@ -22,7 +22,7 @@ from textual.widgets import Label, Select, Static
 
 from ktui.core.schema import field_of
 from ktui.core.spec import ExperimentSpec
-from ktui.core.spec.describe import custom_name, experiment_description, same_experiment
+from ktui.core.spec.describe import custom_name, headline, same_experiment
 from ktui.core.spec.presets import PRESETS
 from ktui.ui.widgets.fields import FieldRow, setup_def
 
@@ -90,13 +90,16 @@ class ExperimentHeader(Vertical):
         edited = self.edited(spec)
         if not self._user_named:
             spec.name = custom_name(base.name) if edited else base.name
-        spec.description = experiment_description(spec) if edited else base.description
+        # A person's description is kept as written; what the edits make of the experiment
+        # is shown beside it, never written into the spec (it would go stale in the file).
+        spec.description = base.description
+        shown_desc = headline(spec) if edited or not spec.description else spec.description
         for row in self.query("#f-name").results(FieldRow):
             if row.valid and row.value != spec.name:
                 row.set_value(spec.name)
-        if spec.description != self._shown_desc:
-            self._shown_desc = spec.description
-            self.query_one("#spec-desc", Static).update(Text(spec.description, style="dim"))
+        if shown_desc != self._shown_desc:
+            self._shown_desc = shown_desc
+            self.query_one("#spec-desc", Static).update(Text(shown_desc, style="dim"))
         shown = base.name if not self.dirty(spec) and base.name in PRESETS else Select.NULL
         if shown != self._preset_shown:
             self._show_preset(shown)
