@@ -48,3 +48,24 @@ def test_one_epoch_is_said_in_the_singular() -> None:
     PlainReporter(out, io.StringIO())(RunFinished(status="finished", epochs_done=1, test={},
                                                   seconds=2.0))
     assert out.getvalue() == "done: 1 epoch in 2.0s\n"
+
+
+def test_every_view_writes_a_metric_the_same_way() -> None:
+    # `accuracy 1` beside `val_accuracy 0.8719` read as two formats (issue 21, item 10).
+    from rich.text import Text
+
+    from ktui.core.export.script_parts import LOOP
+    from ktui.core.text import metric_text
+    from ktui.ui.screens.run_result import finished_text
+    from ktui.ui.widgets.progress import _fmt as progress_fmt
+
+    for value, text in ((1.0, "1.0000"), (0.87194, "0.8719"), (1234.5, "1234"),
+                        (-0.5, "-0.5000")):
+        assert metric_text(value) == progress_fmt(value) == text
+    shown: Text = finished_text(RunFinished(status="finished", epochs_done=3,
+                                            test={"accuracy": 1.0}, seconds=1.0), None, 10)
+    assert "accuracy 1.0000" in shown.plain
+    namespace: dict = {}
+    start = LOOP.index("def fmt(value):")
+    exec(compile(LOOP[start:LOOP.index("\n\n\n", start)], "script", "exec"), namespace)
+    assert namespace["fmt"](1.0) == "1.0000" and namespace["fmt"](1234.5) == "1234"

@@ -25,7 +25,7 @@ from ktui.core.events import (
     to_json,
 )
 from ktui.core.history import RunHistory
-from ktui.core.text import clean, plural
+from ktui.core.text import clean, metric_text, plural
 
 
 class JsonlReporter:
@@ -40,9 +40,7 @@ class JsonlReporter:
 
 
 def _fmt(value: float | None) -> str:
-    if value is None:
-        return "-"
-    return f"{value:.4f}" if abs(value) < 1000 else f"{value:.4g}"
+    return "-" if value is None else metric_text(value)
 
 
 def epoch_line(event: EpochDone, history: RunHistory) -> str:

@@ -69,3 +69,10 @@ def plural(count: int, word: str) -> str:
     """``1 epoch``, ``3 epochs``: a count with its word."""
     return f"{count} {word}{'' if count == 1 else 's'}"
 
+
+def metric_text(value: float) -> str:
+    """A loss or metric, the one way every view writes it: 4 decimals (``1.0000``, not
+    ``1`` beside ``0.8719``), 4 significant digits from 1 000 on (the exported script's
+    ``fmt`` is the same rule, copied)."""
+    return f"{value:.4f}" if abs(value) < 1000 else f"{value:.4g}"
+

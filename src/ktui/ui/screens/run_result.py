@@ -10,6 +10,7 @@ import re
 from rich.text import Text
 
 from ktui.core.events import RunFinished
+from ktui.core.text import metric_text
 
 FAIL_TITLES = {
     "nan": "The loss became NaN or infinite",
@@ -71,7 +72,7 @@ def finished_text(ev: RunFinished, seconds: float | None, test_samples: int | No
         text.append(f" in {seconds:.1f} s", style="dim")
     if ev.test:
         text.append("   test: ", style="bold")
-        text.append("  ".join(f"{k} {v:.4g}" for k, v in ev.test.items()))
+        text.append("  ".join(f"{k} {metric_text(v)}" for k, v in ev.test.items()))
     elif test_samples == 0:
         text.append("   (no test set)", style="dim")
     elif ev.status == "stopped":

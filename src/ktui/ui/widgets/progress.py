@@ -11,7 +11,7 @@ from rich.text import Text
 from textual.events import Resize
 
 from ktui.core.history import RunHistory
-from ktui.core.text import clean
+from ktui.core.text import clean, metric_text
 from ktui.ui.widgets.charts.lr import lr_text
 from ktui.ui.widgets.partial_static import PartialStatic
 
@@ -35,7 +35,7 @@ def _clock(seconds: float | None) -> str:
 
 
 def _fmt(v: float | None) -> str:
-    return "–" if v is None else f"{v:.4g}"
+    return "–" if v is None else metric_text(v)
 
 
 def _epochs(n: int) -> str:
