@@ -39,8 +39,8 @@ BOTH_ROWS = 30
 
 
 class PageTabs(Static):
-    """``charts · learned · gradients`` at the right of the title line, the current page
-    highlighted; a page with a warning (a layer no gradient reaches) carries a ``⚠``."""
+    """``[charts]· learned · gradients`` at the right of the title line, the current page
+    highlighted and in brackets; a page with a warning (a layer no gradient reaches) carries a ``⚠``."""
 
     def show(self, current: str, warn: frozenset[str] = frozenset()) -> None:
         text = Text(no_wrap=True)
@@ -48,8 +48,8 @@ class PageTabs(Static):
             if i:
                 text.append("·", style="dim")
             label = f" {page} ⚠ " if page in warn else f" {page} "
-            if page == current:
-                text.append(label, style="bold reverse")
+            if page == current:  # brackets too: reverse video alone is lost without colour
+                text.append(f"[{label[1:-1]}]", style="bold reverse")
             else:
                 text.append(label, style="bold yellow" if page in warn else "dim")
         text.append(" v", style="dim")

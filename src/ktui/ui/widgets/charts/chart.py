@@ -23,6 +23,7 @@ from ktui.ui.widgets.charts.axes import (
 )
 from ktui.ui.widgets.charts.compared import ComparedRun
 from ktui.ui.widgets.charts.header import DASH, header_lines
+from ktui.ui.widgets.charts.marks import with_marks
 from ktui.ui.widgets.charts.paint import PaintedLines
 from ktui.ui.widgets.charts.transform import ChartOptions, shape, window_span
 
@@ -74,6 +75,9 @@ class Series:
     faint: bool = False
     #: A compared past run's curve (smoothed, never drawn raw behind; not the window's end).
     compared: bool = False
+    #: Without colour (NO_COLOR), the character that draws it and marks its legend entry,
+    #: so train and validation, W and b, stay apart in greys (set by :func:`with_marks`).
+    mark: str = ""
 
 
 @dataclass
@@ -230,6 +234,8 @@ class Chart(PlotextPlot):
         self.drawn_options = options
         self._log = options.log_y
         lines, span = self._shaped([s for s in self.lines() if s.xs], options)
+        if self.app.no_color:  # greys by brightness only: a mark per series, not a colour
+            lines = with_marks(lines)
         width, height = max(self.size.width, 20), max(self.size.height, 6)
         legend = [s for s in lines if s.label]
         tags = (options.tag(self.hidden_points), options.tag(self.hidden_points, compact=True))
@@ -239,7 +245,8 @@ class Chart(PlotextPlot):
         self._axes(lines, rows, width, with_xlabel, span)
         # references under the raw points under the curves
         for s in sorted(lines, key=lambda s: (not s.dashed, not s.faint)):
-            marker = DASH if s.dashed else ("dot" if len(s.xs) == 1 else "braille")
+            marker = DASH if s.dashed else (
+                s.mark or ("dot" if len(s.xs) == 1 else "braille"))
             self.plt.plot(s.xs, s.ys, color=s.color, marker=marker,
                           style="dim" if s.dashed else None)
 

@@ -66,7 +66,10 @@ def _legend(legend: Sequence[Any], variant: int) -> list[Text]:
         labels = (s.label or "", *s.short)
         label = labels[min(variant, len(labels) - 1)]
         style = rich_color(s.color) + Style(dim=True) if s.dashed else rich_color(s.color)
-        entry = Text(DASH * 2 if s.dashed else "──", style=style)
+        mark = getattr(s, "mark", "")
+        sample = DASH * 2 if s.dashed else (f"{mark}{mark}" if mark and mark != "braille"
+                                             else "──")
+        entry = Text(sample, style=style)
         entry.append(f" {label}")
         entries.append(entry)
     return entries
