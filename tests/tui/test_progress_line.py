@@ -6,7 +6,8 @@ from __future__ import annotations
 from ktui.core.events import EpochDone, RunStarted, StepDone
 from ktui.core.history import RunHistory
 from ktui.ui.widgets.progress import RunProgress
-from tests.tui.fakes import linear_events
+
+from .fakes import linear_events
 
 
 def _after(kinds: int) -> RunHistory:

@@ -40,7 +40,8 @@ BOTH_ROWS = 30
 
 class PageTabs(Static):
     """``[charts]· learned · gradients`` at the right of the title line, the current page
-    highlighted and in brackets; a page with a warning (a layer no gradient reaches) carries a ``⚠``."""
+    highlighted and in brackets; a page with a warning (a layer no gradient reaches)
+    carries a ``⚠``."""
 
     def show(self, current: str, warn: frozenset[str] = frozenset()) -> None:
         text = Text(no_wrap=True)
