@@ -230,3 +230,12 @@ def test_keras_2_code_is_named_as_keras_2_api(tmp_path: Path) -> None:
     err = AttributeError("module 'keras.backend' has no attribute 'cast_to_floatx'")
     assert keras2_hint(err) == ("; keras.backend.cast_to_floatx is Keras 2 API, gone in "
                                 "Keras 3: use keras.ops.cast(x, keras.config.floatx())")
+
+
+def test_a_value_a_spec_gave_as_itself_is_one_line_of_toml_in_the_form() -> None:
+    from ktui.core.user_layers.params import text_value, toml_text
+
+    for value in (True, 0.2, [1, 2], "he_normal", {"a": 1, "b c": [1.5]}, []):
+        text = toml_text(value)
+        assert "\n" not in text and text_value(text) == value
+    assert toml_text(None) == "" and toml_text(object()) == ""

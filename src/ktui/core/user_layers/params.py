@@ -113,7 +113,7 @@ def _from_default(name: str, default: Any, help_text: str) -> Field | None:
 
 
 def _text(name: str, default: Any, help_text: str) -> Field:
-    shown = "" if default is None else _toml_text(default)
+    shown = "" if default is None else toml_text(default)
     words = "a TOML value (0.5, [1, 2], true, \"text\"); empty: the class's default"
     if default is not None and shown == "":
         words += f" ({type(default).__name__})"
@@ -130,10 +130,18 @@ def _required(name: str, hint: Any, help_text: str) -> Field:
                  required=True, any_value=True, note=" (required: __init__ has no default)")
 
 
-def _toml_text(value: Any) -> str:
-    """A default as the text a text field starts with ("" when TOML cannot say it)."""
+def toml_text(value: Any) -> str:
+    """A value as one line of TOML a text field shows (``0.2``, ``[1, 2]``, ``true``,
+    ``{a = 1}``); "" when TOML cannot say it (None, an object)."""
     import tomli_w
 
+    if isinstance(value, (list, tuple)):
+        items = [toml_text(v) for v in value]
+        return f"[{', '.join(items)}]" if all(items) or not items else ""
+    if isinstance(value, dict):
+        pairs = [(toml_text(str(k)), toml_text(v)) for k, v in value.items()]
+        return ("{" + ", ".join(f"{k} = {v}" for k, v in pairs) + "}"
+                if all(v for _, v in pairs) else "")
     try:
         return tomli_w.dumps({"v": value}).strip().removeprefix("v = ")
     except (TypeError, ValueError):
@@ -186,4 +194,4 @@ def takes_kwargs(cls: type) -> bool:
 
 
 __all__ = ["LAYER_KWARGS", "ParamProblem", "arg_help", "init_fields", "takes_kwargs",
-           "takes_name", "text_value"]
+           "takes_name", "text_value", "toml_text"]

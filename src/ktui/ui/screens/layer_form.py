@@ -32,6 +32,7 @@ from textual.widgets import Button, Input, Label, Select, Static
 from ktui.core import user_layers
 from ktui.core.catalog import LAYER_KINDS, LayerKind, StackError, format_shape
 from ktui.core.spec import LayerSpec
+from ktui.core.user_layers.params import toml_text
 from ktui.core.user_layers.shapes import frozen
 from ktui.ui.layer_files import (
     LayerProbed,
@@ -130,6 +131,9 @@ class LayerFormScreen(ModalScreen[LayerSpec | None]):
     def _rows(self) -> list[FieldRow]:
         kind = self.kind
         values = kind.resolve(self.layer_spec.params)
+        for p in kind.params:  # a TOML value a spec gave as itself (rate = 0.2): as its text
+            if p.any_value and not isinstance(values[p.name], str):
+                values[p.name] = toml_text(values[p.name])
         return [
             FieldRow(param_def(p), values[p.name], p.check, blink=self._blink,
                      id=f"param-{p.name}")
