@@ -239,3 +239,17 @@ def test_a_value_a_spec_gave_as_itself_is_one_line_of_toml_in_the_form() -> None
         text = toml_text(value)
         assert "\n" not in text and text_value(text) == value
     assert toml_text(None) == "" and toml_text(object()) == ""
+
+
+def test_a_long_class_name_keeps_the_summarys_columns() -> None:
+    from ktui.cli.summary import summary_text
+    from ktui.core.events import LayerSummary
+
+    long = LayerSummary("tokenandpositionembedding_1", "TokenAndPositionEmbedding",
+                        (None, 8), 1234, 1234)
+    short = LayerSummary("dense_2", "Dense", (None, 1), 9, 9)
+    header, first, second, _ = summary_text((long, short)).splitlines()
+    column = header.index("Output Shape")
+    assert first[column:].startswith("(None, 8)") and first[column - 2:column] == "  "
+    assert second[column:].startswith("(None, 1)")
+    assert summary_text((short,)).splitlines()[0].index("Output Shape") == 32  # as before

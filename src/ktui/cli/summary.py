@@ -8,10 +8,12 @@ from ktui.core.events import LayerSummary
 
 def summary_text(rows: tuple[LayerSummary, ...]) -> str:
     """The summary as a fixed-width table, for terminals and logs."""
-    lines = [f"{'Layer (type)':<32}{'Output Shape':<22}{'Param #':>10}"]
-    for r in rows:
+    names = [f"{r.name} ({r.kind})" for r in rows]
+    width = max([32, *(len(n) + 2 for n in names)])  # a long class name keeps its column
+    lines = [f"{'Layer (type)':<{width}}{'Output Shape':<22}{'Param #':>10}"]
+    for name, r in zip(names, rows, strict=True):
         shape = format_shape(r.output_shape[1:])
-        lines.append(f"{f'{r.name} ({r.kind})':<32}{shape:<22}{r.params:>10,}")
+        lines.append(f"{name:<{width}}{shape:<22}{r.params:>10,}")
     total = sum(r.params for r in rows)
     trainable = sum(r.trainable_params for r in rows)
     lines.append(f"Total params: {total:,}  Trainable: {trainable:,}  "
