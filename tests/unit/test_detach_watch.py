@@ -141,6 +141,18 @@ def test_sigterm_says_so(runs_dir: Path) -> None:
     assert watched.returncode == 0 and "stopped (SIGTERM)" in watched.stdout
     assert "is not being trained (stopped)" in watched.stderr
 
+    out = ktui("train", "--resume", run.name, "--detach")  # continued in the background
+    assert out.returncode == 0 and f"ktui watch {run.name}" in out.stdout, out.stderr
+    _STARTED.append(read_holder(run.path)["pid"])
+    follower = viewer(run.name, "--jsonl")  # the old ending is in the log for a moment
+    time.sleep(1.0)
+    assert follower.poll() is None
+    _until(lambda: (run.path / "control.sock").exists())  # the checks done, it listens
+    assert ktui("control", run.name, "stop", "--wait", "20").returncode == 0
+    stdout, _ = follower.communicate(timeout=TIMEOUT)
+    last = json.loads(stdout.splitlines()[-1])
+    assert follower.returncode == 0 and last["reason"].startswith("stopped: from a viewer")
+
 
 def test_a_killed_trainer_ends_its_viewers_and_leaves_a_stale_socket(runs_dir: Path) -> None:
     run, pid = detached(runs_dir)

@@ -91,7 +91,10 @@ def cmd_watch(args: argparse.Namespace) -> int:
 
 
 def _follow(run: RunDir, follower: EventFollower, reporter: typing.Any) -> typing.Any:
-    """Print lines until the run's last event (returned) or its trainer is gone (None)."""
+    """Print lines until the run's last event (returned) or its trainer is gone (None). An
+    ending counts once nobody trains the run: a trainer resuming it still has the old ending
+    in its log for a moment (then rewinds it and goes on)."""
+    ending: typing.Any = None
     while True:
         alive = run.in_use()  # before reading: a trainer that ends meanwhile is read to its end
         for line in follower.poll():
@@ -100,21 +103,14 @@ def _follow(run: RunDir, follower: EventFollower, reporter: typing.Any) -> typin
                 sys.stdout.flush()
             elif line.event is not None:
                 reporter(line.event)
-            kind = getattr(line.event, "event", "")
-            if kind in ("run_finished", "run_failed") and not (alive and _restarting(run)):
-                return line.event
+            if line.event is not None:
+                kind = getattr(line.event, "event", "")
+                ending = line.event if kind in ("run_finished", "run_failed") else ending
+                if kind == "run_started":
+                    ending = None
         if not alive:
-            return None
+            return ending
         time.sleep(POLL_S)
-
-
-def _restarting(run: RunDir) -> bool:
-    """A run whose old ending is still in its log while its trainer resumes it (the log is
-    rewound a moment later): its summary says running again."""
-    try:
-        return run.read_summary().status == "running"
-    except Exception:  # noqa: BLE001 - unreadable summary: take the ending as it is
-        return False
 
 
 def cmd_control(args: argparse.Namespace) -> int:

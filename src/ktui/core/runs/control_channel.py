@@ -219,7 +219,8 @@ def send(folder: Path, request: dict[str, Any], name: str | None = None) -> None
     who = read_holder(folder)
     if not path.exists():
         raise ChannelError(f"{name} is trained by {holder_text(who)}, which has no control "
-                           "channel (an older ktui, or a folder that cannot hold a socket)")
+                           "channel yet (still starting: try again in a moment; or an older "
+                           "ktui, or a folder that cannot hold a socket)")
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     sock.settimeout(REPLY_TIMEOUT_S)
     try:
