@@ -52,3 +52,21 @@ async def test_the_loss_chart_draws_validation_with_its_own_marker(
         drawn = "".join(line.plain for line in chart.header)
         assert ("xx val" in drawn) is no_color
         assert ("── val" in drawn) is not no_color
+
+
+async def test_the_palette_finds_the_pages_by_what_they_show() -> None:
+    # "confusion", "gallery", "gradients" found nothing: the entry was "Next page" (item 17).
+    from ktui.ui.commands import KtuiCommands
+
+    app = make_test_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = await feed(pilot, islice(linear_events(epochs=10, steps=4), 1 + 5 * 5 + 2))
+        names = {name: action for name, _, action in screen.palette_commands()}
+        for word, page in (("confusion", "learned"), ("gallery", "learned"),
+                           ("gradient", "gradients"), ("loss", "charts")):
+            (action,) = [a for n, a in names.items() if word in n.lower() and "page" in n]
+            assert action == f"show_page({page!r})"
+            await app.run_action(action, screen)
+            await pilot.pause()
+            assert screen.page == page
+        assert KtuiCommands is not None

@@ -1,10 +1,9 @@
 """The training view: live charts, progress, and the controls of one run.
 
-Training runs in a Textual thread worker (:func:`ktui.ui.training_thread.run_training`) that
-starts the run with a :class:`TrainerControl`; events come back as messages and go into the
-screen's :class:`RunHistory`, which the progress line and the charts draw.
-A past run is shown by the read-only subclass in :mod:`ktui.ui.screens.recorded_run`.
-"""
+Training runs in a thread worker (:func:`ktui.ui.training_thread.run_training`) with a
+:class:`TrainerControl`; its events come back as messages into the screen's
+:class:`RunHistory`, which the progress line and the charts draw. A past run is shown by the
+read-only subclass in :mod:`ktui.ui.screens.recorded_run`."""
 
 from __future__ import annotations
 
@@ -32,7 +31,13 @@ from ktui.ui.screens.chart_controls import ChartControls
 from ktui.ui.screens.confirm import ConfirmScreen
 from ktui.ui.screens.run_result import failure_text, finished_text
 from ktui.ui.screens.training_lr import STEERABLE, LiveLearningRate
-from ktui.ui.screens.training_pages import GradientsPage, LearnedPage, PageTabs, TrainingPages
+from ktui.ui.screens.training_pages import (
+    PAGE_COMMANDS,
+    GradientsPage,
+    LearnedPage,
+    PageTabs,
+    TrainingPages,
+)
 from ktui.ui.training_thread import run_training
 from ktui.ui.widgets.charts import Chart, LossChart, LrChart, MetricChart, WeightsChart
 from ktui.ui.widgets.charts.grid import ChartGrid
@@ -380,10 +385,8 @@ class TrainingScreen(LiveLearningRate, TrainingPages, ChartControls):
 
     def palette_commands(self) -> list[tuple[str, str, str]]:
         return [
-            ("Open a past run", "The runs list: open, load or compare past runs",
-             "app.open_runs"),
-            ("Clear comparison", "Stop overlaying past runs on the charts",
-             "app.clear_compare"),
+            ("Open a past run", "The runs list: open, load or compare past runs", "app.open_runs"),
+            ("Clear comparison", "Stop overlaying past runs on the charts", "app.clear_compare"),
             ("Run", "Start training (again, from scratch)", "run"),
             ("Pause / resume", "Pause the run, or go on", "pause"),
             ("Single step", "While paused, run one batch", "step"),
@@ -393,5 +396,6 @@ class TrainingScreen(LiveLearningRate, TrainingPages, ChartControls):
             ("Set the learning rate", "Type a learning rate for the next steps", "lr_set"),
             ("Next chart", "On a small terminal: show the next chart", "cycle_chart"),
             ("Next page", "Charts, what the model learned, gradients", "cycle_page"),
+            *PAGE_COMMANDS,
             ("Back to setup", "Edit the experiment (the stack is kept)", "back"),
         ] + self.chart_commands()

@@ -33,6 +33,16 @@ from ktui.ui.widgets.insight.strips import WeightStrips
 
 #: The pages, in the order ``v`` shows them (the first is shown on opening).
 PAGES = ("charts", "learned", "gradients")
+#: The palette's entries for the pages, found by what each shows ("confusion", "gallery").
+PAGE_COMMANDS = (
+    ("Charts page: loss, W and b, metric", "The live curves (v cycles the pages)",
+     "show_page('charts')"),
+    ("Learned page: confusion matrix, prediction gallery, fitted line",
+     "What the model learned, on the fixed validation sample", "show_page('learned')"),
+    ("Gradients page: gradient norms, weight histograms",
+     "Do gradients reach every layer? Each kernel's histogram per epoch",
+     "show_page('gradients')"),
+)
 #: The learned page of a classifier shows the confusion matrix and the gallery together from
 #: this many rows; below, one at a time (``c`` shows the other).
 BOTH_ROWS = 30
@@ -147,6 +157,12 @@ class TrainingPages(Screen[None]):
                 return False
             node = node.parent
         return True
+
+    def action_show_page(self, name: str) -> None:
+        """Go to page ``name`` (the palette's entries, found by what each page shows)."""
+        if name in PAGES:
+            while self.page != name:
+                self.action_cycle_page()
 
     def action_cycle_page(self) -> None:
         switcher = self.query_one(ContentSwitcher)
