@@ -31,13 +31,7 @@ from ktui.ui.screens.chart_controls import ChartControls
 from ktui.ui.screens.confirm import ConfirmScreen
 from ktui.ui.screens.run_result import failure_text, finished_text
 from ktui.ui.screens.training_lr import STEERABLE, LiveLearningRate
-from ktui.ui.screens.training_pages import (
-    PAGE_COMMANDS,
-    GradientsPage,
-    LearnedPage,
-    PageTabs,
-    TrainingPages,
-)
+from ktui.ui.screens.training_pages import GradientsPage, LearnedPage, PageTabs, TrainingPages
 from ktui.ui.training_thread import run_training
 from ktui.ui.widgets.charts import Chart, LossChart, LrChart, MetricChart, WeightsChart
 from ktui.ui.widgets.charts.grid import ChartGrid
@@ -396,6 +390,6 @@ class TrainingScreen(LiveLearningRate, TrainingPages, ChartControls):
             ("Set the learning rate", "Type a learning rate for the next steps", "lr_set"),
             ("Next chart", "On a small terminal: show the next chart", "cycle_chart"),
             ("Next page", "Charts, what the model learned, gradients", "cycle_page"),
-            *PAGE_COMMANDS,
+            *self.page_commands(),
             ("Back to setup", "Edit the experiment (the stack is kept)", "back"),
         ] + self.chart_commands()

@@ -158,6 +158,10 @@ class TrainingPages(Screen[None]):
             node = node.parent
         return True
 
+    def page_commands(self) -> list[tuple[str, str, str]]:
+        """The palette's entries for the pages (:data:`PAGE_COMMANDS`)."""
+        return list(PAGE_COMMANDS)
+
     def action_show_page(self, name: str) -> None:
         """Go to page ``name`` (the palette's entries, found by what each page shows)."""
         if name in PAGES:
