@@ -253,3 +253,28 @@ def test_a_long_class_name_keeps_the_summarys_columns() -> None:
     assert first[column:].startswith("(None, 8)") and first[column - 2:column] == "  "
     assert second[column:].startswith("(None, 1)")
     assert summary_text((short,)).splitlines()[0].index("Output Shape") == 32  # as before
+
+
+def test_an_export_failure_is_one_ktui_line_with_exit_2(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from ktui.cli import main
+    from ktui.core import export
+    from ktui.core.export.literals import ExportError
+
+    runs = tmp_path / "runs"
+    assert main(["train", "--preset", "linear-gd", "--epochs", "1",
+                 "--runs-dir", str(runs)]) == 0
+    capsys.readouterr()
+
+    def refuse(*args: object, **kwargs: object) -> str:
+        raise ExportError("layer 1 (Scale): factor: cannot be written into a script")
+
+    monkeypatch.setattr(export, "export_script", refuse)
+    (run,) = runs.iterdir()
+    code = main(["export", str(run), "--python", str(tmp_path / "out.py"),
+                 "--runs-dir", str(runs)])
+    err = capsys.readouterr().err
+    assert code == 2 and "Traceback" not in err
+    assert err.strip().splitlines()[-1] == (f"ktui: cannot export {run.name}: layer 1 (Scale): "
+                                            "factor: cannot be written into a script")

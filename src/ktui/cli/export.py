@@ -13,7 +13,7 @@ from ktui.core.text import clean
 def cmd_export(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from ktui.core.export import export_script
+    from ktui.core.export import ExportError, export_script
     from ktui.core.runs.listing import find_run
     from ktui.core.runs.storage import RunError, runs_root
 
@@ -28,7 +28,11 @@ def cmd_export(args: argparse.Namespace) -> int:
         raise UsageError(spec_problems(str(run.spec_file), err.errors)) from None
     # A hand-edited spec.toml: a script of it could not run either.
     check_valid(spec, str(run.spec_file))
-    script = export_script(spec, args.style, run_name=run.name, file_name=Path(args.python).name)
+    try:
+        script = export_script(spec, args.style, run_name=run.name,
+                               file_name=Path(args.python).name)
+    except ExportError as err:  # one line naming the field, exit 2, never a traceback
+        raise UsageError(f"cannot export {run.name}: {err}") from None
     target = Path(args.python)
     try:
         target.write_text(script, encoding="utf-8")
