@@ -7,6 +7,7 @@ import math
 import typing
 
 from ktui import __version__
+from ktui.cli.sweep_parser import add_sweep
 from ktui.core import spec as specmod
 from ktui.core.choices import OPTIMIZERS
 from ktui.core.spec.presets import PRESETS
@@ -86,6 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_watch(sub)
     _add_export(sub)
     _add_devices(sub)
+    add_sweep(sub, _add_spec_source, _add_runs_dir)
     presets = sub.add_parser("presets", help="list the built-in experiments")
     presets_sub = presets.add_subparsers(dest="presets_command", metavar="show")
     show = presets_sub.add_parser("show", help="print a preset as a TOML spec for --spec")

@@ -59,6 +59,13 @@ def _confusion(v: Any) -> bool:
     return True
 
 
+def _sweep(v: Any) -> bool:
+    """``{"study": ..., "trial": n, "params": {...}[, "state": ..., "value": x]}``: the run is
+    a trial of a sweep (:mod:`ktui.core.sweep`)."""
+    return (isinstance(v, dict) and isinstance(v.get("study"), str)
+            and is_count(v.get("trial")) and isinstance(v.get("params"), dict))
+
+
 def _data_source(v: Any) -> bool:
     """``{"path": ..., "size": n, "mtime": t, "sha256": "..."[, "files": n]}``: a user's data
     (:class:`ktui.core.datasets.source.DataSource`)."""
@@ -82,6 +89,7 @@ _SUMMARY_FIELDS: dict[str, tuple[Callable[[Any], bool], str]] = {
                                              "ended")},
     "confusion": (_confusion, "confusion matrices by split with their class names"),
     "data": (_data_source, "the data's path, size, mtime and sha256"),
+    "sweep": (_sweep, "the sweep's study, trial number and parameters"),
 }
 
 
@@ -117,6 +125,8 @@ class RunSummary:
     host: str = ""
     #: Where a user's data came from (path, size, mtime, sha256); empty for built-in data.
     data: dict[str, Any] = field(default_factory=dict)
+    #: The sweep this run is a trial of (study, trial, params); empty for other runs.
+    sweep: dict[str, Any] = field(default_factory=dict)
     problems: tuple[str, ...] = ()
 
     @classmethod

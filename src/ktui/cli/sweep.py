@@ -1,0 +1,176 @@
+"""``ktui sweep``: start a study and its workers; ``join``, ``status``, ``best``.
+
+A sweep is checked whole before anything starts (the spec, then every problem of the space
+at once). The study holds the base spec, the space and the pruner settings, so ``join``
+needs only ``--storage`` and ``--study``. Workers are processes (``python -m ktui sweep
+join --worker-index I``, no shell), watched by :func:`ktui.cli.sweep_run.supervise`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+from ktui.cli.errors import EXIT_FAILED, EXIT_OK, Refused, UsageError, say
+from ktui.core import spec as specmod
+from ktui.core.text import clean
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    from ktui.core.sweep.space import SweepError
+
+    try:
+        command = getattr(args, "sweep_command", None)
+        if command == "join":
+            return _join(args)
+        if command == "status":
+            return _status(args)
+        if command == "best":
+            return _best(args)
+        return _start(args)
+    except SweepError as err:
+        lines = err.errors
+        raise UsageError(lines[0] if len(lines) == 1 else
+                         "the sweep cannot start:\n  " + "\n  ".join(clean(x) for x in lines)
+                         ) from None
+    except Refused as err:
+        say(f"ktui: {clean(str(err))}\n")
+        return err.code
+
+
+def _root(args: argparse.Namespace) -> Path:
+    from ktui.core.runs.storage import runs_root
+
+    return runs_root(getattr(args, "runs_dir", None))
+
+
+def _start(args: argparse.Namespace) -> int:
+    from ktui.cli.common import check_valid
+    from ktui.cli.sweep_run import supervise
+    from ktui.cli.sweep_settings import settings_for
+    from ktui.core.spec.steering import monitor_problem
+    from ktui.core.sweep import study as studymod
+    from ktui.core.sweep.space import SweepError, build_space
+
+    spec, settings = settings_for(args)
+    check_valid(spec, args.spec or getattr(args, "data", None) or f"preset {spec.name}")
+    params = build_space(settings["params"], spec)
+    metric = settings["metric"] or ("val_loss" if spec.train.validation_split else "loss")
+    problems = []
+    if (why := monitor_problem(metric, spec.train.metrics)) is not None:
+        problems.append(f"--metric: {why}")
+    direction = (studymod.direction_of(settings["direction"]) if settings["direction"]
+                 else studymod.default_direction(metric))
+    if settings["sampler"] == "grid":
+        problems += studymod.grid_problems(params)
+    if problems:
+        raise SweepError(problems)
+    root = _root(args)
+    name = settings["study"] or studymod.default_study_name(spec.name)
+    url = settings["storage"] or studymod.default_storage(root, name)
+    config = studymod.SweepConfig(
+        spec=specmod.spec_to_dict(spec), params=[p.text for p in params], metric=metric,
+        direction=direction, trials=settings["trials"], sampler=settings["sampler"],
+        pruner=studymod.pruner_settings(settings["pruner"], spec.train.epochs,
+                                        settings["warmup_epochs"]),
+        seed=settings["seed"])
+    study = studymod.create(url, name, config)
+    baseline = "" if settings["no_baseline"] else _enqueue_baseline(study, config, params)
+    say(f"ktui: sweep {clean(name)}: {config.trials} trials of {clean(spec.name)}, "
+        f"{spec.train.epochs} epochs each, {settings['workers']} worker"
+        f"{'s' * (settings['workers'] != 1)}, {config.sampler} sampler, "
+        f"{config.pruner['kind']} pruner, {direction} {metric}\n"
+        f"ktui: space: {'; '.join(p.describe() for p in params)}{baseline}\n"
+        f"ktui: storage {clean(url)} (join with `ktui sweep join --storage {clean(url)} "
+        f"--study {clean(name)}`)\n")
+    return supervise(url, name, settings["workers"], root, config)
+
+
+def _enqueue_baseline(study, config, params) -> str:
+    """Trial 0 trains the spec's own values when they lie in the space (not for a grid)."""
+    from ktui.core.sweep.space import locate
+
+    if config.sampler == "grid":
+        return ""
+    values = {}
+    for p in params:
+        node, key, _ = locate(config.spec, p.path)
+        value = node[key]
+        inside = value in p.choices if p.kind == "choice" else p.low <= value <= p.high
+        if not inside:
+            return ""
+        values[p.path] = value
+    study.enqueue_trial(values)
+    return "\nktui: trial 0 is the spec's own values (the baseline)"
+
+
+def _join(args: argparse.Namespace) -> int:
+    from ktui.cli.sweep_run import supervise
+    from ktui.core.sweep import study as studymod
+    from ktui.core.sweep.worker import TRIALS_PER_WORKER, run_worker
+
+    root = _root(args)
+    if args.worker_index is not None:  # a worker process: trials here, quietly
+        run_worker(args.storage, args.study, root, args.worker_index,
+                   args.max_trials or TRIALS_PER_WORKER)
+        return EXIT_OK
+    study = studymod.load(args.storage, args.study)
+    config = studymod.config_of(study)
+    say(f"ktui: joining sweep {clean(study.study_name)} with {args.workers} worker"
+        f"{'s' * (args.workers != 1)}\n")
+    return supervise(args.storage, study.study_name, args.workers, root, config, start=False)
+
+
+def _open(args: argparse.Namespace):  # (study, config, storage url)
+    from ktui.core.sweep import study as studymod
+
+    url = args.storage
+    if url is None:
+        found = studymod.latest_journal(_root(args))
+        if found is None:
+            raise Refused(EXIT_FAILED, f"no sweep under {clean(str(_root(args)))}; name one "
+                          "with --storage URL --study NAME")
+        url = str(found)
+    study = studymod.load(url, args.study)
+    return study, studymod.config_of(study), url
+
+
+def _status(args: argparse.Namespace) -> int:
+    from ktui.core.sweep.report import status_lines
+    from ktui.core.sweep.worker import fail_stale, remaining
+
+    study, config, url = _open(args)
+    while True:
+        fail_stale(study)
+        print("\n".join(status_lines(study, config, url)), flush=True)
+        running = any(t.state.name == "RUNNING" for t in study.get_trials(deepcopy=False))
+        if not args.watch or (not running and not remaining(study, config.trials)):
+            return EXIT_OK
+        time.sleep(max(0.2, args.every))
+        print(flush=True)
+
+
+def _best(args: argparse.Namespace) -> int:
+    from ktui.core.sweep.report import best_line, ranked
+    from ktui.core.sweep.space import apply_values
+
+    study, config, _ = _open(args)
+    trials = study.get_trials(deepcopy=False)
+    ranks = ranked(trials, config.direction)
+    if not ranks:
+        raise Refused(EXIT_FAILED, f"study {clean(study.study_name)} has no completed trial yet")
+    print(best_line(trials, config))
+    for key, value in ranks[0].params.items():
+        print(f"  {key} = {value!r}")
+    if args.spec_out:
+        data = apply_values(config.spec, ranks[0].params)
+        data["description"] = (f"{data.get('description', '')}\n\nThe best trial "
+                               f"({ranks[0].number}) of sweep {study.study_name}.").strip()
+        try:
+            spec = specmod.parse_spec(data)
+            specmod.save(spec, args.spec_out)
+        except (specmod.SpecError, OSError) as err:
+            raise Refused(EXIT_FAILED, f"cannot write {clean(args.spec_out)}: {err}") from None
+        say(f"ktui: wrote {clean(args.spec_out)} (`ktui train --spec {clean(args.spec_out)}`)\n")
+    return EXIT_OK

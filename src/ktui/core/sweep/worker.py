@@ -1,0 +1,109 @@
+"""A worker: trials of a study, one after another in this process, until the study has its
+trials; and the reaping of trials whose worker died.
+
+TensorFlow is imported once per worker (quietly, :func:`ktui.core.tfenv.import_tf`); memory
+grows a few MB a trial, so a worker leaves after :data:`TRIALS_PER_WORKER` trials and the
+sweep starts a fresh one. The journal file has no heartbeat: a trial still RUNNING whose
+worker process is gone (same host) and whose run's lock nobody holds is failed here, by
+every worker before each trial and by ``ktui sweep`` and ``sweep status``.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from pathlib import Path
+
+import optuna
+from optuna.trial import TrialState
+
+from ktui.core.runs.lock import lock_held
+from ktui.core.sweep.study import config_of, load, make_pruner, make_sampler, quiet
+from ktui.core.sweep.trial import HOST_ATTR, PID_ATTR, REASON_ATTR, RUN_ATTR, Objective
+
+#: Trials one worker process runs before it leaves (memory grows ~3 MB a trial).
+TRIALS_PER_WORKER = 40
+#: What counts toward the study's trial total: a failed trial is run again (up to the total
+#: of failures, so a sweep whose every trial fails still ends).
+COUNTED = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.RUNNING, TrialState.WAITING)
+
+
+def _alive(pid: object) -> bool:
+    if not isinstance(pid, int) or pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    except OSError:
+        return False
+    return True
+
+
+def stale_trials(study: optuna.Study) -> list[optuna.trial.FrozenTrial]:
+    """RUNNING trials of this host whose worker is gone and whose run is not locked."""
+    host = socket.gethostname()
+    out = []
+    for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
+        attrs = t.user_attrs
+        if attrs.get(HOST_ATTR) != host or PID_ATTR not in attrs or _alive(attrs[PID_ATTR]):
+            continue  # another box's (the RDB heartbeat covers it), or its worker lives
+        run = attrs.get(RUN_ATTR)
+        if isinstance(run, str) and lock_held(Path(run)):
+            continue
+        out.append(t)
+    return out
+
+
+def fail_stale(study: optuna.Study) -> list[int]:
+    """Mark the stale trials failed; their numbers."""
+    failed = []
+    for t in stale_trials(study):
+        try:
+            study._storage.set_trial_user_attr(  # noqa: SLF001 - no public way for a
+                t._trial_id, REASON_ATTR,       # trial another process began
+                f"its worker (pid {t.user_attrs.get(PID_ATTR)}) died")
+            study.tell(t.number, state=TrialState.FAIL, skip_if_finished=True)
+        except (RuntimeError, ValueError):
+            continue  # finished meanwhile
+        failed.append(t.number)
+    return failed
+
+
+def remaining(study: optuna.Study, total: int) -> int:
+    """How many trials are still to start (0 once enough ran, or failed)."""
+    trials = study.get_trials(deepcopy=False)
+    counted = sum(t.state in COUNTED for t in trials)
+    failed = sum(t.state == TrialState.FAIL for t in trials)
+    return 0 if failed >= total else max(0, total - counted)
+
+
+def run_worker(url: str, study_name: str, runs_root: Path, worker: int | None = None,
+               max_trials: int = TRIALS_PER_WORKER) -> int:
+    """Run trials of the study until it has its total (or ``max_trials`` here); how many
+    this worker ran."""
+    from ktui.core.tfenv import import_tf
+
+    quiet()
+    import_tf()  # before Optuna or ktui import TensorFlow: its start-up noise off
+    first = load(url, study_name)
+    config = config_of(first)
+    study = load(url, study_name, sampler=make_sampler(config, worker),
+                 pruner=make_pruner(config.pruner))
+    fail_stale(study)
+    if not remaining(study, config.trials):
+        return 0
+    ran = 0
+
+    def enough(study: optuna.Study, _trial: optuna.trial.FrozenTrial) -> None:
+        nonlocal ran
+        ran += 1
+        fail_stale(study)
+        if not remaining(study, config.trials) or ran >= max_trials:
+            study.stop()
+
+    study.optimize(Objective(config, runs_root), callbacks=[enough], catch=(RuntimeError,),
+                   gc_after_trial=False)
+    return ran
