@@ -264,7 +264,7 @@ class KtuiApp(SurvivingApp, App[int]):
     # ---- actions --------------------------------------------------------------------------
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen())
+            self.push_screen(HelpScreen(type(self.screen)))
 
     def run_in_progress(self) -> bool:
         return any(isinstance(s, TrainingScreen) and s.running for s in self.screen_stack)

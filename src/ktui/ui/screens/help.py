@@ -180,14 +180,33 @@ def help_renderable(all_sections: Iterable[Section]) -> Group:
     return Group(*parts)
 
 
+def here_first(all_sections: Iterable[Section], here: type | None) -> list[Section]:
+    """The sections with the one for the view ``here`` (the screen help was opened from)
+    first: its own class's section, else its nearest parent's; the rest as they were."""
+    ordered = list(all_sections)
+    if here is None:
+        return ordered
+    for match in (lambda c: c is here, lambda c: isinstance(c, type) and issubclass(here, c)):
+        found = [s for s in ordered if s.title != "Anywhere" and any(map(match, s.classes))]
+        if found:
+            return [found[0], *(s for s in ordered if s is not found[0])]
+    return ordered
+
+
 class HelpScreen(ModalScreen[None]):
     BINDINGS = [
         Binding("escape,q,question_mark,f1", "close", "Close", id="close_help"),
     ]
 
+    def __init__(self, here: type | None = None) -> None:
+        """``here``: the class of the screen help was opened from (its keys come first)."""
+        super().__init__()
+        self.here = here
+
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help"):
-            yield Static(help_renderable(sections(type(self.app))), id="help-text")
+            yield Static(help_renderable(here_first(sections(type(self.app)), self.here)),
+                         id="help-text")
 
     def action_close(self) -> None:
         self.dismiss(None)

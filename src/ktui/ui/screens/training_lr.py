@@ -40,8 +40,14 @@ class LiveLearningRate(Screen[None]):
         return self.control is not None and self.view.state in STEERABLE
 
     def lr_now(self) -> float | None:
-        """The rate the next step will use, as far as the view knows."""
-        return self._lr_asked if self._lr_asked is not None else self.view.lr
+        """The rate the next step will use, as far as the view knows: before the first
+        epoch's report, the spec's own (a schedule starts from it)."""
+        if self._lr_asked is not None:
+            return self._lr_asked
+        if self.view.lr is not None:
+            return self.view.lr
+        rate = getattr(self.spec.train, "learning_rate", None)
+        return float(rate) if isinstance(rate, (int, float)) else None
 
     def lr_event(self, ev: Event) -> None:
         """Called with every event: the trainer's answer ends what was pending."""

@@ -1,0 +1,49 @@
+"""Small truths of the training view (issue 21, item 17): the help opens at the keys of the
+view it was opened from, and the learning-rate dialog knows the rate before epoch 1."""
+
+from __future__ import annotations
+
+from itertools import islice
+
+from textual.widgets import Static
+
+from ktui.ui.app import KtuiApp
+from ktui.ui.screens.help import HelpScreen, here_first, sections
+from ktui.ui.screens.recorded_run import RecordedRunScreen
+from ktui.ui.screens.runs import RunsScreen
+from ktui.ui.screens.setup import SetupScreen
+from ktui.ui.screens.training import TrainingScreen
+
+from .fakes import linear_events
+from .helpers import feed, make_test_app
+
+
+def test_the_help_puts_the_current_views_keys_first() -> None:
+    every = sections(KtuiApp)
+    assert here_first(every, None)[0].title == "Anywhere"
+    for here, title in ((TrainingScreen, "Training"), (SetupScreen, "Setup"),
+                        (RecordedRunScreen, "A past run (read-only)"),
+                        (RunsScreen, "Past runs")):
+        ordered = here_first(every, here)
+        assert ordered[0].title == title
+        assert sorted(s.title for s in ordered) == sorted(s.title for s in every)
+
+
+async def test_help_from_training_opens_at_the_training_keys() -> None:
+    app = make_test_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await feed(pilot, islice(linear_events(epochs=10, steps=4), 3))
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        assert app.screen.here is TrainingScreen  # so here_first puts "Training" first
+        shown = app.screen.query_one("#help-text", Static)
+        assert shown.region.height > 0
+
+
+async def test_the_learning_rate_is_known_before_the_first_epoch() -> None:
+    app = make_test_app()  # linear-gd: lr 0.1
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = await feed(pilot, islice(linear_events(epochs=10, steps=4), 2))
+        assert screen.view.lr is None and screen.view.epochs_done == 0
+        assert screen.lr_now() == 0.1
