@@ -47,3 +47,15 @@ async def test_the_learning_rate_is_known_before_the_first_epoch() -> None:
         screen = await feed(pilot, islice(linear_events(epochs=10, steps=4), 2))
         assert screen.view.lr is None and screen.view.epochs_done == 0
         assert screen.lr_now() == 0.1
+
+
+def test_runs_list_names_at_80_columns_keep_time_and_experiment() -> None:
+    # `20261206…near-gd` and `val_accur… 0.87` said neither when nor what (item 7).
+    from ktui.ui.screens.runs import fit_best, fit_run_name
+
+    name = "20261206-093000-linear-gd"
+    assert fit_run_name(name, 30) == name
+    assert fit_run_name(name, 18) == "093000-linear-gd"
+    assert fit_run_name(name, 12) == "093000…ar-gd"
+    assert fit_best("val_accuracy 0.8716", 15) == "val_acc 0.8716"
+    assert fit_best("val_accuracy 0.8716", 12) == "val_… 0.8716"

@@ -6,8 +6,9 @@ the app: :func:`read_runs` falls back to reading run by run when the core's list
 and a row that cannot be shown becomes one more skipped line.
 
 Columns fit the width: the status keeps its whole word at 80 columns; the age loses its
-"ago", the run's name and the best metric are shortened in the middle (the date, the
-experiment's name and the value stay readable), and only then the dataset is cut.
+"ago", the run's name loses its date (the time and the experiment's name stay), the best
+metric abbreviates its name (``val_acc``; the value stays whole), and only then the dataset
+is cut.
 Up to three marked runs are overlaid on the live training charts (the app keeps the marks).
 """
 
@@ -152,16 +153,34 @@ def _age_text(age: str, short: bool) -> str:
     return "now" if age == "just now" else age.removesuffix(" ago")
 
 
+#: Metric names as a narrow column writes them (``val_acc``, not ``val_accur…``).
+_SHORT_METRICS = (("accuracy", "acc"), ("precision", "prec"), ("recall", "rec"),
+                  ("crossentropy", "ce"))
+
+
 def fit_best(text: str, width: int) -> str:
     """``val_accuracy 0.8716`` in ``width`` cells: the metric's name gives way, never the
-    value (``val_acc… 0.8716``)."""
+    value: abbreviated first (``val_acc 0.8716``), then cut (``val_a… 0.8716``)."""
     name, _, value = text.rpartition(" ")
     if cell_len(text) <= width or not name:
         return end_ellipsis(text, width)
     room = width - cell_len(value) - 1
     if room < 2:
         return end_ellipsis(text, width)
+    for long, short in _SHORT_METRICS:
+        name = name.replace(long, short)
     return f"{end_ellipsis(name, room)} {value}"
+
+
+def fit_run_name(name: str, width: int) -> str:
+    """A run's folder name in ``width`` cells: whole when it fits, else without its date
+    (``093000-linear-gd``: the age column says when), else cut in the middle."""
+    if cell_len(name) <= width:
+        return name
+    date, _, rest = name.partition("-")
+    if date.isdigit() and len(date) == 8 and rest:
+        return middle_ellipsis(rest, width)
+    return middle_ellipsis(name, width)
 
 
 class RunsScreen(Screen[None]):
@@ -260,7 +279,7 @@ class RunsScreen(Screen[None]):
             mark, name, dataset, epochs, best, status, age = cells
             table.add_row(
                 Text(mark, style="bold" if plain else "bold magenta"),
-                Text(middle_ellipsis(name, widths["run"])),
+                Text(fit_run_name(name, widths["run"])),
                 Text(end_ellipsis(dataset, widths["dataset"])),
                 Text(epochs),
                 Text(fit_best(best, widths["best"])),
