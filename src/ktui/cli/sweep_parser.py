@@ -55,7 +55,7 @@ def add_sweep(sub: typing.Any, add_spec_source: typing.Callable[[typing.Any], No
     sweep.add_argument("--pruner", choices=PRUNERS,
                        help="stop unpromising trials after an epoch (default median)")
     sweep.add_argument("--warmup-epochs", type=int, metavar="E",
-                       help="median pruner: never prune before epoch E+1 (default epochs/5)")
+                       help="median pruner: prune from epoch E on (default epochs/5, 1 to 5)")
     sweep.add_argument("--sampler", choices=SAMPLERS, help="how values are chosen (default "
                        "tpe; grid needs choice and int spaces)")
     sweep.add_argument("--epochs", type=_positive, metavar="E", help="epochs of each trial")

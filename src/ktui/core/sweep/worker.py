@@ -23,9 +23,9 @@ from ktui.core.sweep.trial import HOST_ATTR, PID_ATTR, REASON_ATTR, RUN_ATTR, Ob
 
 #: Trials one worker process runs before it leaves (memory grows ~3 MB a trial).
 TRIALS_PER_WORKER = 40
-#: What counts toward the study's trial total: a failed trial is run again (up to the total
-#: of failures, so a sweep whose every trial fails still ends).
-COUNTED = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.RUNNING, TrialState.WAITING)
+#: What counts toward the study's trial total (not a queued one): a failed trial is run again
+#: (up to the total of failures, so a sweep whose every trial fails still ends).
+COUNTED = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.RUNNING)
 
 
 def _alive(pid: object) -> bool:
