@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import os
 import time
+import warnings
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -117,12 +118,15 @@ def storage_of(url: str) -> optuna.storages.BaseStorage:
                               f"{err.strerror or err}"]) from None
     from optuna.storages import RDBStorage
 
+    url = _with_driver(url)
     kwargs: dict[str, Any] = {}
     if url.startswith("sqlite"):  # make SQLite's wait for a lock explicit (its default: 5 s)
         kwargs["engine_kwargs"] = {"connect_args": {"timeout": 30}}
     try:
-        return RDBStorage(url, heartbeat_interval=HEARTBEAT_S, grace_period=GRACE_S,
-                          failed_trial_callback=None, **kwargs)
+        with warnings.catch_warnings():  # "heartbeat_interval is experimental", every time
+            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+            return RDBStorage(url, heartbeat_interval=HEARTBEAT_S, grace_period=GRACE_S,
+                              failed_trial_callback=None, **kwargs)
     except (ImportError, ModuleNotFoundError) as err:
         raise SweepError([f"--storage {clean(url.split('@')[-1])}: its database driver is not "
                           f"installed ({err})"]) from None
@@ -130,6 +134,18 @@ def storage_of(url: str) -> optuna.storages.BaseStorage:
         first = str(err).splitlines()[0] if str(err) else type(err).__name__
         raise SweepError([f"--storage: cannot open the study database: {clean(first)}"]) \
             from None
+
+
+def _with_driver(url: str) -> str:
+    """``postgresql://`` means psycopg2 to SQLAlchemy; with only psycopg 3 installed (``pip
+    install 'psycopg[binary]'``), use that."""
+    if not url.startswith("postgresql://"):
+        return url
+    import importlib.util
+
+    if importlib.util.find_spec("psycopg2") is None and importlib.util.find_spec("psycopg"):
+        return "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    return url
 
 
 def quiet() -> None:
