@@ -87,6 +87,9 @@ def run_worker(url: str, study_name: str, runs_root: Path, worker: int | None = 
     from ktui.core.tfenv import import_tf
 
     quiet()
+    # A failed trial's traceback is Optuna's warning; its reason is in the trial, and the
+    # sweep prints it.
+    optuna.logging.set_verbosity(optuna.logging.ERROR)
     import_tf()  # before Optuna or ktui import TensorFlow: its start-up noise off
     first = load(url, study_name)
     config = config_of(first)
