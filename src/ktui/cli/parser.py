@@ -223,13 +223,17 @@ def _add_runs(sub: typing.Any) -> None:
 def _add_watch(sub: typing.Any) -> None:
     watch = sub.add_parser(
         "watch", help="follow a run another process trains (e.g. ktui train --detach)",
-        description="Print a run's progress as `ktui train` does, from its events.jsonl as "
-        "it grows, until it ends (exit code: the run's). Leaving (Ctrl+C) never stops it.")
+        description="On a terminal: the TUI's training view on the run, steered with its keys "
+        "(space, n, s, +, -, L). Otherwise (or --plain): its progress as `ktui train` prints "
+        "it, from its events.jsonl as it grows, until it ends (exit code: the run's). Leaving "
+        "(q, Ctrl+C) never stops it.")
     watch.add_argument("run", metavar="RUN", nargs="?",
                        help="name, unique prefix or path (default: the latest running run)")
     how = watch.add_mutually_exclusive_group()
-    how.add_argument("--plain", action="store_true", help="lines only, even on a terminal")
+    how.add_argument("--plain", action="store_true", help="lines, not the TUI, on a terminal")
     how.add_argument("--jsonl", action="store_true", help="the events as JSON lines")
+    watch.add_argument("--fps", type=_fps, default=4.0, metavar="N",
+                       help="the TUI's chart redraws per second at most (default 4)")
     _add_runs_dir(watch)
     control = sub.add_parser(
         "control", help="pause, resume, step, stop or set the learning rate of a running run",

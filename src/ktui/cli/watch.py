@@ -1,7 +1,9 @@
 """``ktui watch [RUN]`` (follow a run another process trains) and ``ktui control [RUN] ACTION``
 (steer it through its control channel).
 
-``watch`` prints what ``ktui train`` prints (the same reporters, fed by
+On a terminal, ``watch`` opens the TUI's training view on the run
+(:class:`ktui.ui.screens.watch_run.WatchScreen`); otherwise (or ``--plain``/``--jsonl``) it
+prints what ``ktui train`` prints (the same reporters, fed by
 :class:`ktui.core.runs.follow.EventFollower` instead of the trainer), after a line on stderr
 saying who trains the run; it ends when the run ends, with the run's exit code (0 finished or
 stopped, 1 failed, 2 spec refused; 1 too when the trainer died without a last word). Leaving
@@ -65,6 +67,8 @@ def cmd_watch(args: argparse.Namespace) -> int:
     from ktui.core.runs.storage import runs_root
 
     run = pick_run(runs_root(getattr(args, "runs_dir", None)), args.run)
+    if sys.stdin.isatty() and sys.stdout.isatty() and not (args.plain or args.jsonl):
+        return _watch_tui(run, args)
     say(f"ktui: {trained_by(run)}\n")
     if args.jsonl:
         reporter: typing.Any = None
@@ -88,6 +92,19 @@ def cmd_watch(args: argparse.Namespace) -> int:
             f"`ktui train --resume {clean(run.name)}` continues it\n")
         return EXIT_FAILED
     return _exit_code(final)
+
+
+def _watch_tui(run: RunDir, args: argparse.Namespace) -> int:
+    """The training view on ``run``, fed by its log and steering it over its channel; leaving
+    it says whether the run goes on."""
+    from ktui.ui.app import run_app
+
+    code = run_app(None, start=False, fps=args.fps, data_dir=None,
+                   runs_dir=getattr(args, "runs_dir", None), watch=run)
+    if run.in_use():
+        say(f"ktui: stopped watching; {clean(run.name)} goes on (`ktui watch "
+            f"{clean(run.name)}` to come back)\n")
+    return code
 
 
 def _follow(run: RunDir, follower: EventFollower, reporter: typing.Any) -> typing.Any:

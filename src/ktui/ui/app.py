@@ -15,6 +15,7 @@ import asyncio
 import contextlib
 import threading
 from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
 
 from textual import events, work
@@ -42,6 +43,7 @@ from ktui.ui.settings import DEFAULT_SETTINGS, AppSettings, session_settings
 from ktui.ui.shutdown import install_signal_handlers, wait_for_trainers
 from ktui.ui.stderr import native_stderr_to_log
 from ktui.ui.training_thread import TrainFn
+from ktui.ui.watching import open_watch
 from ktui.ui.widgets.charts import ComparedRun
 from ktui.ui.widgets.charts.compared import compared_run
 
@@ -74,9 +76,10 @@ class KtuiApp(SurvivingApp, App[int]):
     def __init__(self, spec: ExperimentSpec, *, start: bool = False, fps: float = 4.0,
                  data_dir: str | None = None, train_fn: TrainFn | None = None,
                  settings: AppSettings = DEFAULT_SETTINGS,
-                 runs_dir: str | None = None) -> None:
+                 runs_dir: str | None = None, watch: RunDir | None = None) -> None:
         super().__init__()
         self.settings = settings
+        self.watch_run = watch  # ktui watch: the run it opens on
         #: Where real runs are recorded (None: $KTUI_RUNS_DIR or ./ktui-runs).
         self.runs_dir = runs_dir
         self.spec = spec
@@ -125,6 +128,9 @@ class KtuiApp(SurvivingApp, App[int]):
     def on_mount(self) -> None:
         if self.settings.warm_up_tf:
             self.tf_status = "TensorFlow loading…"
+        if self.watch_run is not None:
+            open_watch(self, self.watch_run, first=True)
+            return
         problems = validate(self.spec) if self.start else []
         if self.start and not problems:
             # Straight to training; the setup view is built when the user goes back to it.
@@ -177,6 +183,9 @@ class KtuiApp(SurvivingApp, App[int]):
         screen = RecordedRunScreen(spec, recorded)
         self.push_screen(screen)
         return screen
+
+    def open_watch(self, run: RunDir) -> TrainingScreen:  # a run trained elsewhere
+        return open_watch(self, run)
 
     def load_run_spec(self, run: RunDir) -> None:
         try:
@@ -358,19 +367,22 @@ class KtuiApp(SurvivingApp, App[int]):
 
 def make_app(spec: ExperimentSpec | None = None, *, start: bool = False, fps: float = 4.0,
              data_dir: str | None = None, train_fn: TrainFn | None = None,
-             settings: AppSettings = DEFAULT_SETTINGS, runs_dir: str | None = None) -> KtuiApp:
+             settings: AppSettings = DEFAULT_SETTINGS, runs_dir: str | None = None,
+             watch: RunDir | None = None) -> KtuiApp:
     """The app for the CLI and the tests; ``spec`` defaults to the default preset."""
     return KtuiApp(spec if spec is not None else get_preset(DEFAULT_PRESET), start=start,
                    fps=fps, data_dir=data_dir, train_fn=train_fn, settings=settings,
-                   runs_dir=runs_dir)
+                   runs_dir=runs_dir, watch=watch)
 
 
 def run_app(spec: ExperimentSpec | None, *, start: bool, fps: float,
-            data_dir: str | None, runs_dir: str | None = None) -> int:
-    """Run the TUI until the user quits; the CLI's exit code (128 + N after signal N)."""
+            data_dir: str | None, runs_dir: str | None = None, watch: RunDir | None = None) -> int:
+    """Run the TUI until the user quits; the CLI's exit code (128 + N after signal N).
+    ``watch``: open on a run another process trains (no TensorFlow to warm up then)."""
     with native_stderr_to_log():
+        settings = replace(session_settings(), warm_up_tf=not watch)
         app = make_app(spec, start=start, fps=fps, data_dir=data_dir, runs_dir=runs_dir,
-                       settings=session_settings())
+                       watch=watch, settings=settings)
         restore = install_signal_handlers(app)
         try:
             app.run()

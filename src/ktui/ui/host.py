@@ -64,6 +64,10 @@ class KtuiHost(Protocol):
         """Show a past run's curves, read-only, on top of the runs list."""
         ...
 
+    def open_watch(self, run: RunDir) -> Any:
+        """Follow and steer a run that another process trains, on top of the runs list."""
+        ...
+
     def load_run_spec(self, run: RunDir) -> None:
         """Load a past run's spec into the setup view and go there."""
         ...

@@ -334,8 +334,13 @@ class RunsScreen(Screen[None]):
 
     def action_open_run(self) -> None:
         info = self.current
-        if info is not None:
-            self.host.open_recorded(RunDir(info.path))
+        if info is None:
+            return
+        run = RunDir(info.path)
+        if info.status == "running" and run.in_use():  # trained elsewhere: follow it live
+            self.host.open_watch(run)
+        else:
+            self.host.open_recorded(run)
 
     def action_load_spec(self) -> None:
         info = self.current

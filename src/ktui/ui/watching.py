@@ -1,0 +1,37 @@
+"""Opening the watch view (:class:`ktui.ui.screens.watch_run.WatchScreen`) from the app.
+
+From the runs list (``enter`` on a running run) it goes on top of the list; from ``ktui
+watch`` (``first``) the setup view and the runs list are put under it, so ``b`` leads back
+through the app as it does for a run opened from the list.
+"""
+
+from __future__ import annotations
+
+from textual.app import App
+
+from ktui.core.runs import RunDir
+from ktui.core.spec import ExperimentSpec
+from ktui.ui.screens.runs import RunsScreen
+from ktui.ui.screens.setup import SetupScreen
+from ktui.ui.screens.watch_run import WatchScreen
+
+
+def watched_spec(run: RunDir) -> ExperimentSpec:
+    """The run's spec; a bare one named after the run when it cannot be read (the charts
+    still follow its events)."""
+    try:
+        return run.spec()
+    except Exception:  # noqa: BLE001 - an unreadable spec must not keep the run from view
+        return ExperimentSpec(name=run.name)
+
+
+def open_watch(app: App[int], run: RunDir, *, first: bool = False) -> WatchScreen:
+    if first:
+        app.push_screen(SetupScreen())
+        app.push_screen(RunsScreen())
+    screen = WatchScreen(watched_spec(run), run)
+    app.push_screen(screen)
+    return screen
+
+
+__all__ = ["open_watch", "watched_spec"]
