@@ -157,3 +157,22 @@ def test_a_killed_workers_trial_is_failed_and_the_sweep_finishes(tmp_path: Path)
     assert [t.state.name for t in trials] == ["FAIL", "COMPLETE", "COMPLETE"]
     assert "died" in trials[0].user_attrs["reason"]
     assert "1 failed" in proc.stdout and "2 complete" in proc.stdout
+
+
+def test_grid_sampler_and_hyperband(tmp_path: Path) -> None:
+    """Every point of a grid once; the hyperband pruner runs (no trial needs pruning)."""
+    from ktui.core.sweep.worker import run_worker
+
+    url, study = _make(tmp_path, "grid", ["train.learning_rate=choice:0.1,0.3",
+                                          "train.momentum=choice:0.0,0.5"], trials=4,
+                       epochs=3, pruner=studymod.pruner_settings("hyperband", 3))
+    config = studymod.config_of(study)
+    config.sampler = "grid"
+    study.set_user_attr(studymod.CONFIG_ATTR, config.to_attrs())
+    run_worker(url, "grid", tmp_path, worker=0)
+    trials = study.get_trials()
+    assert sorted((t.params["train.learning_rate"], t.params["train.momentum"])
+                  for t in trials) == [(0.1, 0.0), (0.1, 0.5), (0.3, 0.0), (0.3, 0.5)]
+    assert all(t.state.is_finished() for t in trials)
+    watch = _ktui("sweep", "status", "--watch", "--storage", url, timeout=60)
+    assert watch.returncode == 0 and "4 of 4 trials" in watch.stdout  # done: no waiting

@@ -156,3 +156,12 @@ def test_cli_sweep_table_in_a_spec_file(tmp_path) -> None:
                           timeout=120)
     assert proc.returncode == 2, proc.stderr
     assert "sweep.trials: must be a whole number >= 1, got 'many'" in proc.stderr
+
+
+def test_study_names() -> None:
+    from ktui.core.sweep.study import default_study_name, name_problem
+
+    assert name_problem("lin-gd_2.a") is None
+    assert name_problem("a/b") and name_problem("") and name_problem("-x")
+    assert name_problem(default_study_name("my model: v2 / test")) is None
+    assert default_study_name("my model").startswith("my-model-")

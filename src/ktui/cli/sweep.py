@@ -64,10 +64,12 @@ def _start(args: argparse.Namespace) -> int:
                  else studymod.default_direction(metric))
     if settings["sampler"] == "grid":
         problems += studymod.grid_problems(params)
+    name = settings["study"] or studymod.default_study_name(spec.name)
+    if (why := studymod.name_problem(name)) is not None:
+        problems.append(why)
     if problems:
         raise SweepError(problems)
     root = _root(args)
-    name = settings["study"] or studymod.default_study_name(spec.name)
     url = settings["storage"] or studymod.default_storage(root, name)
     config = studymod.SweepConfig(
         spec=specmod.spec_to_dict(spec), params=[p.text for p in params], metric=metric,

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import time
 import warnings
 from dataclasses import asdict, dataclass, field
@@ -81,7 +82,16 @@ def direction_of(text: str) -> str:
 
 
 def default_study_name(spec_name: str) -> str:
-    return f"{spec_name[:60]}-{time.strftime('%Y%m%d-%H%M%S')}"
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "-", spec_name).strip("-._")[:60] or "sweep"
+    return f"{safe}-{time.strftime('%Y%m%d-%H%M%S')}"
+
+
+def name_problem(name: str) -> str | None:
+    """Why ``name`` cannot name a study (it names its journal file and its trials' runs)."""
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,79}", name):
+        return (f"--study: {clean(name)!r} must be 1 to 80 letters, digits, '.', '_' or '-', "
+                "starting with a letter or digit")
+    return None
 
 
 def default_storage(root: Path, study: str) -> str:
