@@ -427,9 +427,9 @@ def test_load_splits_dispatch(clean_env: Path) -> None:
 
 def test_describe_dataset() -> None:
     linear = LinearData().describe()
-    assert linear == "y = 3·x + 2 + N(0, 1²) noise, 1 000 samples, 1 feature"
+    assert linear == "y = 3·x + 2 + N(0, 1²) noise, 1\u202f000 samples, 1 feature"
     assert FashionData(samples=10_000).describe().startswith(
-        "Fashion-MNIST: 10 000 training images of 28×28, 10 classes")
+        "Fashion-MNIST: 10\u202f000 training images of 28×28, 10 classes")
     multi = LinearData(w=[1.0, 2.5], b=-1.0, noise=0.5, n_features=2).describe()
     assert "W = (1, 2.5)" in multi and "- 1" in multi and "2 features" in multi
     assert "3 explicit points" in LinearData(x=[[1.0]] * 3, y=[1.0] * 3).describe()

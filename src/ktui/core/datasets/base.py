@@ -207,7 +207,11 @@ class DatasetSpec:
         raise NotImplementedError
 
 
+#: Groups thousands: a narrow no-break space, so "10 000" never breaks across two lines.
+THOUSANDS = "\u202f"
+
+
 def count_words(n: Any) -> str:
-    """10000 -> '10 000' (a space groups thousands, as in the presets' descriptions); a value
-    that is not an integer (a hand-edited spec) as it is."""
-    return f"{n:,}".replace(",", " ") if isinstance(n, int) else str(n)
+    """10000 -> '10 000' (a narrow no-break space groups thousands); a value that is not an
+    integer (a hand-edited spec) as it is."""
+    return f"{n:,}".replace(",", THOUSANDS) if isinstance(n, int) else str(n)

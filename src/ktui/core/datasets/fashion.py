@@ -88,13 +88,14 @@ class FashionData(DatasetSpec):
         return FASHION_CLASS_NAMES
 
     def describe(self) -> str:
-        images = (f"{f'{self.samples:,}'.replace(',', ' ')} training images" if self.samples
-                  else "all training images (60 000 less the validation split)")
+        images = (f"{count_words(self.samples)} training images" if self.samples
+                  else f"all training images ({count_words(60_000)} less the validation split)")
         norm = "standardised" if self.standardize else "scaled to [0, 1]"
         return f"Fashion-MNIST: {images} of 28×28, {FASHION_CLASSES} classes, {norm}"
 
     def in_words(self) -> str:
-        used = f"{count_words(self.samples)} images" if self.samples else "all 60 000 images"
+        used = (f"{count_words(self.samples)} images" if self.samples
+                else f"all {count_words(FASHION_TRAIN_SIZE)} images")
         return f"Fashion-MNIST ({used})"
 
     def load(self, validation_split: float, data_dir: str | None = None) -> Splits:

@@ -107,7 +107,7 @@ class LinearData(DatasetSpec):
     def describe(self) -> str:
         if self.x or self.y:
             return f"{len(self.y)} explicit points (x, y), {_features(self.n_features)}"
-        return (f"{self.formula()}, {f'{self.n:,}'.replace(',', ' ')} samples, "
+        return (f"{self.formula()}, {count_words(self.n)} samples, "
                 f"{_features(self.n_features)}")
 
     def in_words(self) -> str:

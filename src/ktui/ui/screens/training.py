@@ -49,7 +49,7 @@ class TrainingScreen(LiveLearningRate, TrainingPages, ChartControls):
         Binding("r", "run", "Run", id="run"),
         # The same key while a run is in progress: says why nothing starts (not in the footer).
         Binding("r", "run_busy", "Run", show=False, id="run_busy"),
-        Binding("space", "pause", "Pause/Resume", id="pause"),
+        Binding("space", "pause", "Pause", id="pause", tooltip="pause, or resume a paused run"),
         Binding("n", "step", "Step", id="step"),
         Binding("s", "stop", "Stop", id="stop"),
         Binding("L", "lr_set", "LR", id="lr_set"),
@@ -60,7 +60,7 @@ class TrainingScreen(LiveLearningRate, TrainingPages, ChartControls):
         Binding("l", "load_spec", "Load spec", id="load_spec"),
         # In the palette and the help; the footer is full at 80 columns.
         Binding("ctrl+l", "app.open_runs", "Runs", id="open_runs", show=False),
-        Binding("escape,b", "back", "Setup", id="back"),
+        Binding("escape,b", "back", "Back", id="back", tooltip="back to setup"),
     ]
 
     #: The app's state (settings, compared runs, the train function), typed without importing

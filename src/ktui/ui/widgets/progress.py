@@ -122,8 +122,9 @@ class RunProgress(PartialStatic):
             line3.append(f"  │  {clean(started.placement)}")
             if started.role:
                 line3.append(f" · {clean(started.role)}")
-        if view.run_dir:
-            line3.append(f"  │  recording in {view.run_dir}")
+        if view.run_dir:  # the folder whole before the words about it (80 columns)
+            words = "recording in " if line3.cell_len + 18 + len(view.run_dir) <= width else ""
+            line3.append(f"  │  {words}{view.run_dir}")
         if tf_status:
             line3.append(f"  │  {tf_status}")
         for line in (line1, line2, line3):
