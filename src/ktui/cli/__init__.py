@@ -26,6 +26,7 @@ from ktui.cli.export import cmd_export
 from ktui.cli.parser import build_parser
 from ktui.cli.presets import cmd_presets
 from ktui.cli.runs import cmd_runs
+from ktui.cli.serve import cmd_serve
 from ktui.cli.sweep import cmd_sweep
 from ktui.cli.train import cmd_train
 from ktui.cli.tui import cmd_tui
@@ -35,7 +36,7 @@ from ktui.core.text import clean
 
 _COMMANDS = {"train": cmd_train, "presets": cmd_presets, "runs": cmd_runs,
              "export": cmd_export, "devices": cmd_devices, "watch": cmd_watch,
-             "control": cmd_control, "sweep": cmd_sweep}
+             "control": cmd_control, "sweep": cmd_sweep, "serve": cmd_serve}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

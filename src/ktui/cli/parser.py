@@ -85,6 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_train(sub)
     _add_runs(sub)
     _add_watch(sub)
+    _add_serve(sub)
     _add_export(sub)
     _add_devices(sub)
     add_sweep(sub, _add_spec_source, _add_runs_dir)
@@ -245,6 +246,23 @@ def _add_watch(sub: typing.Any) -> None:
     control.add_argument("--wait", type=float, default=5.0, metavar="S",
                          help="seconds to wait for the trainer's answer (0: do not wait)")
     _add_runs_dir(control)
+
+
+def _add_serve(sub: typing.Any) -> None:
+    serve = sub.add_parser(
+        "serve", help="the app in a browser (needs ktui[serve])",
+        description="Serve the TUI to a browser with textual-serve: one ktui per tab. Binds "
+        "127.0.0.1; from another machine: ssh -L 8000:localhost:8000 BOX, then "
+        "http://localhost:8000. Arguments after -- go to each tab's ktui (e.g. -- --preset "
+        "fashion-mlp, or -- watch RUN).")
+    serve.add_argument("--host", default="127.0.0.1",
+                       help="address to bind (default 127.0.0.1; another needs --public)")
+    serve.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    serve.add_argument("--public", action="store_true",
+                       help="allow a non-loopback --host: there is no login, and ktui runs "
+                       "Python files, so anyone reaching it runs code as you")
+    serve.add_argument("app_args", nargs=argparse.REMAINDER, metavar="-- KTUI-ARGS")
+    _add_runs_dir(serve)
 
 
 def _add_export(sub: typing.Any) -> None:

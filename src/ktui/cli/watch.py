@@ -14,6 +14,7 @@ little for the trainer's event that answers it (the only acknowledgement).
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 import typing
@@ -67,7 +68,9 @@ def cmd_watch(args: argparse.Namespace) -> int:
     from ktui.core.runs.storage import runs_root
 
     run = pick_run(runs_root(getattr(args, "runs_dir", None)), args.run)
-    if sys.stdin.isatty() and sys.stdout.isatty() and not (args.plain or args.jsonl):
+    served = "web_driver" in os.environ.get("TEXTUAL_DRIVER", "")  # ktui serve -- watch
+    if ((served or (sys.stdin.isatty() and sys.stdout.isatty()))
+            and not (args.plain or args.jsonl)):
         return _watch_tui(run, args)
     say(f"ktui: {trained_by(run)}\n")
     if args.jsonl:

@@ -43,7 +43,8 @@ from ktui.ui.settings import DEFAULT_SETTINGS, AppSettings, session_settings
 from ktui.ui.shutdown import install_signal_handlers, wait_for_trainers
 from ktui.ui.stderr import native_stderr_to_log
 from ktui.ui.training_thread import TrainFn
-from ktui.ui.watching import open_watch
+from ktui.ui.watching import Watching, open_watch
+from ktui.ui.web_keys import WEB_KEYMAP
 from ktui.ui.widgets.charts import ComparedRun
 from ktui.ui.widgets.charts.compared import compared_run
 
@@ -51,7 +52,7 @@ from ktui.ui.widgets.charts.compared import compared_run
 MAX_COMPARED = 3
 
 
-class KtuiApp(SurvivingApp, App[int]):
+class KtuiApp(SurvivingApp, Watching, App[int]):
     """Setup view first; the training view on top of it while a run is shown.
 
     A bug in a handler is logged and shown instead of ending the app (SurvivingApp,
@@ -126,6 +127,8 @@ class KtuiApp(SurvivingApp, App[int]):
             self.call_later(self._quit_for_signal, self._pending_signal)
 
     def on_mount(self) -> None:
+        if self.is_web:  # ktui serve: a key the browser passes on beside each it keeps
+            self.set_keymap(WEB_KEYMAP)
         if self.settings.warm_up_tf:
             self.tf_status = "TensorFlow loading…"
         if self.watch_run is not None:
@@ -183,9 +186,6 @@ class KtuiApp(SurvivingApp, App[int]):
         screen = RecordedRunScreen(spec, recorded)
         self.push_screen(screen)
         return screen
-
-    def open_watch(self, run: RunDir) -> TrainingScreen:  # a run trained elsewhere
-        return open_watch(self, run)
 
     def load_run_spec(self, run: RunDir) -> None:
         try:

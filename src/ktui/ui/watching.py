@@ -34,4 +34,12 @@ def open_watch(app: App[int], run: RunDir, *, first: bool = False) -> WatchScree
     return screen
 
 
-__all__ = ["open_watch", "watched_spec"]
+class Watching:
+    """The app's request to watch a run (mixed into the app; see :class:`KtuiHost`)."""
+
+    def open_watch(self, run: RunDir) -> WatchScreen:
+        assert isinstance(self, App)
+        return open_watch(self, run)
+
+
+__all__ = ["Watching", "open_watch", "watched_spec"]

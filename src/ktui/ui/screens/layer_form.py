@@ -64,7 +64,7 @@ class LayerFormScreen(ModalScreen[LayerSpec | None]):
         # enter: in a field (Input.Submitted, below) or wherever no widget takes it.
         Binding("ctrl+s,enter", "save", "Save", id="save"),
         # ctrl+r, not r: r types into the focused field.
-        Binding("ctrl+r", "reload_layers", "Reload layers", id="reload_layers",
+        Binding("ctrl+r", "reload_layers", "Reload layers", id="reload_layer_files",
                 tooltip="import your layer files (--layers) again after editing them"),
     ]
 

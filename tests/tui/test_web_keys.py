@@ -1,0 +1,31 @@
+"""In a browser (``ktui serve``) the keys a browser keeps have others beside them: the app's
+keymap (applied when it runs in a browser) makes F9 train, F8 open the runs list, r refresh
+it, and the footer shows those keys."""
+
+from __future__ import annotations
+
+from textual.widgets import Footer
+
+from ktui.ui.screens.runs import RunsScreen
+from ktui.ui.screens.setup import SetupScreen
+from ktui.ui.web_keys import WEB_KEYMAP
+
+from .fakes import linear_events, scripted
+from .helpers import make_test_app, training, until
+
+
+async def test_the_browser_keys_work() -> None:
+    app = make_test_app(train_fn=scripted(linear_events))
+    async with app.run_test(size=(120, 36)) as pilot:
+        app.set_keymap(WEB_KEYMAP)
+        await until(pilot, lambda: isinstance(app.screen, SetupScreen))
+        await pilot.pause()
+        footer = app.screen.query_one(Footer)
+        keys = " ".join(str(k.render()) for k in footer.query("FooterKey"))
+        assert "f8 runs" in keys.lower() and "^l" not in keys.lower()
+        await pilot.press("f8")
+        await until(pilot, lambda: isinstance(app.screen, RunsScreen))
+        await pilot.press("r", "b")
+        await until(pilot, lambda: isinstance(app.screen, SetupScreen))
+        await pilot.press("f9")
+        await until(pilot, lambda: training(app).view.state == "finished")
