@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from textual.pilot import Pilot
+from textual.widgets import DataTable
 
 from ktui.core.events import Event, LrChanged, Paused, RunFinished, to_json
 from ktui.core.runs import RunDir
@@ -177,3 +178,29 @@ def test_watch_view_mid_run_snapshot(snap_compare, tmp_path: Path) -> None:
     assert snap_compare(make_test_app(), terminal_size=WIDE, run_before=run_before)
 
 
+
+
+async def test_the_runs_list_follows_running_runs(tmp_path: Path) -> None:
+    run, _ = watched(tmp_path, 1 + 2 * 5)
+    run.write_summary({"epochs_done": 2})
+    lock = RunLock(run.path, run.name)
+    lock.acquire()  # a trainer holds it (this process, for the test)
+    try:
+        app = make_test_app(runs_dir=str(tmp_path))
+        async with app.run_test(size=WIDE) as pilot:
+            app.action_open_runs()
+            await until(pilot, lambda: isinstance(app.screen, RunsScreen))
+            screen = app.screen
+            assert isinstance(screen, RunsScreen)
+            await until(pilot, lambda: bool(screen.query(DataTable)) and bool(screen.runs))
+            table = screen.query_one(DataTable)
+            assert str(table.get_cell(NAME, "epochs")) == "2/10"
+            assert str(table.get_cell(NAME, "status")) == "running"
+            run.write_summary({"epochs_done": 3, "best": {"val_mae": 0.8123}})
+            await until(pilot, lambda: str(table.get_cell(NAME, "epochs")) == "3/10", 5)
+            assert str(table.get_cell(NAME, "best")) == "val_mae 0.8123"
+            lock.release()  # the trainer is gone
+            await until(pilot, lambda: str(table.get_cell(NAME, "status")) == "interrupted",
+                        5)
+    finally:
+        lock.release()

@@ -39,6 +39,8 @@ AGE_PLACEHOLDER = "–"
 MARK = "◆"
 #: Problem lines shown under the table at most (the rest are counted).
 MAX_PROBLEMS = 4
+#: How often the rows of running runs are read again (epoch, best metric, status).
+LIVE_S = 1.5
 
 
 @dataclass(frozen=True)
@@ -219,6 +221,25 @@ class RunsScreen(Screen[None]):
     def on_mount(self) -> None:
         self.reload()
         self.query_one(DataTable).focus()
+        self.set_interval(LIVE_S, self.refresh_running)
+
+    def refresh_running(self) -> None:
+        """The list as a live dashboard: the rows of runs being trained are read again (a few
+        small files each), and the table redrawn only when one of them moved on or ended."""
+        changed = False
+        for i, info in enumerate(self.runs):
+            if info.status != "running":
+                continue
+            try:
+                fresh = run_info(info.path)
+            except Exception:  # noqa: BLE001 - half-written mid-epoch: the next tick reads it
+                continue
+            if (fresh.epochs_done, fresh.best, fresh.status) != (info.epochs_done, info.best,
+                                                                info.status):
+                self.runs[i], changed = fresh, True
+        if changed:
+            self._prepare_rows()
+            self._fill_table()
 
     def on_resize(self, event: events.Resize) -> None:
         if event.size.width != self._fitted_width:
