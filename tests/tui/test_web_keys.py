@@ -29,3 +29,22 @@ async def test_the_browser_keys_work() -> None:
         await until(pilot, lambda: isinstance(app.screen, SetupScreen))
         await pilot.press("f9")
         await until(pilot, lambda: training(app).view.state == "finished")
+
+
+async def test_in_a_browser_the_keys_are_set_and_closing_the_tab_stops_the_run(
+        monkeypatch) -> None:
+    from ktui.ui.app import KtuiApp
+
+    monkeypatch.setattr(KtuiApp, "is_web", property(lambda self: True))
+    app = make_test_app(train_fn=scripted(lambda: linear_events(epochs=200), step_delay=0.02))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, SetupScreen))
+        assert app.screen.active_bindings["f9"].binding.action == "train"  # the keymap
+        await pilot.press("f9")
+        await until(pilot, lambda: training(app).view.epochs_done >= 1)
+        screen = training(app)
+        control = screen.control
+        assert control is not None
+        app.exit()  # what textual-serve asks when the tab closes
+        await pilot.pause()
+    assert control.stop_reason == "browser tab closed"

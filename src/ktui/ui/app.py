@@ -44,7 +44,7 @@ from ktui.ui.shutdown import install_signal_handlers, wait_for_trainers
 from ktui.ui.stderr import native_stderr_to_log
 from ktui.ui.training_thread import TrainFn
 from ktui.ui.watching import Watching, open_watch
-from ktui.ui.web_keys import WEB_KEYMAP
+from ktui.ui.web_keys import InBrowser
 from ktui.ui.widgets.charts import ComparedRun
 from ktui.ui.widgets.charts.compared import compared_run
 
@@ -52,7 +52,7 @@ from ktui.ui.widgets.charts.compared import compared_run
 MAX_COMPARED = 3
 
 
-class KtuiApp(SurvivingApp, Watching, App[int]):
+class KtuiApp(SurvivingApp, Watching, InBrowser, App[int]):
     """Setup view first; the training view on top of it while a run is shown.
 
     A bug in a handler is logged and shown instead of ending the app (SurvivingApp,
@@ -127,8 +127,6 @@ class KtuiApp(SurvivingApp, Watching, App[int]):
             self.call_later(self._quit_for_signal, self._pending_signal)
 
     def on_mount(self) -> None:
-        if self.is_web:  # ktui serve: a key the browser passes on beside each it keeps
-            self.set_keymap(WEB_KEYMAP)
         if self.settings.warm_up_tf:
             self.tf_status = "TensorFlow loading…"
         if self.watch_run is not None:

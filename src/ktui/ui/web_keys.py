@@ -1,11 +1,19 @@
-"""Keys for the app in a browser (``ktui serve``): browsers keep ctrl+r (reload, which ends
-the session), ctrl+t, ctrl+n, ctrl+w and ctrl+l for themselves, and F5 reloads too. Every
-action bound to one of them gets a key the browser passes on, first so that the footer shows
-it; the ctrl key stays for a terminal. Applied by binding id (Textual's keymap) only when the
-app runs in a browser, so a terminal's footer is unchanged.
+"""The app in a browser (``ktui serve``): its keys, and what closing the tab means.
+
+Browsers keep ctrl+r (reload, which ends the session), ctrl+t, ctrl+n, ctrl+w and ctrl+l for
+themselves, and F5 reloads too. Every action bound to one of them gets a key the browser
+passes on, first so that the footer shows it; the ctrl key stays for a terminal. Applied by
+binding id (Textual's keymap) only when the app runs in a browser, so a terminal's footer is
+unchanged. Closing the tab ends the app (textual-serve asks it to exit): a run this app trains
+stops after its batch and is recorded ``stopped: browser tab closed``; a run it only watches
+goes on.
 """
 
 from __future__ import annotations
+
+from typing import Any
+
+from textual import messages
 
 #: Keys a browser takes before the page sees them.
 BROWSER_KEYS = ("ctrl+r", "ctrl+t", "ctrl+n", "ctrl+w", "ctrl+l", "f5")
@@ -20,4 +28,22 @@ WEB_KEYMAP = {
     "refresh_runs": "r,f5,ctrl+r",  # the runs list: read the folder again
 }
 
-__all__ = ["BROWSER_KEYS", "WEB_KEYMAP"]
+
+
+class InBrowser:
+    """Mixed into the app: the browser's keys at mount, the tab's closing at exit."""
+
+    def on_mount(self) -> None:
+        app: Any = self
+        if app.is_web:
+            app.set_keymap(WEB_KEYMAP)
+
+    def on_exit_app(self, event: messages.ExitApp) -> None:
+        # Before the app's own exit handling (earlier in the MRO), while the screens are up.
+        # A quit that already stopped the runs said why first; the first reason is kept.
+        app: Any = self
+        if app.is_web:
+            app.stop_runs("browser tab closed")
+
+
+__all__ = ["BROWSER_KEYS", "WEB_KEYMAP", "InBrowser"]
