@@ -204,3 +204,19 @@ async def test_the_runs_list_follows_running_runs(tmp_path: Path) -> None:
                         5)
     finally:
         lock.release()
+
+
+async def test_elapsed_time_counts_from_when_the_trainer_took_the_run(tmp_path: Path) -> None:
+    import time
+
+    run, _ = watched(tmp_path, 1 + 2 * 5)
+    trainer = Trainer()
+    control = RemoteControl(run.path, run.name, sender=trainer.send, threaded=False)
+    screen = WatchScreen(run.spec(), run, holder={**HOLDER, "since": time.time() - 600},
+                         trained=lambda: trainer.alive, control=control)
+    app = make_test_app()
+    async with app.run_test(size=WIDE) as pilot:
+        app.push_screen(screen)
+        await until(pilot, lambda: screen.view.epochs_done == 2)
+        elapsed = screen.view.elapsed(screen.now())
+        assert elapsed is not None and 595 < elapsed < 700

@@ -189,6 +189,12 @@ class WatchScreen(TrainingScreen):
         super().handle_event(ev)
         if isinstance(ev, (Paused, Resumed)) and isinstance(self.control, RemoteControl):
             self.control.heard(isinstance(ev, Paused))
+        if isinstance(ev, RunStarted) and self.alive:
+            # The run began before the viewer read it: elapsed time and ETA count from when
+            # its trainer took the run (the lock's ``since``), not from this viewer's arrival.
+            since = self.holder().get("since")
+            if isinstance(since, (int, float)) and not isinstance(since, bool):
+                self.view.started_at = self.now() - max(time.time() - float(since), 0.0)
 
     def _not_sent(self, op: str, message: str) -> None:
         """From the sending thread: a request that did not reach the trainer."""
