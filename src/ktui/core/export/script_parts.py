@@ -99,20 +99,21 @@ def main():
     def train_step(x, y):
         with tf.GradientTape() as tape:
             pred = model(x, training=True)
-            loss = loss_fn(y, pred)
-            total = loss + tf.add_n(model.losses) if model.losses else loss
+            # What is minimised, as Keras' fit reports it: the data's loss and what layers add.
+            total = loss_fn(y, pred) + (tf.add_n(model.losses) if model.losses else 0.0)
         grads = tape.gradient(total, variables)
         if CLIP_NORM > 0 or CLIP_VALUE > 0:
             grads = clip_gradients(grads)
         optimizer.apply(grads, variables)
-        train_loss.update_state(loss)
+        train_loss.update_state(total)
         for metric in train_metrics:
             metric.update_state(y, pred)
 
     @tf.function(input_signature=[x_spec, y_spec])
     def eval_step(x, y):
         pred = model(x, training=False)
-        eval_loss.update_state(loss_fn(y, pred))
+        eval_loss.update_state(loss_fn(y, pred) + (tf.add_n(model.losses) if model.losses
+                                                   else 0.0))
         for metric in eval_metrics:
             metric.update_state(y, pred)
 

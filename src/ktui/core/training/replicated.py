@@ -95,8 +95,9 @@ class ReplicatedSteps(StepsBase):
             pred = tf.cast(model(x, training=True), tf.float32)
             share = self._share(y, pred)
             total = share
-            if model.losses:
-                total += tf.nn.scale_regularization_loss(tf.add_n(model.losses))
+            added = self.added_losses(model)
+            if added is not None:
+                total += tf.nn.scale_regularization_loss(added)
             scaled = scaled_loss(self.optimizer, total)
         grads = tape.gradient(scaled, self.variables)
         ctx = tf.distribute.get_replica_context()
@@ -112,8 +113,10 @@ class ReplicatedSteps(StepsBase):
                          + (squares if self.guard_gradients else []))
         # One all-reduce for both: the step's loss and whether everything is finite.
         loss, check = tf.unstack(ctx.all_reduce(tf.distribute.ReduceOp.SUM,
-                                                tf.stack([tf.cast(share, tf.float32), check])))
-        self.train_loss.update_state(share * self.replicas)
+                                                tf.stack([tf.cast(total, tf.float32), check])))
+        self.train_loss.update_state(total * self.replicas)
+        if added is not None:  # each replica's own, as the one-device step's
+            self.reg_loss.update_state(added)
         for metric in self.metrics:
             metric.update_state(y, pred)
         return loss, grads, tf.math.is_finite(check)
@@ -139,7 +142,9 @@ class ReplicatedSteps(StepsBase):
     def _eval_one(self, x: tf.Tensor, y: tf.Tensor) -> None:
         def replica_eval(x: tf.Tensor, y: tf.Tensor) -> None:
             pred = tf.cast(self.model(x, training=False), tf.float32)
-            self.val_loss.update_state(self._share(y, pred) * self.replicas)
+            added = self.added_losses(self.model)
+            self.val_loss.update_state(self._share(y, pred) * self.replicas
+                                       + (0.0 if added is None else added))
             for metric in self.val_metrics:
                 metric.update_state(y, pred)
             if self.confusion is not None:

@@ -108,6 +108,11 @@ class StepsBase:
                                       aggregation=tf.VariableAggregation.ONLY_FIRST_REPLICA)
         self.train_loss = keras.metrics.Mean(name="loss")
         self.val_loss = keras.metrics.Mean(name="val_loss")
+        #: The part of the training loss that layers add (``add_loss``, regularizers), which
+        #: the reported loss includes, as Keras' ``fit`` does; reported on its own beside
+        #: the data's part when a layer adds any (:attr:`adds_losses`, known once traced).
+        self.reg_loss = keras.metrics.Mean(name="reg_loss")
+        self.adds_losses = False
         self.bad_steps = tf.Variable(0, dtype=tf.int64, trainable=False,
                                      aggregation=tf.VariableAggregation.ONLY_FIRST_REPLICA)
         #: Whether a non-finite gradient counts as a bad step. Not under float16's loss
@@ -191,12 +196,27 @@ class StepsBase:
     def start_epoch(self) -> None:
         """Reset the training loss and metrics (they average over one epoch)."""
         self.train_loss.reset_state()
+        self.reg_loss.reset_state()
         for metric in self.metrics:
             metric.reset_state()
 
+    def added_losses(self, model: keras.Model) -> tf.Tensor | None:
+        """The losses ``model``'s layers added in the call being traced, summed; None when
+        none did (then nothing about them is reported)."""
+        if not model.losses:
+            return None
+        self.adds_losses = True
+        return tf.cast(tf.add_n(model.losses), tf.float32)
+
     def epoch_results(self) -> tuple[float, dict[str, float]]:
-        """The epoch's training loss and metrics."""
-        return float(self.train_loss.result()), results(self.metrics)
+        """The epoch's training loss (what is minimised: the data's loss plus what layers
+        add) and metrics, with ``data_loss`` and ``reg_loss`` when a layer adds losses."""
+        loss = float(self.train_loss.result())
+        metrics = results(self.metrics)
+        if self.adds_losses:
+            reg = float(self.reg_loss.result())
+            metrics = {**metrics, "data_loss": loss - reg, "reg_loss": reg}
+        return loss, metrics
 
     def score(self, ds: Iterable[Any] | None) -> tuple[float | None, dict[str, float]]:
         """Loss and metrics over the dataset ``ds`` (None, {} when there is none)."""
@@ -244,8 +264,10 @@ class Steps(StepsBase):
         model, optimizer, variables = self.model, self.optimizer, self.variables
         with tf.GradientTape() as tape:
             pred = tf.cast(model(x, training=True), tf.float32)
-            loss = self.loss_fn(y, pred)
-            total = loss + tf.add_n(model.losses) if model.losses else loss
+            added = self.added_losses(model)
+            total = self.loss_fn(y, pred)
+            if added is not None:
+                total += added
             scaled = scaled_loss(optimizer, total)
         grads = tape.gradient(scaled, variables)
         if self.clip.on:
@@ -263,14 +285,17 @@ class Steps(StepsBase):
             return tf.constant(1, tf.int64)
 
         tf.cond(finite, apply, skip)
-        self.train_loss.update_state(loss)
+        self.train_loss.update_state(total)
+        if added is not None:
+            self.reg_loss.update_state(added)
         for metric in self.metrics:
             metric.update_state(y, pred)
-        return loss
+        return total
 
     def _eval_one(self, x: tf.Tensor, y: tf.Tensor) -> None:
         pred = tf.cast(self.model(x, training=False), tf.float32)
-        self.val_loss.update_state(self.loss_fn(y, pred))
+        added = self.added_losses(self.model)  # Keras' evaluate counts them too
+        self.val_loss.update_state(self.loss_fn(y, pred) + (0.0 if added is None else added))
         for metric in self.val_metrics:
             metric.update_state(y, pred)
         if self.confusion is not None:
