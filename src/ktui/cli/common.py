@@ -21,7 +21,9 @@ def use_layer_files(args: argparse.Namespace) -> None:
     classes, before any spec is read (a spec never imports code itself); a problem is a
     :class:`UsageError` naming the file, the class and the line."""
     from ktui.core import user_layers
+    from ktui.core.user_layers.checks import refuse_on_failed_checks
 
+    refuse_on_failed_checks(not getattr(args, "no_checks", False))
     paths = [*user_layers.env_paths(), *(getattr(args, "layers", None) or [])]
     if not paths:
         return

@@ -62,6 +62,9 @@ def _add_layers(parser: argparse.ArgumentParser) -> None:
                         help="a Python file of your own keras.layers.Layer classes, offered "
                         "beside ktui's (repeatable; also $KTUI_LAYERS, a path list). Its code "
                         "runs: name only files you trust")
+    parser.add_argument("--no-checks", action="store_true",
+                        help="train even when a check of your layers fails (get_config, "
+                        "saving, gradients): said as a warning instead")
 
 
 def _add_runs_dir(parser: argparse.ArgumentParser) -> None:

@@ -37,6 +37,15 @@ from ktui.core.user_layers.kinds import UserKind
 #: Samples in the random batch the checks run on.
 BATCH = 8
 _results: dict[tuple[Any, ...], Report] = {}
+#: Whether a failed check refuses the run (``ktui train --no-checks`` turns it into a
+#: warning: the checks help, they do not have the last word; a layer that cannot be built
+#: still refuses, training it is impossible).
+_refusing = [True]
+
+
+def refuse_on_failed_checks(refuse: bool) -> None:
+    """``--no-checks``: a failed check is said as a warning and the run trains anyway."""
+    _refusing[0] = refuse
 
 
 @dataclass(frozen=True)
@@ -258,12 +267,20 @@ def run_checks(kind: UserKind, shape: Shape, params: dict[str, Any], seed: int =
         try:
             layer = kind.cls(**args)
             y = np.asarray(layer(x, training=False))
+            again = np.asarray(layer(x, training=False))
         except Exception as err:  # noqa: BLE001 - the user's code
             failed = shapes.failed(err, kind, f"cannot take input {format_shape(shape)}")
             report = Report((Check("build", False, failed.message, failed.traceback),))
         else:
-            checks = (_round_trip(kind, layer, args, x, y), _saving(kind, layer, shape, x, y),
-                      _gradients(kind, layer, x, y, seed))
+            if again.shape == y.shape and np.allclose(again, y, atol=1e-6, equal_nan=True):
+                checks = (_round_trip(kind, layer, args, x, y),
+                          _saving(kind, layer, shape, x, y))
+            else:  # a sampling layer (the VAE's Sampling): outputs cannot be compared
+                checks = (Check("deterministic", False, f"{kind.class_name} is not "
+                                "deterministic with training=False (two calls on one batch "
+                                "differ), so its saved copies' outputs were not compared "
+                                f"({kind.file_name}, line {kind.line})", warning=True),)
+            checks += (_gradients(kind, layer, x, y, seed),)
             report = Report(checks, _size(layer.trainable_weights),
                             _size(layer.non_trainable_weights), str(y.dtype),
                             (None, *y.shape[1:]))
@@ -288,9 +305,9 @@ def before_training(spec: Any, problems: Callable[[Any], list[str]]) -> UserFail
         return None
     for index, kind, shape, params in found:
         failure = run_checks(kind, shape, params).failure
-        if failure is not None:
-            return UserFailure(f"{layer_label(index, kind.name)}: {failure.text}",
-                               failure.traceback)
+        if failure is not None and _refusing[0]:
+            return UserFailure(f"{layer_label(index, kind.name)}: {failure.text} (a check: "
+                               "`ktui train --no-checks` trains anyway)", failure.traceback)
     return None
 
 
@@ -300,10 +317,12 @@ def warnings_of(spec: Any) -> list[str]:
     for index, kind, shape, params in shapes.stack_inputs(spec):
         if isinstance(shapes.entry(kind, shape, params), shapes.Failed):
             break
-        said = dict.fromkeys(c.text for c in run_checks(kind, shape, params).warnings)
+        report = run_checks(kind, shape, params)
+        failed = [] if _refusing[0] or report.failure is None else [report.failure]
+        said = dict.fromkeys(c.text for c in (*report.warnings, *failed))
         lines += [f"{layer_label(index, kind.name)}: {text}" for text in said]
     return lines
 
 
-__all__ = ["BATCH", "Check", "Report", "before_training", "innermost", "run_checks",
-           "warnings_of"]
+__all__ = ["BATCH", "Check", "Report", "before_training", "innermost",
+           "refuse_on_failed_checks", "run_checks", "warnings_of"]
