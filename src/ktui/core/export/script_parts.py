@@ -32,11 +32,21 @@ from types import SimpleNamespace
 from typing import Any, NamedTuple
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+# TensorFlow's C++ start-up lines (absl, cudart) ignore the level above: stderr is pointed at
+# /dev/null while TensorFlow imports and finds its devices, then given back.
+_stderr, _null = os.dup(2), os.open(os.devnull, os.O_WRONLY)
+os.dup2(_null, 2)
+try:
+    import keras
+    import numpy as np
+    import tensorflow as tf
+    from keras import ops
 
-import keras  # noqa: E402
-import numpy as np  # noqa: E402
-import tensorflow as tf  # noqa: E402
-from keras import ops  # noqa: E402
+    tf.config.list_physical_devices()
+finally:
+    os.dup2(_stderr, 2)
+    os.close(_stderr)
+    os.close(_null)
 '''
 
 
