@@ -12,6 +12,8 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import os
+import signal
 import socket
 import subprocess
 import sys
@@ -35,7 +37,8 @@ async def _shoot(url: str, wait: float, out: Path) -> None:
     chrome = subprocess.Popen(["chromium-headless-shell", "--no-sandbox",
                                f"--remote-debugging-port={debug}", "--window-size=1280,800",
                                "--hide-scrollbars", "about:blank"],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                              start_new_session=True)  # a wrapper script: end its group
     try:
         async with aiohttp.ClientSession() as http:
             pages: list[dict[str, str]] = []
@@ -59,7 +62,7 @@ async def _shoot(url: str, wait: float, out: Path) -> None:
                         break
         out.write_bytes(base64.b64decode(msg["result"]["data"]))
     finally:
-        chrome.kill()
+        os.killpg(chrome.pid, signal.SIGKILL)
 
 
 def main() -> None:
