@@ -115,10 +115,10 @@ class WatchScreen(TrainingScreen):
     def watch_text(self) -> Text:
         """One line: who trains the run, how far behind the view is (cut at the width)."""
         text = Text()
-        if self.alive:
-            text.append(" ⇄ trained by ", style="bold cyan")
+        if self.alive:  # how far behind first: the trainer's command line may be long
+            text.append(f" ⇄ {behind_text(self.behind)}", style="bold cyan")
+            text.append(" · trained by ", style="dim")
             text.append(holder_text(self.holder()))
-            text.append(f" · {behind_text(self.behind)}", style="dim")
             text.append(" · leaving this view leaves it training", style="dim")
         else:
             text.append(" ⇄ nobody trains it now", style="bold")
