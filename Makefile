@@ -5,14 +5,18 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 FMNIST_SYSTEM := /usr/share/datasets/fashion-mnist
 
-.PHONY: run test install data lint bench bench-quick snapshots clean
+.PHONY: run test test-fast mutation install data lint bench bench-quick snapshots clean
 
 run: $(STAMP)  ## set up .venv and launch the TUI
 	$(BIN)/ktui $(ARGS)
 
 test: $(STAMP) data  ## set up .venv, fetch Fashion-MNIST if possible, run the whole suite
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -q -n auto --maxprocesses 4 --dist loadfile
+	$(BIN)/python -m pytest -q -n auto --maxprocesses 4 --dist loadfile --durations=15
+
+test-fast: $(STAMP)  ## the quick loop while editing: everything but the tests marked slow
+	$(BIN)/python -m pytest -q -n auto --maxprocesses 4 --dist loadfile -m "not slow" \
+	  --durations=5 $(ARGS)
 
 install: $(STAMP)
 
@@ -51,6 +55,24 @@ bench: $(STAMP) data
 
 bench-quick: $(STAMP) data
 	$(BIN)/python -m benchmarks --quick
+
+# Mutation score of the core's pure modules (mutmut, installed here, not a project dependency;
+# outside CI, about 30 minutes on 2 cores). Narrow it while iterating, e.g.
+#   make mutation MUTATE=src/ktui/core/text.py MUTATION_TESTS=tests/unit/test_text.py
+MUTATION_DIR ?= /tmp/ktui-mutation
+MUTATE ?= src/ktui/core/losses.py src/ktui/core/metrics.py \
+  src/ktui/core/training/schedules.py src/ktui/core/training/stopping.py \
+  src/ktui/core/events/codec.py src/ktui/core/history.py src/ktui/core/spec/validate.py \
+  src/ktui/core/datasets/csv_read.py src/ktui/core/text.py src/ktui/core/export/literals.py
+MUTATION_TESTS ?= tests/unit/test_oracles.py tests/unit/test_layers.py \
+  tests/unit/test_steering.py tests/unit/test_history.py tests/unit/test_insight_history.py \
+  tests/unit/test_follow.py tests/unit/test_spec.py tests/unit/test_defaults.py \
+  tests/unit/test_own_data.py tests/unit/test_data.py tests/unit/test_own_bad_files.py \
+  tests/unit/test_export.py tests/unit/test_pure_core.py
+
+mutation: $(STAMP)
+	$(BIN)/python -m pip install -q 'mutmut>=3.8,<4'
+	$(BIN)/python tests/mutation.py $(MUTATION_DIR) $(MUTATE) -- $(MUTATION_TESTS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

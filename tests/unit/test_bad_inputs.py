@@ -281,6 +281,7 @@ def test_every_problem_of_a_file_is_reported_at_once(tmp_path: Path,
     assert err.index("layer 3") < err.index("train.metrics")
 
 
+@pytest.mark.slow
 def test_wrong_types_anywhere_raise_only_spec_errors() -> None:
     """Every field of a linear and an image spec, given every wrong kind of value: the answer
     is always SpecError or a list of problems, never another exception."""
@@ -513,6 +514,7 @@ def _run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     (["--fps", "nan"], "--fps"),
     (["runs", "show"], "no runs under"),
 ], ids=["latin-1", "wrong-type", "fps-nan", "no-runs"])
+@pytest.mark.slow
 def test_exit_code_2_in_a_real_process(tmp_path: Path, args: list[str], needle: str) -> None:
     (tmp_path / "latin.toml").write_bytes(b'name = "caf\xe9"\n')
     (tmp_path / "types.toml").write_text(FASHION.replace('["accuracy"]', '[["accuracy"]]'))
@@ -522,6 +524,7 @@ def test_exit_code_2_in_a_real_process(tmp_path: Path, args: list[str], needle: 
     assert proc.stdout == ""
 
 
+@pytest.mark.slow
 def test_escapes_in_a_spec_name_never_reach_the_terminal(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """A name holding ESC/BEL sequences (retitle, clear screen) and a C1 CSI: trained plain and

@@ -236,6 +236,7 @@ def _train_cli(capsys: pytest.CaptureFixture[str], root: Path, epochs: int = 6
     return code, err, RunDir(path)
 
 
+@pytest.mark.slow
 def test_disk_full_on_metrics_csv_mid_run(tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                           monkeypatch: pytest.MonkeyPatch) -> None:
     real = recordermod.append_whole
@@ -258,6 +259,7 @@ def test_disk_full_on_metrics_csv_mid_run(tmp_path: Path, capsys: pytest.Capture
     assert json.loads(run.events_file.read_text().splitlines()[-1])["kind"] == "io"
 
 
+@pytest.mark.slow
 def test_disk_full_on_events_jsonl_mid_run(tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                            monkeypatch: pytest.MonkeyPatch) -> None:
     real = recordermod.write_all
@@ -274,6 +276,7 @@ def test_disk_full_on_events_jsonl_mid_run(tmp_path: Path, capsys: pytest.Captur
     _check_whole(run, rows=2)
 
 
+@pytest.mark.slow
 def test_disk_full_on_summary_json_mid_run(tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                            monkeypatch: pytest.MonkeyPatch) -> None:
     real = RunDir.write_summary
@@ -290,6 +293,7 @@ def test_disk_full_on_summary_json_mid_run(tmp_path: Path, capsys: pytest.Captur
     assert json.loads(run.summary_file.read_text())["status"] == "failed"
 
 
+@pytest.mark.slow
 def test_disk_full_when_saving_the_model(tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                          monkeypatch: pytest.MonkeyPatch) -> None:
     import keras
@@ -306,6 +310,7 @@ def test_disk_full_when_saving_the_model(tmp_path: Path, capsys: pytest.CaptureF
     assert not run.model_file.exists() and not (run.path / ".model-partial.keras").exists()
 
 
+@pytest.mark.slow
 def test_a_real_disk_fills_up_mid_run(tmpfs: Callable[..., Path],
                                       capsys: pytest.CaptureFixture[str]) -> None:
     root = tmpfs("96k")
@@ -357,6 +362,7 @@ def test_runs_show_of_a_damaged_summary_warns_and_shows_the_rest(
     ("4,1,2\n", "metrics.csv line 5: 3 fields, the header has 5"),
     ("4,low,2,3,4\n", "metrics.csv line 5: loss is not a number ('low')"),
 ], ids=["extra-field", "missing-field", "not-a-number"])
+@pytest.mark.slow
 def test_runs_show_skips_a_damaged_metrics_row_with_a_warning(
         tmp_path: Path, capsys: pytest.CaptureFixture[str], row: str, problem: str) -> None:
     run = recorded_run(tmp_path)
@@ -414,6 +420,7 @@ def test_resume_with_checkpoint_data_gone_refuses(tmp_path: Path,
     assert "no checkpoint to resume from (the data of" in one_line(err)
 
 
+@pytest.mark.slow
 def test_resume_with_an_unreadable_checkpoint_refuses(
         trained: RunDir, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     run = copy_of(trained, tmp_path)
@@ -477,6 +484,7 @@ def test_resume_of_an_unknown_run(tmp_path: Path, capsys: pytest.CaptureFixture[
     assert code == EXIT_USAGE and "nope" in err
 
 
+@pytest.mark.slow
 def test_restart_trains_again_and_keeps_the_old_files(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     run = recorded_run(tmp_path, epochs=4, total=10)
@@ -492,6 +500,7 @@ def test_restart_trains_again_and_keeps_the_old_files(
     assert run.status() == "finished" and run.spec().train.epochs == 2
 
 
+@pytest.mark.slow
 def test_resume_repairs_a_damaged_summary_and_drops_event_garbage(
         trained: RunDir, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     run = copy_of(trained, tmp_path)
@@ -675,6 +684,7 @@ def test_a_tf_disk_error_is_io(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
 # ---- item 15: SIGTERM and SIGHUP stop like Ctrl+C ------------------------------------------
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP], ids=["TERM", "HUP"])
+@pytest.mark.slow
 def test_signal_stops_cleanly_in_a_real_process(tmp_path: Path, signum: int) -> None:
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
     proc = subprocess.Popen(
@@ -714,6 +724,7 @@ def test_signal_stops_cleanly_in_a_real_process(tmp_path: Path, signum: int) -> 
     assert json.loads(run.events_file.read_text().splitlines()[-1])["status"] == "stopped"
 
 
+@pytest.mark.slow
 def test_output_that_goes_away_stops_the_run_cleanly(tmp_path: Path) -> None:
     """``ktui train --jsonl | head -1``: the pipe closes; the run stops, recorded and whole."""
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}

@@ -60,6 +60,7 @@ def test_fixed_and_paused_and_lockstep() -> None:
 
 
 @pytest.mark.parametrize("jit", [False, True])
+@pytest.mark.slow
 def test_auto_reports_and_learns_exactly_as_one_step_per_call(jit: bool) -> None:
     def losses(per_call: int) -> tuple[list[tuple[int, int]], list[float]]:
         spec = get_preset("linear-gd")

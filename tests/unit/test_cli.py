@@ -191,6 +191,7 @@ def test_argparse_errors_exit_2() -> None:
 
 # ---- training subprocesses -------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_presets_show_output_trains_with_spec(tmp_path: Path,
                                               capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["presets", "show", "linear-gd"]) == EXIT_OK
@@ -205,6 +206,7 @@ def test_presets_show_output_trains_with_spec(tmp_path: Path,
     assert events[-1]["event"] == "run_finished"
 
 
+@pytest.mark.slow
 def test_train_jsonl_schema() -> None:
     proc = run_ktui("train", "--preset", "linear-gd", "--epochs", "2", "--jsonl")
     assert proc.returncode == EXIT_OK, proc.stderr
@@ -252,6 +254,7 @@ def test_train_jsonl_schema() -> None:
     assert all(isinstance(v, float) for v in finished["test"].values())
 
 
+@pytest.mark.slow
 def test_plain_output_when_not_a_terminal() -> None:
     proc = run_ktui("train", "--preset", "linear-gd", "--epochs", "2")
     assert proc.returncode == EXIT_OK, proc.stderr
@@ -264,6 +267,7 @@ def test_plain_output_when_not_a_terminal() -> None:
     assert lines[-1].startswith("done: 2 epochs") and "test_loss" in lines[-1]
 
 
+@pytest.mark.slow
 def test_missing_fashion_data_fails_with_a_fix(tmp_path: Path) -> None:
     empty = tmp_path / "no-data-here"
     empty.mkdir()
@@ -276,6 +280,7 @@ def test_missing_fashion_data_fails_with_a_fix(tmp_path: Path) -> None:
     assert "epoch" not in proc.stdout
 
 
+@pytest.mark.slow
 def test_nan_run_fails_plain(tmp_path: Path) -> None:
     spec = tmp_path / "nan.toml"
     spec.write_text(NAN_SPEC, encoding="utf-8")
@@ -286,6 +291,7 @@ def test_nan_run_fails_plain(tmp_path: Path) -> None:
     assert not proc.stdout.splitlines()[-1].startswith("done")
 
 
+@pytest.mark.slow
 def test_nan_run_fails_jsonl(tmp_path: Path) -> None:
     spec = tmp_path / "nan.toml"
     spec.write_text(NAN_SPEC, encoding="utf-8")
@@ -300,6 +306,7 @@ def test_nan_run_fails_jsonl(tmp_path: Path) -> None:
     assert "Traceback" not in proc.stderr
 
 
+@pytest.mark.slow
 def test_ctrl_c_exits_130_quickly() -> None:
     proc = subprocess.Popen(
         [sys.executable, "-m", "ktui", "train", "--preset", "linear-subclassed",
@@ -346,6 +353,7 @@ def test_ctrl_c_exits_130_quickly() -> None:
 
 
 @pytest.mark.parametrize("output", ["plain", "jsonl"])
+@pytest.mark.slow
 def test_ctrl_c_after_the_run_ended_exits_at_once_with_its_own_code(
         tmp_path: Path, output: str) -> None:
     # The run is over (its last line printed, its files written): nothing is left to stop,
@@ -381,6 +389,7 @@ def test_ctrl_c_after_the_run_ended_exits_at_once_with_its_own_code(
     assert summary["status"] == "finished" and summary["epochs_done"] == 30
 
 
+@pytest.mark.slow
 def test_jsonl_run_started_says_where_the_run_is_recorded(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code = main(["train", "--preset", "linear-gd", "--epochs", "1", "--jsonl",

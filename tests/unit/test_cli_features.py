@@ -21,6 +21,7 @@ def table(tmp_path: Path) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_a_text_column_is_refused_with_advice_that_works(
         table: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code = main(["train", "--data", str(table), "--epochs", "1", "--runs-dir", str(tmp_path)])

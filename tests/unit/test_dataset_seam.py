@@ -169,6 +169,7 @@ def test_a_kind_without_a_loader_is_refused_naming_the_dataset() -> None:
 
 
 @pytest.mark.usefixtures("ramp_kind")
+@pytest.mark.slow
 def test_the_exported_script_of_a_new_kind_reproduces_its_run(tmp_path: Path) -> None:
     from ktui.core.events import RunFinished
     from ktui.core.runs import RunDir

@@ -88,6 +88,7 @@ def test_watch_without_a_running_run_says_so() -> None:
     assert out.returncode == 2 and "no run is being trained" in out.stderr
 
 
+@pytest.mark.slow
 def test_detach_watch_steer_and_stop_from_a_viewer(runs_dir: Path) -> None:
     run, pid = detached(runs_dir)
     assert pid != os.getpid() and os.getsid(pid) == pid  # its own session: no terminal's
@@ -132,6 +133,7 @@ def test_detach_watch_steer_and_stop_from_a_viewer(runs_dir: Path) -> None:
     assert "epoch" in log and "stopped (from a viewer" in log
 
 
+@pytest.mark.slow
 def test_sigterm_says_so(runs_dir: Path) -> None:
     run, pid = detached(runs_dir)
     os.kill(pid, signal.SIGTERM)
@@ -154,6 +156,7 @@ def test_sigterm_says_so(runs_dir: Path) -> None:
     assert follower.returncode == 0 and last["reason"].startswith("stopped: from a viewer")
 
 
+@pytest.mark.slow
 def test_a_killed_trainer_ends_its_viewers_and_leaves_a_stale_socket(runs_dir: Path) -> None:
     run, pid = detached(runs_dir)
     follower = viewer(run.name, "--plain")

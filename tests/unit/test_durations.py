@@ -15,6 +15,8 @@ from ktui.cli import EXIT_OK, main
 from ktui.core.runs import RunDir
 from ktui.core.runs.replay import load_recorded
 
+pytestmark = pytest.mark.slow  # trains or starts processes: not in `make test-fast`
+
 
 def test_training_and_wall_time_agree_everywhere(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

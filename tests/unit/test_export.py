@@ -123,6 +123,7 @@ def _outside_string_literals(script: str) -> str:
 @pytest.mark.parametrize("fashion", [False, True], ids=["linear", "fashion"])
 @pytest.mark.parametrize("style", specmod.MODEL_STYLES)
 @pytest.mark.parametrize("text", HOSTILE, ids=[f"hostile{i}" for i in range(len(HOSTILE))])
+@pytest.mark.slow
 def test_user_text_in_every_field_stays_a_string_literal(text: str, style: str,
                                                          fashion: bool) -> None:
     benign_script = _export(None, fashion, style)
@@ -153,6 +154,7 @@ def test_the_constants_hold_the_text_exactly() -> None:
         assert constants[key] == text, key
 
 
+@pytest.mark.slow
 def test_importing_a_hostile_script_runs_nothing_of_the_text(tmp_path: Path) -> None:
     text = " ".join(HOSTILE)
     path = tmp_path / "hostile.py"
@@ -164,6 +166,7 @@ def test_importing_a_hostile_script_runs_nothing_of_the_text(tmp_path: Path) -> 
     assert not (tmp_path / MARK).exists()
 
 
+@pytest.mark.slow
 def test_the_docstring_names_the_file_written() -> None:
     spec = get_preset("linear-gd")
     doc = ast.get_docstring(ast.parse(export_script(spec, file_name="my-fit_2.py")))
@@ -265,6 +268,7 @@ def _run_script(path: Path, cwd: Path) -> str:
 
 
 @pytest.mark.parametrize("style", specmod.MODEL_STYLES)
+@pytest.mark.slow
 def test_exported_script_reproduces_losses_metrics_and_test_score(tmp_path: Path, style: str
                                                                   ) -> None:
     spec = get_preset("linear-functional")
@@ -284,6 +288,7 @@ def test_exported_script_reproduces_losses_metrics_and_test_score(tmp_path: Path
     _assert_reproduced(run, out)
 
 
+@pytest.mark.slow
 def test_cli_export_of_a_hostile_run_reproduces_a_classifier(tmp_path: Path) -> None:
     """Through ``ktui export``: a run whose name, description, folder and data folder hold
     quotes, backslashes, newlines and code; the script must read that data folder, run none
@@ -354,6 +359,7 @@ def test_export_does_not_import_tensorflow() -> None:
     assert subprocess.run([sys.executable, "-c", code], timeout=60).returncode == 0
 
 
+@pytest.mark.slow
 def test_every_preset_and_style_compiles() -> None:
     from ktui.core.spec.presets import PRESETS
 

@@ -7,6 +7,8 @@ import sys
 
 import pytest
 
+pytestmark = pytest.mark.slow  # trains or starts processes: not in `make test-fast`
+
 
 def _modules_after(code: str) -> set[str]:
     out = subprocess.run(

@@ -84,6 +84,7 @@ def fashion_run(tmp_path_factory):
     return spec, events, handle.run_dir
 
 
+@pytest.mark.slow
 def test_confusion_equals_numpy_over_the_saved_model(fashion_run) -> None:
     import keras
 
@@ -133,6 +134,7 @@ def test_gradient_norms_name_every_trainable_layer(fashion_run) -> None:
     assert all(v > 0 for s in steps for v in s.grad_norms.values())
 
 
+@pytest.mark.slow
 def test_gradient_norm_of_the_first_full_batch_step_is_the_analytic_one() -> None:
     spec = get_preset("linear-gd")  # W=5, b=0, MSE, full batch
     spec.train.epochs, spec.train.log_every = 1, 1
@@ -158,6 +160,7 @@ def test_gradient_norm_of_the_first_full_batch_step_is_the_analytic_one() -> Non
     assert not any(isinstance(e, Confusion) for e in events)
 
 
+@pytest.mark.slow
 def test_runs_show_confusion(fashion_run, capsys, tmp_path) -> None:
     from ktui.cli import EXIT_OK, EXIT_USAGE, main
 

@@ -229,6 +229,7 @@ def test_a_spec_records_the_file_and_never_imports_it_by_itself(tmp_path: Path) 
 
 # ---- training, the run's copy, the exported script --------------------------------------------
 
+@pytest.mark.slow
 def test_training_through_the_cli_keeps_a_copy_and_the_export_reproduces_it(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from ktui.cli import main

@@ -91,6 +91,7 @@ def test_a_class_that_cannot_be_offered_blocks_nothing(tmp_path: Path) -> None:
     assert "not offered: Odd" in loaded.describe()
 
 
+@pytest.mark.slow
 def test_the_guide_trains_as_written_warns_for_model_keras_and_exports(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from ktui.cli import main
@@ -164,6 +165,7 @@ def test_export_takes_any_import_style(tmp_path: Path, style: str) -> None:
     compile(script, "exported.py", "exec")
 
 
+@pytest.mark.slow
 def test_a_runs_model_loads_with_the_plain_class_name(tmp_path: Path,
                                                      capsys: pytest.CaptureFixture[str]) -> None:
     from ktui.cli import main
@@ -255,6 +257,7 @@ def test_a_long_class_name_keeps_the_summarys_columns() -> None:
     assert summary_text((short,)).splitlines()[0].index("Output Shape") == 32  # as before
 
 
+@pytest.mark.slow
 def test_an_export_failure_is_one_ktui_line_with_exit_2(
         tmp_path: Path, capsys: pytest.CaptureFixture[str],
         monkeypatch: pytest.MonkeyPatch) -> None:

@@ -403,6 +403,7 @@ def _conv_fashion_spec(style: str) -> ExperimentSpec:
                          ids=["linear", "conv"])
 def test_saved_model_loads_in_plain_keras_and_predicts_identically(
         tmp_path: Path, style: str, make_spec: Any) -> None:
+@pytest.mark.slow
     spec = make_spec(style)
     assert validate(spec) == []
     model = build_model(spec)

@@ -45,16 +45,19 @@ def _trained(spec: ExperimentSpec) -> RunFinished:
 
 # ---- training each kind to a stated accuracy ---------------------------------------------------
 
+@pytest.mark.slow
 def test_a_csv_of_three_blobs_trains_to_95_percent(tmp_path: Path) -> None:
     assert _trained(_fruit(tmp_path)).test["accuracy"] >= 0.95
 
 
+@pytest.mark.slow
 def test_a_csv_regression_gets_within_0_3_mae(tmp_path: Path) -> None:
     spec = experiment_for(str(linear_csv(tmp_path / "lin.csv", n=300)))
     spec.train.learning_rate, spec.train.epochs = 0.01, 15
     assert _trained(spec).test["mae"] <= 0.3
 
 
+@pytest.mark.slow
 def test_an_npz_of_striped_images_trains_to_95_percent(tmp_path: Path) -> None:
     spec = experiment_for(str(stripes_npz(tmp_path / "stripes.npz")))
     spec.train.epochs = 4
@@ -62,6 +65,7 @@ def test_an_npz_of_striped_images_trains_to_95_percent(tmp_path: Path) -> None:
     assert result.test["accuracy"] >= 0.95
 
 
+@pytest.mark.slow
 def test_a_folder_of_dark_and_light_images_trains_to_100_percent(tmp_path: Path) -> None:
     spec = experiment_for(str(shapes_folder(tmp_path / "pics", per_class=20)))
     spec.dataset.size, spec.dataset.test_split = [8, 8], 0.2  # type: ignore[attr-defined]
@@ -71,6 +75,7 @@ def test_a_folder_of_dark_and_light_images_trains_to_100_percent(tmp_path: Path)
 
 # ---- the command line -------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_train_with_data_records_the_file_and_resume_refuses_a_changed_one(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     data = blobs_csv(tmp_path / "fruit.csv", n=60)
@@ -105,6 +110,7 @@ def test_train_with_data_records_the_file_and_resume_refuses_a_changed_one(
     assert "--restart" in err
 
 
+@pytest.mark.slow
 def test_train_data_alone_builds_a_model_and_target_picks_the_column(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     data = linear_csv(tmp_path / "lin.csv", n=50)
@@ -164,6 +170,7 @@ def test_the_exported_script_loads_the_same_arrays(make: str, tmp_path: Path) ->
         assert x.dtype == ox.dtype and np.array_equal(x, ox) and np.array_equal(y, oy)
 
 
+@pytest.mark.slow
 def test_an_exported_csv_script_reproduces_its_run(tmp_path: Path) -> None:
     spec = _fruit(tmp_path)
     spec.train.epochs = 2

@@ -21,6 +21,8 @@ from ktui.core.runs import RunDir, list_runs
 from ktui.core.session import start_run
 from ktui.core.spec.presets import get_preset
 
+pytestmark = pytest.mark.slow  # trains or starts processes: not in `make test-fast`
+
 
 def _run(root: Path, name: str = "linear-functional", epochs: int = 3, **overrides):
     spec = get_preset(name)

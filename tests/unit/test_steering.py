@@ -166,6 +166,7 @@ def test_clipping_bounds_the_global_norm_and_values() -> None:
 
 # ---- in a run -------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_clip_norm_limits_the_first_update() -> None:
     events = Recorder()
     train(_linear(1, clip_norm=1e-3), events.append)
@@ -175,6 +176,7 @@ def test_clip_norm_limits_the_first_update() -> None:
     assert float(np.linalg.norm(moved)) == pytest.approx(0.1 * 1e-3, rel=1e-3)  # lr × clip
 
 
+@pytest.mark.slow
 def test_plateau_in_a_run_drops_the_rate_and_says_so() -> None:
     spec = _linear(5)
     spec.train.schedule = ScheduleSpec(kind="plateau", monitor="loss", patience=1,
@@ -189,6 +191,7 @@ def test_plateau_in_a_run_drops_the_rate_and_says_so() -> None:
     assert changes[0].previous == pytest.approx(0.1) and changes[0].lr == pytest.approx(0.05)
 
 
+@pytest.mark.slow
 def test_early_stopping_restores_the_best_weights_before_test_and_save(tmp_path) -> None:
     spec = _linear(20)
     spec.train.early_stopping = EarlyStoppingSpec(enabled=True, monitor="loss", patience=2,
@@ -206,6 +209,7 @@ def test_early_stopping_restores_the_best_weights_before_test_and_save(tmp_path)
     assert handle.run_dir.read_summary().reason == final.reason
 
 
+@pytest.mark.slow
 def test_without_restore_the_last_weights_stay() -> None:
     spec = _linear(20)
     spec.train.early_stopping = EarlyStoppingSpec(enabled=True, monitor="loss", patience=2,
@@ -215,6 +219,7 @@ def test_without_restore_the_last_weights_stay() -> None:
     assert final.epochs_done == 3 and "restored" not in final.reason
 
 
+@pytest.mark.slow
 def test_stop_when_and_max_minutes_end_the_run_as_finished() -> None:
     final = train(_linear(10, stop_when="val_loss <= 1e9"), Recorder().append)
     assert (final.status, final.epochs_done) == ("finished", 1)
@@ -224,6 +229,7 @@ def test_stop_when_and_max_minutes_end_the_run_as_finished() -> None:
     assert final.epochs_done == 1 and final.reason.startswith("time budget reached at epoch 1")
 
 
+@pytest.mark.slow
 def test_live_learning_rate_change_applies_to_the_next_step_and_survives_resume(
         tmp_path) -> None:
     control = TrainerControl()
@@ -324,6 +330,7 @@ def test_weight_decay_and_nesterov_reach_the_optimizer() -> None:
 # ---- export ---------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("case", ["plateau+early_stop+restore", "cosine+clip+target"])
+@pytest.mark.slow
 def test_exported_script_steers_as_the_run(tmp_path, case: str) -> None:
     """The script holds ktui's own schedule/plateau/early-stopping code: it ends at the same
     epoch for the same reason, with the same losses, rates and test score."""

@@ -45,6 +45,7 @@ def _summary(trial: optuna.trial.FrozenTrial) -> dict:
     return json.loads((Path(trial.user_attrs["run_dir"]) / "summary.json").read_text())
 
 
+@pytest.mark.slow
 def test_two_workers_on_a_journal_file_then_status_and_best(tmp_path: Path) -> None:
     proc = _ktui("sweep", "--preset", "linear-gd", "--param", LR, "--trials", "4",
                  "--workers", "2", "--epochs", "5", "--study", "two", "--runs-dir",
@@ -82,6 +83,7 @@ def test_two_workers_on_a_journal_file_then_status_and_best(tmp_path: Path) -> N
     assert listed.returncode == 0 and "skipped" not in listed.stderr  # .sweeps is hidden
 
 
+@pytest.mark.slow
 def test_pruning_prunes_bad_values(tmp_path: Path) -> None:
     """Three good trials, then two with a hopeless learning rate: the median pruner stops
     those at epoch 2, their runs end stopped with the reason."""
@@ -108,6 +110,7 @@ def test_pruning_prunes_bad_values(tmp_path: Path) -> None:
     assert _summary(trials[0])["sweep"]["value"] == pytest.approx(trials[0].value)
 
 
+@pytest.mark.slow
 def test_join_from_second_processes(tmp_path: Path) -> None:
     """The study alone (spec, space, pruner in its attributes) is enough for `join`."""
     url, _ = _make(tmp_path, "joined", [LR], trials=4, epochs=4)
@@ -124,6 +127,7 @@ def test_join_from_second_processes(tmp_path: Path) -> None:
     assert "joining sweep joined" in outs[0][1]
 
 
+@pytest.mark.slow
 def test_a_killed_workers_trial_is_failed_and_the_sweep_finishes(tmp_path: Path) -> None:
     url, study = _make(tmp_path, "killed", ["train.epochs=int:2..3"], trials=2, epochs=2)
     study.enqueue_trial({"train.epochs": 3000})  # a long first trial, to kill mid-way

@@ -131,6 +131,7 @@ def test_sweep_table() -> None:
         "b=int:1..2", "a=float:1..2"]
 
 
+@pytest.mark.slow
 def test_cli_refuses_a_bad_space_before_anything_starts(tmp_path) -> None:
     proc = subprocess.run(
         [sys.executable, "-m", "ktui", "sweep", "--preset", "linear-gd",
@@ -143,6 +144,7 @@ def test_cli_refuses_a_bad_space_before_anything_starts(tmp_path) -> None:
     assert not (tmp_path / ".sweeps").exists()
 
 
+@pytest.mark.slow
 def test_cli_sweep_table_in_a_spec_file(tmp_path) -> None:
     """A spec file's [sweep] table is read (its problems with the spec's, at once)."""
     from ktui.core import spec as specmod

@@ -33,6 +33,7 @@ def _wb(event: EpochDone) -> tuple[tuple[float, ...], float]:
     return layer.kernel.values, layer.bias.values[0]
 
 
+@pytest.mark.slow
 def test_linear_gd_reproduces_seed_000() -> None:
     """W starts at 5 and b at 0; full-batch GD with lr 0.1 moves them towards 3 and 2."""
     rec = Recorder()
@@ -52,6 +53,7 @@ def test_linear_gd_reproduces_seed_000() -> None:
     assert set(final.test) == {"loss", "mae"}
 
 
+@pytest.mark.slow
 def test_linear_subclassed_reproduces_seed_003_numbers() -> None:
     """Seed 003 (the TF guide) prints kernel [0.4078, 1.1911, 1.9743] and bias 0.7832."""
     rec = Recorder()
@@ -67,6 +69,7 @@ def _short(name: str, epochs: int = 2):
     return spec
 
 
+@pytest.mark.slow
 def test_same_seed_same_numbers_and_other_seed_differs() -> None:
     def run(seed: int) -> list[float]:
         spec = _short("linear-functional", 2)
@@ -83,6 +86,7 @@ def test_same_seed_same_numbers_and_other_seed_differs() -> None:
 
 
 @pytest.mark.parametrize("name", [n for n in PRESETS if n.startswith("linear")])
+@pytest.mark.slow
 def test_linear_presets_train_a_few_epochs(name: str) -> None:
     rec = Recorder()
     final = train(_short(name), rec)
@@ -103,6 +107,7 @@ def test_fashion_presets_train_a_few_steps(name: str, needs_fashion) -> None:
     assert 0.0 <= final.test["accuracy"] <= 1.0
 
 
+@pytest.mark.slow
 def test_classification_metrics_and_losses_run(tmp_path) -> None:
     """Every classification loss and metric works end to end (on tiny fake IDX data)."""
     from idx_files import make_fashion
@@ -120,6 +125,7 @@ def test_classification_metrics_and_losses_run(tmp_path) -> None:
                                                          "recall"}
 
 
+@pytest.mark.slow
 def test_nan_loss_stops_and_keeps_last_good_weights() -> None:
     spec = _short("linear-gd", 50)
     spec.train.learning_rate = 5.0  # diverges: W overshoots further every step
@@ -134,6 +140,7 @@ def test_nan_loss_stops_and_keeps_last_good_weights() -> None:
     assert rec.events[-1] is final
 
 
+@pytest.mark.slow
 def test_stop_from_another_thread_takes_effect_within_a_batch() -> None:
     control = TrainerControl()
     spec = _short("linear-functional", 1000)
@@ -149,6 +156,7 @@ def test_stop_from_another_thread_takes_effect_within_a_batch() -> None:
     assert final.test == {}
 
 
+@pytest.mark.slow
 def test_pause_single_step_and_resume() -> None:
     control = TrainerControl()
     spec = _short("linear-functional", 2)
