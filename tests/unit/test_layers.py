@@ -31,6 +31,7 @@ from ktui.core.layers import (
     Linear,
     MaxPooling2D,
     MenuLambda,
+    Rescaling,
     Reshape,
     make_initializer,
 )
@@ -329,6 +330,7 @@ _CONFIG_CASES: list[tuple[keras.layers.Layer, tuple[int, ...]]] = [
     (Conv2D(2, kernel_size=(2, 3), strides=(1, 2), padding="same", activation="relu",
             use_bias=True, seed=3), (1, 5, 6, 2)),
     (MaxPooling2D((3, 2), strides=(1, 2), padding="same"), (1, 5, 6, 2)),
+    (Rescaling(scale=64.8, offset=152.1, name="out"), (2, 1)),
 ]
 
 
@@ -401,9 +403,9 @@ def _conv_fashion_spec(style: str) -> ExperimentSpec:
 @pytest.mark.parametrize("style", ["sequential", "functional", "subclassed"])
 @pytest.mark.parametrize("make_spec", [_mixed_linear_spec, _conv_fashion_spec],
                          ids=["linear", "conv"])
+@pytest.mark.slow
 def test_saved_model_loads_in_plain_keras_and_predicts_identically(
         tmp_path: Path, style: str, make_spec: Any) -> None:
-@pytest.mark.slow
     spec = make_spec(style)
     assert validate(spec) == []
     model = build_model(spec)

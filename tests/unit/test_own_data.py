@@ -201,7 +201,9 @@ def test_the_kind_comes_from_the_path(tmp_path: Path) -> None:
 
 def test_default_stacks_fit_tables_and_images(tmp_path: Path) -> None:
     table = experiment_for(str(linear_csv(tmp_path / "lin.csv")))
-    assert [lay.kind for lay in table.layers] == ["Dense", "Dense", "Dense"]
+    # A regression table: an MLP, then the output back in the target's units (item 5).
+    assert [lay.kind for lay in table.layers] == ["Dense", "Dense", "Dense", "Rescaling"]
+    assert table.layers[-1].params["scale"] > 0
     assert table.train.loss == "mse" and table.train.metrics == ["mae"]
     images = experiment_for(str(stripes_npz(tmp_path / "s.npz")))
     kinds = [lay.kind for lay in images.layers]
@@ -214,7 +216,8 @@ def test_fitting_an_edited_experiment_to_its_data(tmp_path: Path) -> None:
     spec.dataset = CsvData(path=str(linear_csv(tmp_path / "lin.csv")))
     change = fit_to_data(spec)
     assert change is not None and "regression" in change and spec.train.loss == "mse"
-    assert spec.layers[-1].params["units"] == 1 and specmod.validate(spec) == []
+    last_dense = [layer for layer in spec.layers if layer.kind == "Dense"][-1]
+    assert last_dense.params["units"] == 1 and specmod.validate(spec) == []
     assert fit_to_data(spec) is None  # fitting already
 
 

@@ -257,6 +257,15 @@ LAYER_KINDS: dict[str, LayerKind] = {
             _conv2d,
         ),
         LayerKind(
+            "Rescaling",
+            "x * scale + offset: a regression output in the target's units (ktui train "
+            "--data ends its default model so, from the target's standard deviation and mean).",
+            (Field("scale", "float", 1.0, "Multiplies every value.", min=-1e9, max=1e9),
+             Field("offset", "float", 0.0, "Added to every value after scaling.",
+                   min=-1e12, max=1e12)),
+            _same,
+        ),
+        LayerKind(
             "MaxPooling2D",
             "Keeps the largest value of each window.",
             (Field("pool_size", "int_pair", [2, 2], "Window height and width."),

@@ -286,10 +286,28 @@ class MaxPooling2D(keras.layers.Layer):
                 "strides": list(self.strides), "padding": self.padding}
 
 
+@_register
+class Rescaling(keras.layers.Layer):
+    """``x * scale + offset``: a regression model's output in the target's units. The
+    layers before it learn a standardised target (mean 0, scale 1), which trains as well as
+    standardised data does, while the loss and metrics stay in the units the user reads."""
+
+    def __init__(self, scale: float = 1.0, offset: float = 0.0, **kwargs):
+        super().__init__(**kwargs)
+        self.scale, self.offset = float(scale), float(offset)
+
+    def call(self, inputs):
+        return inputs * self.scale + self.offset
+
+    def get_config(self):
+        return {**super().get_config(), "scale": self.scale, "offset": self.offset}
+
+
 #: Catalog kind -> the class implementing it.
 LAYER_CLASSES: dict[str, type[keras.layers.Layer]] = {
     "Dense": Dense, "Linear": Linear, "Dropout": Dropout, "Lambda": MenuLambda,
     "Flatten": Flatten, "Reshape": Reshape, "Activation": Activation,
     "BatchNormalization": BatchNormalization, "Conv2D": Conv2D, "MaxPooling2D": MaxPooling2D,
+    "Rescaling": Rescaling,
 }
 assert SEEDED_KINDS <= set(LAYER_CLASSES)

@@ -45,6 +45,8 @@ class DataCard:
     class_values: tuple[float, ...] = ()
     #: Regression: the target's smallest, mean and largest value.
     target_range: tuple[float, float, float] | None = None
+    #: Regression: the target's standard deviation (the default model's output scale).
+    target_std: float | None = None
     #: Facts worth a line: "pixels scaled from uint8 to [0, 1]", "2 files ignored: …".
     notes: tuple[str, ...] = ()
 

@@ -87,7 +87,8 @@ class CsvData(OwnData):
         else:
             y = table.y
             extra = {"target_range": (float(y.min()), float(y.mean(dtype=np.float64)),
-                                      float(y.max()))}
+                                      float(y.max())),
+                     "target_std": float(y.std(dtype=np.float64))}
         named = {v: k for k, v in DELIMITERS.items()}[table.delimiter]
         notes = (f"features: {', '.join(table.features)}",
                  f"delimiter: {named}" + (" (detected)" if self.delimiter == "auto" else ""))

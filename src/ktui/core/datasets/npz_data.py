@@ -139,7 +139,8 @@ class NpzData(OwnData):
             extra = {"class_names": names, "class_counts": tuple(int(c) for c in counts)}
         else:
             extra = {"target_range": (float(y.min()), float(y.mean(dtype=np.float64)),
-                                      float(y.max()))}
+                                      float(y.max())),
+                     "target_std": float(y.std(dtype=np.float64))}
         return DataCard(self.path, rows=x.shape[0] + test, test_rows=test,
                         input_shape=x.shape[1:], task=task,  # type: ignore[arg-type]
                         notes=tuple(notes), **extra)

@@ -23,7 +23,7 @@ from ktui.ui.widgets.charts.axes import (
 )
 from ktui.ui.widgets.charts.compared import ComparedRun
 from ktui.ui.widgets.charts.header import DASH, header_lines
-from ktui.ui.widgets.charts.marks import with_marks
+from ktui.ui.widgets.charts.marks import no_color, with_marks
 from ktui.ui.widgets.charts.paint import PaintedLines
 from ktui.ui.widgets.charts.transform import ChartOptions, shape, window_span
 
@@ -234,7 +234,7 @@ class Chart(PlotextPlot):
         self.drawn_options = options
         self._log = options.log_y
         lines, span = self._shaped([s for s in self.lines() if s.xs], options)
-        if self.app.no_color:  # greys by brightness only: a mark per series, not a colour
+        if no_color(self):  # greys by brightness only: a mark per series, not a colour
             lines = with_marks(lines)
         width, height = max(self.size.width, 20), max(self.size.height, 6)
         legend = [s for s in lines if s.label]

@@ -26,3 +26,12 @@ def with_marks(lines: list[Any]) -> list[Any]:
             marks[key] = MARKS[min(len(marks), len(MARKS) - 1)]
         out.append(replace(s, mark=marks.get(key, "")))
     return out
+
+
+def no_color(widget: Any) -> bool:
+    """Whether ``widget``'s app draws without colour (``NO_COLOR``); False outside an app
+    (a chart drawn by a test)."""
+    try:
+        return bool(widget.app.no_color)
+    except RuntimeError:  # Textual's NoActiveAppError
+        return False
