@@ -101,6 +101,8 @@ def test_no_checks_trains_a_layer_whose_check_fails(
     assert code == EXIT_USAGE
     assert "get_config must return every __init__ argument" in err
     assert "--no-checks" in err  # the way to train anyway is said
+    runs = tmp_path / "runs"  # refused before a run folder exists, as other spec problems
+    assert not runs.exists() or not any(runs.iterdir())
     code = main([*argv, "--no-checks"])
     err = capsys.readouterr().err
     assert code == EXIT_OK, err

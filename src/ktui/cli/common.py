@@ -40,14 +40,21 @@ def use_layer_files(args: argparse.Namespace) -> None:
 
 
 def warn_user_layers(spec: specmod.ExperimentSpec) -> None:
-    """Say each warning of the spec's own layers' checks (a class without ``**kwargs``:
-    model.keras cannot load it back) on stderr; training goes on."""
+    """Check the spec's own layers before a run folder exists: a layer that cannot be built
+    or fails a check (without ``--no-checks``) is a :class:`UsageError` with the user's
+    lines, and leaves no ``failed 0/N`` run behind (as other spec refusals leave none);
+    each warning (a class without ``**kwargs``: model.keras cannot load it back) is said on
+    stderr and training goes on."""
     from ktui.core.user_layers import uses_user_layers
 
     if not uses_user_layers(spec):
         return
-    from ktui.core.user_layers.checks import warnings_of
+    from ktui.core.user_layers.checks import before_training, warnings_of
 
+    failure = before_training(spec, specmod.validate)
+    if failure is not None:
+        lines = [ln for ln in failure.traceback.splitlines() if ln.strip()][-6:]
+        raise UsageError("\n  ".join([failure.message, *lines]))
     for line in warnings_of(spec):
         say(f"ktui: warning: {clean(line)}\n")
 
