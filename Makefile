@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 FMNIST_SYSTEM := /usr/share/datasets/fashion-mnist
 
-.PHONY: run test test-fast mutation install data lint bench bench-quick snapshots clean
+.PHONY: run test test-fast mutation install data lint bench bench-quick snapshots docs docs-serve clean
 
 run: $(STAMP)  ## set up .venv and launch the TUI
 	$(BIN)/ktui $(ARGS)
@@ -19,6 +19,12 @@ test-fast: $(STAMP)  ## the quick loop while editing: everything but the tests m
 	  --durations=5 $(ARGS)
 
 install: $(STAMP)
+
+docs: $(STAMP)  ## the documentation site into site/ (--strict: a broken link fails)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict -q
+
+docs-serve: $(STAMP)  ## read the documentation live at http://127.0.0.1:8000
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs serve
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -75,4 +81,4 @@ mutation: $(STAMP)
 	$(BIN)/python tests/mutation.py $(MUTATION_DIR) $(MUTATE) -- $(MUTATION_TESTS)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache site

@@ -1,4 +1,4 @@
-"""Write ``assets/browser-watch.png``, the README's picture of ``ktui serve`` in a browser.
+"""Write ``docs/assets/browser-watch.png``, the README's picture of ``ktui serve`` in a browser.
 
 ``python -m tests.tui.make_browser_screenshot`` (from the repository root, in an empty folder
 of runs: ``KTUI_RUNS_DIR``) starts a detached linear run, serves ``ktui watch RUN``, opens it
@@ -22,7 +22,7 @@ from pathlib import Path
 
 import aiohttp
 
-ASSET = Path(__file__).resolve().parents[2] / "assets" / "browser-watch.png"
+ASSET = Path(__file__).resolve().parents[2] / "docs" / "assets" / "browser-watch.png"
 KTUI = [sys.executable, "-m", "ktui"]
 
 

@@ -1,4 +1,4 @@
-"""Write ``assets/training-view.svg``, the README's picture of the training view.
+"""Write ``docs/assets/training-view.svg``, the README's picture of the training view.
 
 ``python -m tests.tui.make_screenshot`` (from the repository root) replays the scripted
 linear-gd run to the end with the test settings at 120×40, so the file is the same on every machine;
@@ -14,7 +14,7 @@ from pathlib import Path
 from .fakes import linear_events, scripted
 from .helpers import make_test_app, settle
 
-ASSET = Path(__file__).resolve().parents[2] / "assets" / "training-view.svg"
+ASSET = Path(__file__).resolve().parents[2] / "docs" / "assets" / "training-view.svg"
 SIZE = (120, 40)
 
 

@@ -202,7 +202,7 @@ def test_training_compared_with_past_runs(snap_compare, tmp_path: Path,
 
 
 async def test_readme_screenshot_is_current() -> None:
-    """assets/training-view.svg is what the app draws now (``python -m
+    """docs/assets/training-view.svg is what the app draws now (``python -m
     tests.tui.make_screenshot`` rewrites it after an intended change)."""
     from .make_screenshot import ASSET, render
 

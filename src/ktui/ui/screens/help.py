@@ -116,7 +116,7 @@ def sections(app_type: type[App[object]]) -> tuple[Section, ...]:
             chart_log_y           log y axis on the charts (values ≤ 0 left out, counted)
             chart_window          the charts' epochs: all, the last 10, the last 50
             load_spec             -
-            open_runs             past runs (when no run is in progress)
+            open_runs             past runs (open, load or compare; a running one is watched)
             back                  back to setup, keeping the stack
         """)),
         Section("Learning rate dialog (in training)", (LrInputScreen,), explanations("""
