@@ -438,6 +438,7 @@ def test_resume_with_an_unreadable_checkpoint_refuses(
 @pytest.mark.parametrize("epochs, words", [
     ("2", "--epochs 2 is fewer than that"), ("3", "--epochs 3 leaves nothing to train"),
     (None, "has trained all its 3 epochs")])
+@pytest.mark.slow
 def test_resume_epochs_must_be_above_the_checkpoint(
         trained: RunDir, tmp_path: Path, capsys: pytest.CaptureFixture[str],
         epochs: str | None, words: str) -> None:
@@ -450,6 +451,7 @@ def test_resume_epochs_must_be_above_the_checkpoint(
     assert run.spec_file.read_text() == before  # only rewritten once every check passed
 
 
+@pytest.mark.slow
 def test_resume_with_a_damaged_metrics_row_refuses(
         trained: RunDir, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     run = copy_of(trained, tmp_path)

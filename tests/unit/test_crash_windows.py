@@ -21,6 +21,8 @@ from ktui.core.runs import RunDir
 from ktui.core.session import start_run
 from ktui.core.spec.presets import get_preset
 
+pytestmark = pytest.mark.slow  # trains in a module fixture or a new process
+
 EPOCHS = 3
 
 

@@ -505,6 +505,7 @@ def test_module_imports_no_tensorflow() -> None:
 # ---- the real dataset ---------------------------------------------------------------------------
 
 @pytest.mark.integration
+@pytest.mark.slow
 def test_real_fashion_mnist() -> None:
     if not all((REAL_DIR / name).is_file() for name in FASHION_FILES.values()):
         pytest.skip(f"real Fashion-MNIST not installed in {REAL_DIR} "

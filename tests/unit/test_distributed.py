@@ -21,6 +21,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+pytestmark = pytest.mark.slow  # trains in a module fixture or a new process
+
 ROOT = Path(__file__).resolve().parents[2]
 TOL = 1e-5
 
@@ -39,7 +41,6 @@ def _close(a, b, tol: float = TOL) -> bool:
 
 
 @pytest.mark.parametrize("name", ["linear", "fashion", "fashion_k3", "fashion_clip"])
-@pytest.mark.slow
 def test_mirrored_equals_one_device(runs: dict, name: str) -> None:
     one, mirrored = runs[f"{name}/one"], runs[f"{name}/mirrored"]
     assert one["placement"] == "one device: CPU"
@@ -108,7 +109,6 @@ def _epochs(stdout: str) -> list[dict]:
     return [e for e in map(json.loads, stdout.splitlines()) if e["event"] == "epoch_done"]
 
 
-@pytest.mark.slow
 def test_two_workers_equal_one_device_and_only_the_chief_records(tmp_path: Path) -> None:
     common = ["--preset", "linear-gd", "--epochs", "3", "--jsonl"]
     env = {k: v for k, v in os.environ.items() if k != "TF_CONFIG"}

@@ -110,6 +110,7 @@ def test_confusion_equals_numpy_over_the_saved_model(fashion_run) -> None:
     assert [int(v) for v in lines[1].split(",")[1:]] == list(test[0].matrix[0])
 
 
+@pytest.mark.slow
 def test_sample_and_predictions_of_a_classifier(fashion_run) -> None:
     _, events, run = fashion_run
     sample = next(e for e in events if isinstance(e, SampleSet))
@@ -127,6 +128,7 @@ def test_sample_and_predictions_of_a_classifier(fashion_run) -> None:
         e for e in events if isinstance(e, (SampleSet, Predictions, Confusion))]
 
 
+@pytest.mark.slow
 def test_gradient_norms_name_every_trainable_layer(fashion_run) -> None:
     _, events, _ = fashion_run
     steps = [e for e in events if isinstance(e, StepDone)]

@@ -96,6 +96,7 @@ def test_linear_presets_train_a_few_epochs(name: str) -> None:
 
 @pytest.mark.integration
 @pytest.mark.parametrize("name", ["fashion-mlp", "fashion-cnn"])
+@pytest.mark.slow
 def test_fashion_presets_train_a_few_steps(name: str, needs_fashion) -> None:
     spec = _short(name, 1)
     spec.dataset.samples = 512
