@@ -267,6 +267,7 @@ def test_middle_ellipsis_keeps_both_ends() -> None:
 
 # ---- item 21: quitting during a run asks; ctrl+c does not ---------------------------------
 
+@pytest.mark.slow
 async def test_q_during_a_run_asks_and_no_keeps_training() -> None:
     app = make_test_app(start=True, train_fn=slow_run())
     async with app.run_test(size=SIZE) as pilot:
@@ -312,6 +313,7 @@ async def test_q_without_a_run_quits_without_asking() -> None:
 
 @pytest.mark.parametrize(("key", "answer"), [("y", True), ("enter", True), ("n", False),
                                              ("escape", False)])
+@pytest.mark.slow
 async def test_confirm_screen_keys(key: str, answer: bool) -> None:
     answers: list[bool | None] = []
     app = make_test_app()
@@ -350,6 +352,7 @@ sys.exit(appmod.run_app(None, start=True, fps=4.0, data_dir=None))
 
 @pytest.mark.parametrize(("signum", "hang_up"), [(signal.SIGTERM, False),
                                                  (signal.SIGHUP, True)])
+@pytest.mark.slow
 def test_a_signal_stops_the_run_cleanly_and_restores_the_terminal(
         signum: int, hang_up: bool, tmp_path: Path) -> None:
     sys.path.insert(0, str(REPO))
@@ -431,6 +434,7 @@ async def _palette_entries(pilot, app: KtuiApp) -> list[str]:
     return entries
 
 
+@pytest.mark.slow
 async def test_palette_lists_quit_once_and_shows_keys(tmp_path: Path,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
@@ -458,6 +462,7 @@ async def test_palette_lists_quit_once_and_shows_keys(tmp_path: Path,
 
 # ---- item 28: screenshots go to a folder that exists, and the user is told where ----------
 
+@pytest.mark.slow
 async def test_screenshot_key_saves_in_the_current_folder(tmp_path: Path,
                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     home = tmp_path / "home"  # no Downloads folder in it
@@ -477,6 +482,7 @@ async def test_screenshot_key_saves_in_the_current_folder(tmp_path: Path,
         assert not (home / "Downloads").exists()
 
 
+@pytest.mark.slow
 async def test_screenshot_of_a_past_run_goes_into_its_folder(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
@@ -501,6 +507,7 @@ async def test_screenshot_of_a_past_run_goes_into_its_folder(
         await until(pilot, lambda: any(expected in n for n in notifications(app)))
 
 
+@pytest.mark.slow
 async def test_screenshot_of_a_live_run_goes_into_its_folder(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
@@ -515,6 +522,7 @@ async def test_screenshot_of_a_live_run_goes_into_its_folder(
         assert not list(tmp_path.glob("ktui-screen-*.svg"))
 
 
+@pytest.mark.slow
 async def test_screenshot_into_a_folder_that_cannot_be_written_is_explained(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)

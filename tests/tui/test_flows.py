@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import time
 
+import pytest
 from rich.console import Console
 from textual.widgets import Button, Input, Select, Static
 
@@ -92,6 +93,7 @@ async def test_form_changes_with_the_kind_and_reads_shapes() -> None:
         assert app.spec.layers[1] == LayerSpec("Reshape", {"target_shape": [1, 1]})
 
 
+@pytest.mark.slow
 async def test_cancel_help_and_edit_layer() -> None:
     app = make_test_app()
     async with app.run_test(size=SIZE) as pilot:
@@ -115,6 +117,7 @@ async def test_cancel_help_and_edit_layer() -> None:
         assert len(app.spec.layers) == 1
 
 
+@pytest.mark.slow
 async def test_remove_move_and_duplicate() -> None:
     app = make_test_app(get_preset("fashion-mlp"))
     async with app.run_test(size=SIZE) as pilot:
@@ -138,6 +141,7 @@ async def test_remove_move_and_duplicate() -> None:
         assert "Total params: 178,110" in text_of(app.screen.query_one(ModelSummary))
 
 
+@pytest.mark.slow
 async def test_buttons_work_with_the_mouse() -> None:
     app = make_test_app()
     async with app.run_test(size=SIZE) as pilot:
@@ -151,6 +155,7 @@ async def test_buttons_work_with_the_mouse() -> None:
 
 # ---- settings and presets ------------------------------------------------------------------
 
+@pytest.mark.slow
 async def test_preset_fills_everything() -> None:
     app = make_test_app()
     async with app.run_test(size=SIZE) as pilot:
@@ -168,6 +173,7 @@ async def test_preset_fills_everything() -> None:
         assert len(screen.query_one(LayerStack).options) == 5
 
 
+@pytest.mark.slow
 async def test_palette_command_loads_a_preset() -> None:
     app = make_test_app()
     async with app.run_test(size=SIZE) as pilot:
@@ -180,6 +186,7 @@ async def test_palette_command_loads_a_preset() -> None:
         assert len(app.spec.layers) == 9
 
 
+@pytest.mark.slow
 async def test_settings_error_is_flagged_and_blocks_training() -> None:
     app = make_test_app(train_fn=scripted(linear_events))
     async with app.run_test(size=SIZE) as pilot:
@@ -199,6 +206,7 @@ async def test_settings_error_is_flagged_and_blocks_training() -> None:
         assert row.error is None
 
 
+@pytest.mark.slow
 async def test_switching_dataset_adapts_loss_and_metrics() -> None:
     app = make_test_app()
     async with app.run_test(size=SIZE) as pilot:
@@ -213,6 +221,7 @@ async def test_switching_dataset_adapts_loss_and_metrics() -> None:
         assert app.screen.query_one(ModelSummary).problem is None
 
 
+@pytest.mark.slow
 async def test_impossible_stack_is_explained_before_training() -> None:
     spec = get_preset("fashion-mlp")
     spec.layers[0] = LayerSpec("Reshape", {"target_shape": [780]})
@@ -227,6 +236,7 @@ async def test_impossible_stack_is_explained_before_training() -> None:
 
 # ---- training ------------------------------------------------------------------------------
 
+@pytest.mark.slow
 async def test_train_from_setup_runs_to_the_end() -> None:
     app = make_test_app(train_fn=scripted(linear_events, test={"loss": 1.02}))
     async with app.run_test(size=SIZE) as pilot:
@@ -240,6 +250,7 @@ async def test_train_from_setup_runs_to_the_end() -> None:
         assert screen.view.train_loss[-1] < screen.view.train_loss[0]
 
 
+@pytest.mark.slow
 async def test_start_pause_step_resume_stop() -> None:
     train = scripted(lambda: linear_events(epochs=100, steps=10), step_delay=0.005)
     app = make_test_app(start=True, train_fn=train)
@@ -263,6 +274,7 @@ async def test_start_pause_step_resume_stop() -> None:
         assert screen.view.epochs_done < 100
 
 
+@pytest.mark.slow
 async def test_rerun_and_back_keep_the_stack() -> None:
     app = make_test_app(get_preset("fashion-mlp"), start=True,
                    train_fn=scripted(classifier_events))
@@ -282,6 +294,7 @@ async def test_rerun_and_back_keep_the_stack() -> None:
         assert app.spec.name == "fashion-mlp"
 
 
+@pytest.mark.slow
 async def test_run_failed_is_shown_and_the_app_keeps_working() -> None:
     app = make_test_app(start=True, train_fn=failing())
     async with app.run_test(size=SIZE) as pilot:

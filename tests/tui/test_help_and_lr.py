@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from itertools import islice
 
+import pytest
 from textual.widgets import Static
 
 from ktui.ui.app import KtuiApp
@@ -29,6 +30,7 @@ def test_the_help_puts_the_current_views_keys_first() -> None:
         assert sorted(s.title for s in ordered) == sorted(s.title for s in every)
 
 
+@pytest.mark.slow
 async def test_help_from_training_opens_at_the_training_keys() -> None:
     app = make_test_app()
     async with app.run_test(size=(120, 36)) as pilot:
@@ -41,6 +43,7 @@ async def test_help_from_training_opens_at_the_training_keys() -> None:
         assert shown.region.height > 0
 
 
+@pytest.mark.slow
 async def test_the_learning_rate_is_known_before_the_first_epoch() -> None:
     app = make_test_app()  # linear-gd: lr 0.1
     async with app.run_test(size=(120, 36)) as pilot:

@@ -45,12 +45,14 @@ def _on_page(events: Any, page: str):
 
 
 @pytest.mark.parametrize("size", SIZES, ids=IDS)
+@pytest.mark.slow
 def test_insight_learned_regression(snap_compare, size: tuple[int, int]) -> None:
     """Seed 000's picture: the data, the line before training (dim) and now (bright)."""
     assert snap_compare(make_test_app(), terminal_size=size,
                         run_before=_on_page(linear_insight_events, "learned"))
 
 
+@pytest.mark.slow
 def test_insight_learned_several_features(snap_compare) -> None:
     """Several features: predicted vs true, the first epoch dim, the diagonal y = x."""
     assert snap_compare(make_test_app(), terminal_size=(120, 40),
@@ -58,6 +60,7 @@ def test_insight_learned_several_features(snap_compare) -> None:
 
 
 @pytest.mark.parametrize("size", SIZES, ids=IDS)
+@pytest.mark.slow
 def test_insight_learned_classification(snap_compare, size: tuple[int, int]) -> None:
     """The confusion matrix and the prediction gallery of a classifier."""
     app = make_test_app(get_preset("fashion-mlp"))
@@ -66,6 +69,7 @@ def test_insight_learned_classification(snap_compare, size: tuple[int, int]) -> 
 
 
 @pytest.mark.parametrize("size", SIZES, ids=IDS)
+@pytest.mark.slow
 def test_insight_gradients(snap_compare, size: tuple[int, int]) -> None:
     """Gradient norm per layer (dense_2 gets none: flagged) over the kernels' heat strips."""
     app = make_test_app(get_preset("fashion-mlp"))
@@ -77,6 +81,7 @@ def _tabs(screen: TrainingScreen) -> str:
     return str(screen.query_one(PageTabs).render())
 
 
+@pytest.mark.slow
 async def test_v_cycles_the_pages_and_the_title_says_which() -> None:
     app = make_test_app()
     async with app.run_test(size=(100, 30)) as pilot:
@@ -93,6 +98,7 @@ async def test_v_cycles_the_pages_and_the_title_says_which() -> None:
         assert all(p in _tabs(screen) for p in PAGES)
 
 
+@pytest.mark.slow
 async def test_hidden_pages_are_not_drawn() -> None:
     """On the charts page the learned and gradients pages build nothing, however many events
     arrive; shown, they draw the latest data at once; hidden again, nothing more."""
@@ -132,6 +138,7 @@ async def test_hidden_pages_are_not_drawn() -> None:
         assert draws["loss"] > loss_drawn
 
 
+@pytest.mark.slow
 async def test_gradients_page_flags_a_layer_no_gradient_reaches() -> None:
     app = make_test_app(get_preset("fashion-mlp"))
     async with app.run_test(size=(120, 40)) as pilot:
@@ -149,6 +156,7 @@ async def test_gradients_page_flags_a_layer_no_gradient_reaches() -> None:
         assert screen.query_one(GradientsChart).flagged() == []
 
 
+@pytest.mark.slow
 async def test_the_fitted_line_moves_with_the_predictions() -> None:
     app = make_test_app()
     async with app.run_test(size=(120, 40)) as pilot:
@@ -167,6 +175,7 @@ async def test_the_fitted_line_moves_with_the_predictions() -> None:
         assert now.xs == sorted(now.xs)
 
 
+@pytest.mark.slow
 async def test_gallery_mode_key_only_on_the_learned_page_of_a_classifier() -> None:
     app = make_test_app(get_preset("fashion-mlp"))
     async with app.run_test(size=(120, 40)) as pilot:
@@ -184,6 +193,7 @@ async def test_gallery_mode_key_only_on_the_learned_page_of_a_classifier() -> No
         assert screen.check_action("gallery_mode", ()) is False  # regression: no gallery
 
 
+@pytest.mark.slow
 async def test_a_recorded_run_shows_the_pages(tmp_path: Path,
                                               monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
@@ -224,6 +234,7 @@ def test_heat_strip_rebins_to_one_range_and_puts_large_values_on_top() -> None:
     assert picked(5, 10) == [0, 1, 2, 3, 4] and picked(100, 3) == [0, 50, 99]
 
 
+@pytest.mark.slow
 async def test_c_shows_the_matrix_or_the_gallery_on_a_short_terminal() -> None:
     app = make_test_app(get_preset("fashion-mlp"))
     async with app.run_test(size=(80, 24)) as pilot:

@@ -19,6 +19,8 @@ from ktui.ui.screens.layer_form import LayerFormScreen
 
 from .helpers import make_test_app, settle, training, until
 
+pytestmark = pytest.mark.slow  # seconds per test: not in `make test-fast`
+
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "my_layers.py"
 

@@ -38,6 +38,7 @@ def test_the_current_page_is_in_brackets() -> None:
 
 
 @pytest.mark.parametrize("no_color", [True, False])
+@pytest.mark.slow
 async def test_the_loss_chart_draws_validation_with_its_own_marker(
         monkeypatch: pytest.MonkeyPatch, no_color: bool) -> None:
     if no_color:
@@ -54,6 +55,7 @@ async def test_the_loss_chart_draws_validation_with_its_own_marker(
         assert ("── val" in drawn) is not no_color
 
 
+@pytest.mark.slow
 async def test_the_palette_finds_the_pages_by_what_they_show() -> None:
     # "confusion", "gallery", "gradients" found nothing: the entry was "Next page" (item 17).
     from ktui.ui.commands import KtuiCommands

@@ -67,6 +67,7 @@ def here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
+@pytest.mark.slow
 async def test_picking_csv_and_completing_the_path_fits_the_experiment(here: Path) -> None:
     _fruit_csv(here)
     app = make_test_app()  # the linear preset: regression, one Dense(1)
@@ -95,6 +96,7 @@ async def test_picking_csv_and_completing_the_path_fits_the_experiment(here: Pat
         assert "ready to train" in str(app.screen.query_one("#problems").render())
 
 
+@pytest.mark.slow
 async def test_a_bad_file_shows_its_first_problem_and_training_waits(here: Path) -> None:
     (here / "broken.csv").write_text("a,b,y\n1,2,3\n4,oops,6\n", encoding="utf-8")
     spec = _relative(experiment_for(str(_prices_csv(here))), "broken.csv")
@@ -107,6 +109,7 @@ async def test_a_bad_file_shows_its_first_problem_and_training_waits(here: Path)
         assert app.screen.query_one("#btn-train").disabled
 
 
+@pytest.mark.slow
 async def test_a_large_file_is_read_in_the_background(here: Path,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(ownmod, "QUICK_BYTES", 10)  # every file is "large"
@@ -160,27 +163,32 @@ async def _show_card(pilot: Pilot) -> None:
     await settle(pilot)
 
 
+@pytest.mark.slow
 def test_snapshot_csv_classes_card_120x40(snap_compare, here: Path) -> None:
     spec = _relative(experiment_for(str(_fruit_csv(here))), "fruit.csv")
     assert snap_compare(make_test_app(spec), terminal_size=WIDE, run_before=settle)
 
 
+@pytest.mark.slow
 def test_snapshot_csv_classes_card_80x24(snap_compare, here: Path) -> None:
     spec = _relative(experiment_for(str(_fruit_csv(here))), "fruit.csv")
     assert snap_compare(make_test_app(spec), terminal_size=SMALL, run_before=_show_card)
 
 
+@pytest.mark.slow
 def test_snapshot_csv_regression_card_80x24(snap_compare, here: Path) -> None:
     spec = _relative(experiment_for(str(_prices_csv(here))), "prices.csv")
     assert snap_compare(make_test_app(spec), terminal_size=SMALL, run_before=_show_card)
 
 
+@pytest.mark.slow
 def test_snapshot_bad_csv_card_120x40(snap_compare, here: Path) -> None:
     (here / "broken.csv").write_text("a,b,y\n1,2,3\n4,oops,6\n", encoding="utf-8")
     spec = _relative(experiment_for(str(_prices_csv(here))), "broken.csv")
     assert snap_compare(make_test_app(spec), terminal_size=WIDE, run_before=settle)
 
 
+@pytest.mark.slow
 def test_snapshot_image_folder_card_120x40(snap_compare, here: Path) -> None:
     for name, count in (("cats", 5), ("dogs", 3), ("birds", 4)):
         folder = here / "pets" / name

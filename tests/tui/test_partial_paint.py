@@ -5,6 +5,7 @@ from __future__ import annotations
 from itertools import islice
 from typing import Any
 
+import pytest
 from textual.geometry import Region
 
 from ktui.ui.widgets.charts import LossChart
@@ -12,6 +13,8 @@ from ktui.ui.widgets.progress import RunProgress
 
 from .fakes import linear_events
 from .helpers import feed, make_test_app
+
+pytestmark = pytest.mark.slow  # seconds per test: not in `make test-fast`
 
 SIZE = (120, 40)
 

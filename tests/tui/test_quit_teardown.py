@@ -11,8 +11,12 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from .helpers import make_test_app
 from .test_setup_hardening import SIZE, burst
+
+pytestmark = pytest.mark.slow  # seconds per test: not in `make test-fast`
 
 
 async def test_closing_under_queued_keys_never_raises() -> None:

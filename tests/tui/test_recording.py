@@ -10,12 +10,16 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from ktui.core.runs import RunDir
 from ktui.core.session import TRAIN_THREAD_NAME
 from ktui.core.spec.presets import get_preset
 
 from .helpers import make_test_app, training, until
 from .test_flows import text_of
+
+pytestmark = pytest.mark.slow  # seconds per test: not in `make test-fast`
 
 
 async def test_a_real_run_from_the_tui_is_recorded(tmp_path: Path) -> None:

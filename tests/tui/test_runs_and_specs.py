@@ -33,6 +33,7 @@ SIZE = (100, 30)
 
 # ---- save and open ---------------------------------------------------------------------------
 
+@pytest.mark.slow
 async def test_save_then_open_round_trip(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     app = make_test_app(get_preset("fashion-mlp"))
@@ -71,6 +72,7 @@ async def test_save_then_open_round_trip(tmp_path: Path, monkeypatch: pytest.Mon
         assert len(screen.query_one(LayerStack).options) == 5
 
 
+@pytest.mark.slow
 async def test_open_and_save_errors_are_shown_in_the_dialog(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
@@ -107,6 +109,7 @@ async def test_open_and_save_errors_are_shown_in_the_dialog(
 
 # ---- metrics and the hint line -----------------------------------------------------------
 
+@pytest.mark.slow
 async def test_metrics_are_ticked_from_the_ones_that_fit() -> None:
     app = make_test_app()
     async with app.run_test(size=SIZE) as pilot:
@@ -131,6 +134,7 @@ async def test_metrics_are_ticked_from_the_ones_that_fit() -> None:
 
 # ---- the runs list and past runs -----------------------------------------------------------
 
+@pytest.mark.slow
 async def test_runs_list_shows_runs_and_problems(tmp_path: Path,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
@@ -157,6 +161,7 @@ async def test_runs_list_shows_runs_and_problems(tmp_path: Path,
         assert isinstance(app.screen, SetupScreen)
 
 
+@pytest.mark.slow
 async def test_open_a_past_run_and_load_its_spec(tmp_path: Path,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
@@ -209,6 +214,7 @@ async def test_open_a_past_run_and_load_its_spec(tmp_path: Path,
         assert app.screen.query_one("#f-dataset-kind", FieldRow).value == "fashion_mnist"
 
 
+@pytest.mark.slow
 async def test_compare_overlays_and_clear(tmp_path: Path,
                                           monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)

@@ -100,6 +100,7 @@ def setup_of(app: KtuiApp) -> SetupScreen:
 # ---- item 1: a field edited in a burst ---------------------------------------------------------
 
 @pytest.mark.parametrize("key", ["train-epochs", "train-seed", "dataset-n"])
+@pytest.mark.slow
 async def test_select_all_delete_and_type_in_one_tick(key: str) -> None:
     """Every Changed of a burst is handled after the field has moved on: the empty value's
     message must not write None into the spec (it raised TypeError in validate)."""
@@ -114,6 +115,7 @@ async def test_select_all_delete_and_type_in_one_tick(key: str) -> None:
         assert get_path(app.spec, path) == 250
 
 
+@pytest.mark.slow
 async def test_a_value_typed_as_a_preset_loads_does_not_leak_into_it() -> None:
     app = make_test_app()
     async with app.run_test(size=SIZE) as pilot:
@@ -128,6 +130,7 @@ async def test_a_value_typed_as_a_preset_loads_does_not_leak_into_it() -> None:
 
 
 @pytest.mark.parametrize("field", ["#f-train-epochs", "#f-train-seed"])
+@pytest.mark.slow
 async def test_select_all_delete_and_type_as_keys(field: str) -> None:
     app = make_test_app()
     async with app.run_test(size=SIZE) as pilot:
@@ -149,6 +152,7 @@ async def test_select_all_delete_and_type_as_keys(field: str) -> None:
 
 @pytest.mark.parametrize("keys", [("q", "e"), ("q", "e", "e", "a"), ("q", "a", "x", "d"),
                                   ("q", "ctrl+s"), ("q", "ctrl+o", "escape")])
+@pytest.mark.slow
 async def test_keys_after_quit_do_not_crash(keys: tuple[str, ...]) -> None:
     app = make_test_app()
     async with app.run_test(size=SIZE) as pilot:
@@ -166,6 +170,7 @@ async def test_keys_after_quit_do_not_crash(keys: tuple[str, ...]) -> None:
     ("e", "ctrl+s", "ctrl+s", "escape", "escape"),
     ("ctrl+s", "escape", "ctrl+o", "escape", "ctrl+r", "escape"),
 ])
+@pytest.mark.slow
 async def test_open_and_close_bursts_end_on_setup(keys: tuple[str, ...]) -> None:
     """A form opened and answered in one burst: answered once (a second answer popped the
     setup view itself), never touched after it closed."""
@@ -179,6 +184,7 @@ async def test_open_and_close_bursts_end_on_setup(keys: tuple[str, ...]) -> None
         assert_consistent(app)
 
 
+@pytest.mark.slow
 async def test_layer_keys_on_an_empty_stack() -> None:
     spec = get_preset("linear-gd")
     spec.layers = []
@@ -196,6 +202,7 @@ async def test_layer_keys_on_an_empty_stack() -> None:
         assert_consistent(app)
 
 
+@pytest.mark.slow
 async def test_remove_everything_in_one_burst_then_edit() -> None:
     app = make_test_app(get_preset("fashion-cnn"))
     async with app.run_test(size=SIZE) as pilot:
@@ -234,6 +241,7 @@ SETUP_BATTERY = [
 
 @pytest.mark.parametrize(("key", "typed", "expected"), SETUP_BATTERY,
                          ids=[f"{k}={t[:12]!r}" for k, t, _ in SETUP_BATTERY])
+@pytest.mark.slow
 async def test_bad_setting_is_named_and_blocks_training(key: str, typed: str,
                                                         expected: str) -> None:
     app = make_test_app()
@@ -278,6 +286,7 @@ LAYER_BATTERY = [
 
 @pytest.mark.parametrize(("kind", "param", "typed", "expected"), LAYER_BATTERY,
                          ids=[f"{k}.{p}={t!r}" for k, p, t, _ in LAYER_BATTERY])
+@pytest.mark.slow
 async def test_bad_layer_value_is_named_and_cannot_be_saved(kind: str, param: str, typed: str,
                                                             expected: str) -> None:
     app = make_test_app()
@@ -305,6 +314,7 @@ async def test_bad_layer_value_is_named_and_cannot_be_saved(kind: str, param: st
         assert_consistent(app)
 
 
+@pytest.mark.slow
 async def test_odd_values_from_a_spec_file_are_shown_not_fatal() -> None:
     """Choices that are not offered (a hand-edited spec) and a layer parameter of the wrong
     type: the form shows and explains them instead of raising in a Select."""
@@ -339,6 +349,7 @@ async def test_odd_values_from_a_spec_file_are_shown_not_fatal() -> None:
 
 # ---- item 16: the name and description follow the edits -----------------------------------------
 
+@pytest.mark.slow
 async def test_edits_make_a_custom_experiment_and_show_what_it_is_now() -> None:
     # A derived description is shown, never written into the spec (it would go stale in a
     # saved file: issue 21, item 3); the preset's own words are kept as written.
@@ -430,6 +441,7 @@ async def test_switching_a_fresh_linear_stack_gets_regression_defaults() -> None
 
 # ---- item 21: a preset does not silently replace edits ---------------------------------------
 
+@pytest.mark.slow
 async def test_loading_a_preset_over_edits_asks_first() -> None:
     app = make_test_app()
     async with app.run_test(size=SIZE) as pilot:
@@ -535,6 +547,7 @@ async def test_dropout_help_is_text_not_markup() -> None:
         assert "(in [0, 1))" in label and "[/]" not in label
 
 
+@pytest.mark.slow
 async def test_ctrl_t_jumps_between_the_fields_and_the_layers() -> None:
     app = make_test_app()
     async with app.run_test(size=SIZE) as pilot:
@@ -556,6 +569,7 @@ async def test_ctrl_t_jumps_between_the_fields_and_the_layers() -> None:
 
 # ---- item 29: unticked boxes read as unticked without colour ------------------------------
 
+@pytest.mark.slow
 async def test_unticked_metric_boxes_are_empty_in_plain_text() -> None:
     app = make_test_app()
     async with app.run_test(size=SIZE) as pilot:
@@ -568,6 +582,7 @@ async def test_unticked_metric_boxes_are_empty_in_plain_text() -> None:
 
 # ---- item 26: opening a spec reports every problem ---------------------------------------------
 
+@pytest.mark.slow
 async def test_open_spec_lists_every_problem(tmp_path: Path,
                                              monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)

@@ -24,15 +24,18 @@ WIDE = (120, 36)
 SMALL = (80, 24)
 
 
+@pytest.mark.slow
 def test_setup_default_preset(snap_compare) -> None:
     assert snap_compare(make_test_app(), terminal_size=WIDE, run_before=settle)
 
 
+@pytest.mark.slow
 def test_setup_80x24_fashion_mlp(snap_compare) -> None:
     app = make_test_app(get_preset("fashion-mlp"))
     assert snap_compare(app, terminal_size=SMALL, run_before=settle)
 
 
+@pytest.mark.slow
 def test_layer_form_with_an_error(snap_compare) -> None:
     async def run_before(pilot: Pilot) -> None:
         await pilot.press("a")
@@ -43,18 +46,21 @@ def test_layer_form_with_an_error(snap_compare) -> None:
     assert snap_compare(make_test_app(), terminal_size=WIDE, run_before=run_before)
 
 
+@pytest.mark.slow
 def test_setup_invalid_stack_explained(snap_compare) -> None:
     spec = get_preset("fashion-cnn")
     spec.layers[0] = LayerSpec("Reshape", {"target_shape": [28, 27, 1]})
     assert snap_compare(make_test_app(spec), terminal_size=WIDE, run_before=settle)
 
 
+@pytest.mark.slow
 def test_setup_80x24_fashion_cnn(snap_compare) -> None:
     """The summary at its narrowest: shapes and params in full, the layer column cut first."""
     app = make_test_app(get_preset("fashion-cnn"))
     assert snap_compare(app, terminal_size=SMALL, run_before=settle)
 
 
+@pytest.mark.slow
 def test_setup_200x60_fashion_cnn(snap_compare) -> None:
     """The summary's columns sized to their content, not spread over 140 columns."""
     app = make_test_app(get_preset("fashion-cnn"))
@@ -81,6 +87,7 @@ def test_layer_form_80x24_preview(snap_compare) -> None:
     assert snap_compare(app, terminal_size=SMALL, run_before=run_before)
 
 
+@pytest.mark.slow
 def test_training_linear_mid_run(snap_compare) -> None:
     async def run_before(pilot: Pilot) -> None:
         await feed(pilot, islice(linear_events(epochs=10, steps=4), 1 + 5 * 5 + 2))
@@ -95,6 +102,7 @@ def test_training_linear_finished(snap_compare) -> None:
     assert snap_compare(app, terminal_size=WIDE, run_before=settle)
 
 
+@pytest.mark.slow
 def test_training_classifier_mid_run(snap_compare) -> None:
     async def run_before(pilot: Pilot) -> None:
         await feed(pilot, islice(classifier_events(epochs=8, steps=20), 1 + 21 * 3 + 7))
@@ -141,11 +149,13 @@ def test_training_stopped_in_first_epoch(snap_compare) -> None:
     assert snap_compare(app, terminal_size=WIDE, run_before=settle)
 
 
+@pytest.mark.slow
 def test_training_failed(snap_compare) -> None:
     app = make_test_app(start=True, train_fn=failing())
     assert snap_compare(app, terminal_size=WIDE, run_before=settle)
 
 
+@pytest.mark.slow
 def test_help_screen(snap_compare) -> None:
     async def run_before(pilot: Pilot) -> None:
         await pilot.press("question_mark")
@@ -154,6 +164,7 @@ def test_help_screen(snap_compare) -> None:
     assert snap_compare(make_test_app(), terminal_size=SMALL, run_before=run_before)
 
 
+@pytest.mark.slow
 def test_runs_list(snap_compare, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)  # the runs root shows as the relative "ktui-runs"
     make_runs_root(tmp_path / "ktui-runs")
@@ -168,6 +179,7 @@ def test_runs_list(snap_compare, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 
 
 @pytest.mark.parametrize("size", [SMALL, (200, 60)], ids=["80x24", "200x60"])
+@pytest.mark.slow
 def test_runs_list_sizes(snap_compare, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                          size: tuple[int, int]) -> None:
     """80×24: whole status words, the long name cut in the middle; 200×60: nothing cut."""
@@ -186,6 +198,7 @@ def test_runs_list_sizes(snap_compare, tmp_path: Path, monkeypatch: pytest.Monke
     assert snap_compare(app, terminal_size=size, run_before=run_before)
 
 
+@pytest.mark.slow
 def test_training_compared_with_past_runs(snap_compare, tmp_path: Path,
                                           monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
@@ -201,6 +214,7 @@ def test_training_compared_with_past_runs(snap_compare, tmp_path: Path,
     assert snap_compare(app, terminal_size=WIDE, run_before=run_before)
 
 
+@pytest.mark.slow
 async def test_readme_screenshot_is_current() -> None:
     """docs/assets/training-view.svg is what the app draws now (``python -m
     tests.tui.make_screenshot`` rewrites it after an intended change)."""

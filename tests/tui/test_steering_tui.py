@@ -143,6 +143,7 @@ def notes(pilot: Pilot) -> list[str]:
     return [n.message for n in pilot.app._notifications]
 
 
+@pytest.mark.slow
 async def test_lr_keys_reach_the_control_and_the_progress_line() -> None:
     requests: list[tuple[str, float]] = []
     app = make_test_app(get_preset("fashion-mlp"), start=True, train_fn=steerable(requests))
@@ -189,6 +190,7 @@ async def test_lr_keys_reach_the_control_and_the_progress_line() -> None:
         assert not app.internal_errors
 
 
+@pytest.mark.slow
 async def test_lr_key_while_paused_applies_at_the_next_step() -> None:
     requests: list[tuple[str, float]] = []
     app = make_test_app(get_preset("fashion-mlp"), start=True, train_fn=steerable(requests))
@@ -210,6 +212,7 @@ async def test_lr_key_while_paused_applies_at_the_next_step() -> None:
         await until(pilot, lambda: not screen.running)
 
 
+@pytest.mark.slow
 async def test_lr_keys_are_in_the_help_and_the_palette() -> None:
     app = make_test_app(get_preset("fashion-mlp"))
     async with app.run_test(size=SIZE) as pilot:
@@ -230,6 +233,7 @@ async def test_lr_keys_are_in_the_help_and_the_palette() -> None:
 
 # ---- the learning-rate chart and the progress line ---------------------------------------------
 
+@pytest.mark.slow
 async def test_lr_chart_follows_the_rate_and_the_placement_is_shown() -> None:
     app = make_test_app(scheduled_spec())
     async with app.run_test(size=(120, 40)) as pilot:
@@ -244,6 +248,7 @@ async def test_lr_chart_follows_the_rate_and_the_placement_is_shown() -> None:
         assert f"lr {2 * scheduled_lr(4):.4g}" in text and PLACEMENT in text
 
 
+@pytest.mark.slow
 async def test_constant_rate_has_no_lr_chart_until_it_changes() -> None:
     app = make_test_app(get_preset("fashion-mlp"))
     async with app.run_test(size=(120, 40)) as pilot:
@@ -278,6 +283,7 @@ def test_lr_points_skip_what_a_log_cannot_draw() -> None:
 
 # ---- why a run ended ---------------------------------------------------------------------------
 
+@pytest.mark.slow
 async def test_early_stop_reason_is_shown_live_and_for_a_past_run(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
@@ -344,6 +350,7 @@ async def open_section(pilot: Pilot, setup: SetupScreen, section_id: str) -> Set
     return section
 
 
+@pytest.mark.slow
 async def test_schedule_and_early_stopping_edit_the_spec_and_survive_toml(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
@@ -395,6 +402,7 @@ async def test_schedule_and_early_stopping_edit_the_spec_and_survive_toml(
         assert setup.query_one("#f-train-early_stopping-enabled", FieldRow).value is True
 
 
+@pytest.mark.slow
 async def test_schedule_factor_zero_is_flagged_on_its_field() -> None:
     app = make_test_app(get_preset("fashion-mlp"))
     async with app.run_test(size=SIZE) as pilot:
@@ -420,6 +428,7 @@ async def test_schedule_factor_zero_is_flagged_on_its_field() -> None:
         assert not setup.query_one("#btn-train", Button).disabled
 
 
+@pytest.mark.slow
 async def test_a_file_problem_in_a_closed_section_opens_it(tmp_path: Path) -> None:
     spec = get_preset("fashion-mlp")
     spec.train.schedule.kind = "exponential"
@@ -449,6 +458,7 @@ def load_text(tmp_path: Path, spec: ExperimentSpec) -> ExperimentSpec:
 # ---- snapshots --------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
+@pytest.mark.slow
 def test_setup_settings_sections(snap_compare, size: tuple[int, int]) -> None:
     """The schedule & stopping section open (plateau, early stopping on), the others
     closed: every row findable, none squeezed."""
@@ -468,6 +478,7 @@ def test_setup_settings_sections(snap_compare, size: tuple[int, int]) -> None:
 
 
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
+@pytest.mark.slow
 def test_training_with_lr_chart(snap_compare, size: tuple[int, int]) -> None:
     """Mid-run on two mirrored devices, a step schedule and a doubled rate: lr on the
     progress line, the placement under it, the rate chart (at 80x24 after three ``c``)."""
@@ -481,6 +492,7 @@ def test_training_with_lr_chart(snap_compare, size: tuple[int, int]) -> None:
                         run_before=run_before)
 
 
+@pytest.mark.slow
 def test_training_finished_by_early_stop(snap_compare) -> None:
     async def run_before(pilot: Pilot) -> None:
         await feed(pilot, early_stopped_events())

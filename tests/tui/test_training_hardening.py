@@ -69,6 +69,7 @@ def shown(app) -> str:
 
 # ---- item 18: the W/b chart ---------------------------------------------------------------
 
+@pytest.mark.slow
 async def test_weights_chart_starts_at_epoch_0_with_true_values_and_numbers() -> None:
     app = make_test_app()
     async with app.run_test(size=SIZE) as pilot:
@@ -114,6 +115,7 @@ def test_old_runs_without_initial_weights_still_draw() -> None:
     assert chart._curve("W")[0] == [1.0, 2.0, 3.0] and chart.frame.x == (0, history.epochs)
 
 
+@pytest.mark.slow
 async def test_one_epoch_run_has_an_axis_from_0_to_1() -> None:
     app = make_test_app()
     async with app.run_test(size=SIZE) as pilot:
@@ -136,6 +138,7 @@ def test_tick_labels_stay_short_for_huge_and_tiny_values() -> None:
     assert tick_labels([0.0, 1e40, 2e40]) == ["0", "1e40", "2e40"]
 
 
+@pytest.mark.slow
 async def test_diverging_run_draws_short_tick_labels() -> None:
     def diverging():
         for ev in linear_events(epochs=4):
@@ -187,6 +190,7 @@ def test_run_view_leaves_pauses_out_of_elapsed_and_eta() -> None:
     assert r.eta(10.0) == pytest.approx(40.0)
 
 
+@pytest.mark.slow
 async def test_screen_counts_pauses_from_the_event_stream() -> None:
     now = [0.0]
     app = make_test_app()
@@ -204,6 +208,7 @@ async def test_screen_counts_pauses_from_the_event_stream() -> None:
         assert screen.view.elapsed(now[0]) == 10.0
 
 
+@pytest.mark.slow
 async def test_evaluating_state_is_shown() -> None:
     app = make_test_app()
     async with app.run_test(size=SIZE) as pilot:
@@ -218,6 +223,7 @@ async def test_evaluating_state_is_shown() -> None:
         assert screen.view.state == "finished" and not screen.running
 
 
+@pytest.mark.slow
 async def test_stopped_run_says_the_test_set_was_not_evaluated() -> None:
     app = make_test_app()
     async with app.run_test(size=SIZE) as pilot:
@@ -261,6 +267,7 @@ def test_plain_reporter_is_quiet_about_evaluating() -> None:
 
 # ---- item 21: keys that must not silently do nothing ----------------------------------------
 
+@pytest.mark.slow
 async def test_controls_leave_the_footer_when_the_run_is_over() -> None:
     app = make_test_app()
     async with app.run_test(size=SIZE) as pilot:
@@ -275,6 +282,7 @@ async def test_controls_leave_the_footer_when_the_run_is_over() -> None:
         assert screen.active_bindings["r"].binding.action == "run"
 
 
+@pytest.mark.slow
 async def test_r_while_running_says_why_nothing_starts() -> None:
     app = make_test_app()
     async with app.run_test(size=SIZE) as pilot:
@@ -286,6 +294,7 @@ async def test_r_while_running_says_why_nothing_starts() -> None:
         assert screen.view.state == "running" and screen.control is None  # nothing started
 
 
+@pytest.mark.slow
 async def test_esc_while_running_asks_first() -> None:
     train = scripted(lambda: linear_events(epochs=200, steps=10), step_delay=0.01)
     app = make_test_app(start=True, train_fn=train)
@@ -307,6 +316,7 @@ async def test_esc_while_running_asks_first() -> None:
         assert screen.control.stop_requested
 
 
+@pytest.mark.slow
 async def test_esc_after_the_run_goes_back_without_asking() -> None:
     app = make_test_app(start=True, train_fn=scripted(linear_events))
     async with app.run_test(size=SIZE) as pilot:
@@ -357,6 +367,7 @@ async def test_wide_terminal_stretches_the_progress_bar() -> None:
         assert first.count("█") > 150, first
 
 
+@pytest.mark.slow
 async def test_run_dir_is_on_the_progress_line_not_in_a_toast() -> None:
     from ktui.ui.messages import RunRecording
 
@@ -374,6 +385,7 @@ async def test_run_dir_is_on_the_progress_line_not_in_a_toast() -> None:
 
 # ---- item 19: comparison ----------------------------------------------------------------------
 
+@pytest.mark.slow
 async def test_compare_filters_by_dataset_and_works_on_a_past_run(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
@@ -455,6 +467,7 @@ def test_damaged_runs_are_read_with_notes_never_raised(tmp_path: Path) -> None:
     assert bad == 6 and not events  # the evaluating line is not counted as damage
 
 
+@pytest.mark.slow
 async def test_damaged_past_run_opens_in_the_app(tmp_path: Path,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
 from textual.pilot import Pilot
 from textual.widgets import DataTable
 
@@ -57,6 +58,7 @@ def watch_screen(run: RunDir, trainer: Trainer) -> WatchScreen:
                        control=control)
 
 
+@pytest.mark.slow
 async def test_the_view_follows_the_log_and_steers_over_the_channel(tmp_path: Path) -> None:
     run, rest = watched(tmp_path, 1 + 2 * 5)
     trainer = Trainer()
@@ -110,6 +112,7 @@ async def test_a_trainer_gone_without_a_last_word_reads_interrupted(tmp_path: Pa
         assert f"ktui train --resume {NAME}" in str(screen.query_one("#result").render())
 
 
+@pytest.mark.slow
 async def test_quitting_the_viewer_never_stops_the_run(tmp_path: Path) -> None:
     run, _ = watched(tmp_path, 1 + 2 * 5)
     trainer = Trainer()
