@@ -106,6 +106,26 @@ async def test_smoothing_draws_the_raw_points_dim_behind_without_a_legend_entry(
         assert header(loss).count("──") == before.count("──")  # one legend entry each
 
 
+async def test_smoothing_leaves_w_and_b_as_their_title_prints_them() -> None:
+    # A smoothed W curve bent away from the value in the title (issue 21, item 8).
+    from itertools import islice
+
+    from ktui.ui.widgets.charts import WeightsChart
+
+    from .fakes import linear_events
+
+    app = make_test_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await feed(pilot, islice(linear_events(epochs=10, steps=4), 1 + 5 * 10))
+        weights = screen.query_one(WeightsChart)
+        await press(pilot, "e")
+        raw = [s for s in weights.lines() if s.xs and not s.dashed]
+        shaped, _ = weights._shaped(raw, weights.drawn_options)
+        assert weights.drawn_options.smoothing > 0
+        assert not any(s.faint for s in shaped)
+        assert [s.ys for s in shaped if not s.dashed] == [s.ys for s in raw]
+
+
 async def test_options_apply_once_and_not_to_the_learning_rate() -> None:
     app = make_test_app()
     async with app.run_test(size=SIZE) as pilot:

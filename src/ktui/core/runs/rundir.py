@@ -23,6 +23,7 @@ from typing import Any
 from ktui.core import spec as specmod
 from ktui.core.events import json_safe
 from ktui.core.files import atomic_write, cause
+from ktui.core.processes import pid_alive
 from ktui.core.runs.lock import LOCK_NAME, RunLock, lock_held
 from ktui.core.runs.metrics_log import MetricsLog, csv_text, parse_metrics
 from ktui.core.runs.storage import RunError, cannot
@@ -44,17 +45,8 @@ def _safe_name(name: str) -> str:
 
 
 def _alive(pid: Any, host: Any) -> bool:
-    if not isinstance(pid, int) or host != socket.gethostname():
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    except (OverflowError, OSError):
-        return False
-    return True
+    """Whether the process ``pid`` recorded on ``host`` is alive (only this host can say)."""
+    return host == socket.gethostname() and pid_alive(pid)
 
 
 @dataclass(frozen=True)

@@ -10,13 +10,13 @@ every worker before each trial and by ``ktui sweep`` and ``sweep status``.
 
 from __future__ import annotations
 
-import os
 import socket
 from pathlib import Path
 
 import optuna
 from optuna.trial import TrialState
 
+from ktui.core.processes import pid_alive
 from ktui.core.runs.lock import lock_held
 from ktui.core.sweep.study import config_of, load, make_pruner, make_sampler, quiet
 from ktui.core.sweep.trial import HOST_ATTR, PID_ATTR, REASON_ATTR, RUN_ATTR, Objective
@@ -28,27 +28,13 @@ TRIALS_PER_WORKER = 40
 COUNTED = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.RUNNING)
 
 
-def _alive(pid: object) -> bool:
-    if not isinstance(pid, int) or pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    except OSError:
-        return False
-    return True
-
-
 def stale_trials(study: optuna.Study) -> list[optuna.trial.FrozenTrial]:
     """RUNNING trials of this host whose worker is gone and whose run is not locked."""
     host = socket.gethostname()
     out = []
     for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
         attrs = t.user_attrs
-        if attrs.get(HOST_ATTR) != host or PID_ATTR not in attrs or _alive(attrs[PID_ATTR]):
+        if attrs.get(HOST_ATTR) != host or PID_ATTR not in attrs or pid_alive(attrs[PID_ATTR]):
             continue  # another box's (the RDB heartbeat covers it), or its worker lives
         run = attrs.get(RUN_ATTR)
         if isinstance(run, str) and lock_held(Path(run)):

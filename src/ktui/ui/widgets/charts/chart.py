@@ -101,8 +101,8 @@ class Chart(PlotextPlot):
     #: Seconds between redraws caused by new training data.
     data_interval = DATA_REDRAW_S
     #: Whether the session's :class:`ChartOptions` apply (time series over epochs do; the
-    #: learning rate has its own log scale, a fitted line is no time series).
-    options_apply = False
+    #: learning rate has its own log scale, a fitted line is no time series), and smoothing.
+    options_apply, smooths = False, True
 
     def __init__(self, *, id: str | None = None) -> None:  # noqa: A002 - Textual's own name
         super().__init__(id=id, classes="chart")
@@ -261,7 +261,7 @@ class Chart(PlotextPlot):
         span = window_span(max(own) if own else None, options.window)
         out: list[Series] = []
         for s in lines:
-            shaped = shape(s.xs, s.ys, options, span, smooth=not s.dashed)
+            shaped = shape(s.xs, s.ys, options, span, smooth=self.smooths and not s.dashed)
             if not s.compared:
                 self.hidden_points += shaped.hidden
             if shaped.smooth is None:

@@ -18,8 +18,10 @@ class WeightsChart(Chart):
 
     #: Per-epoch data only: at a fast epoch rate, half as often as the loss chart.
     data_interval = 2 * DATA_REDRAW_S
-    #: Smoothing, log y and the window of epochs apply (see ChartControls).
+    #: Log y and the window of epochs apply (see ChartControls); smoothing does not: the
+    #: title prints W and b as they are, and a smoothed curve would bend away from them.
     options_apply = True
+    smooths = False
 
     def __init__(self, *, id: str | None = None) -> None:  # noqa: A002
         super().__init__(id=id)
