@@ -315,3 +315,27 @@ def test_tutorial_000_w_and_b_equal_numpy_gradient_descent() -> None:
         _, w_other, b_other = _numpy_gradient_descent(splits.x_train, splits.y_train, n, lr,
                                                       5.0, 0.0)[-1]
         assert abs(w_other - w10) > 1e-3 or abs(b_other - b10) > 1e-3
+
+
+# ---- the confusion counts against numpy -------------------------------------------------------
+
+@pytest.mark.parametrize("case", list(CLASS_CASES))
+def test_confusion_counts_match_numpy(case: str) -> None:
+    """The evaluation's confusion matrix, accumulated over batches, equals numpy's count of
+    (label, argmax) pairs; label columns and float labels count the same."""
+    from ktui.core.metrics import ConfusionCounts
+
+    labels, logits = CLASS_CASES[case]
+    metric = ConfusionCounts(CLASSES)
+    assert metric.name == "confusion" and metric.get_config()["classes"] == CLASSES
+    for i in range(0, len(labels), 5):
+        column = labels[i:i + 5].reshape(-1, 1)
+        metric.update_state(column.astype("float32") if i % 2 else column, logits[i:i + 5])
+    expected = np.zeros((CLASSES, CLASSES), np.int64)
+    np.add.at(expected, (labels, np.argmax(logits, -1)), 1)
+    got = keras.ops.convert_to_numpy(metric.result())
+    np.testing.assert_array_equal(got, expected)
+    assert got.dtype == np.int32
+    metric.reset_state()
+    assert int(np.sum(keras.ops.convert_to_numpy(metric.result()))) == 0
+    assert ConfusionCounts(3, name="c").name == "c"
