@@ -248,3 +248,52 @@ def test_evaluating_is_read_for_the_test_split_only() -> None:
     assert from_dict({"event": "evaluating"}) == Evaluating()
     assert from_dict({"event": "evaluating", "split": "validation"}) is None
     assert from_dict({"event": "evaluating", "split": None}) is None
+
+
+def test_monitored_takes_finite_values_only() -> None:
+    from ktui.core.training.stopping import monitored
+
+    assert monitored({"a": 0.0}, "a") == 0.0
+    for bad in ({"a": float("nan")}, {"a": float("inf")}, {"a": None}, {}):
+        assert monitored(bad, "a") is None
+
+
+def test_improvement_must_beat_the_best_by_more_than_min_delta() -> None:
+    from ktui.core.spec.steering import EarlyStoppingSpec
+    from ktui.core.training.stopping import EarlyStopper
+
+    for monitor, first, same, better in (("val_loss", 1.0, 0.5, 0.25),
+                                         ("val_accuracy", 0.25, 0.75, 1.0)):
+        stopper = EarlyStopper(EarlyStoppingSpec(enabled=True, monitor=monitor, patience=2,
+                                                 min_delta=0.5))
+        assert stopper.update({monitor: first}, 1) == (True, "")
+        assert stopper.update({monitor: same}, 2) == (False, "")  # by exactly min_delta: no
+        assert stopper.update({monitor: better}, 3) == (True, "")
+        assert stopper.update({}, 4) == (False, "")  # missing: neither better nor a wait
+        assert stopper.update({monitor: better}, 5) == (False, "")
+        best, reason = stopper.update({monitor: better}, 6)
+        assert best is False
+        assert reason == (f"early stop at epoch 6: {monitor} did not improve by 0.5 for 2 "
+                          f"epochs (best {better:.4g} at epoch 3)")
+
+
+def test_early_stop_reason_says_one_epoch() -> None:
+    from ktui.core.spec.steering import EarlyStoppingSpec
+    from ktui.core.training.stopping import EarlyStopper
+
+    stopper = EarlyStopper(EarlyStoppingSpec(enabled=True, monitor="loss", patience=1))
+    assert stopper.update({"loss": 2.0}, 1) == (True, "")
+    assert stopper.update({"loss": 2.0}, 2) == (
+        False, "early stop at epoch 2: loss did not improve by 0 for 1 epoch (best 2 at epoch 1)")
+
+
+def test_identifier_strips_only_underscores() -> None:
+    assert identifier("Xylophone_X") == "Xylophone_X"
+
+
+def test_literal_refusal_messages() -> None:
+    with pytest.raises(literals.ExportError) as caught:
+        literals.literal({1, 2}, "dataset.w")
+    assert str(caught.value) == (
+        "dataset.w: set value cannot be written into a script; use a string, a finite number, "
+        "true/false or a list of them")

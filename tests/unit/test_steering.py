@@ -360,3 +360,22 @@ def test_exported_script_steers_as_the_run(tmp_path, case: str) -> None:
     out = _run_script(path, tmp_path)
     assert final.reason in out, out
     _assert_reproduced(run, out)  # every metrics.csv value (lr too) and the test score
+
+
+@pytest.mark.parametrize(("patience", "cooldown"), [(1, 0), (2, 0), (1, 2), (3, 2)])
+def test_plateau_cooldown_and_patience_as_keras(patience: int, cooldown: int) -> None:
+    """Long plateaus: several drops, each followed by its cooldown, counted as Keras does."""
+    values = [1.0] + [1.0] * 12 + [0.5] + [0.5] * 8
+    settings = {"factor": 0.5, "patience": patience, "cooldown": cooldown, "min_lr": 1e-4,
+                "min_delta": 0.0}
+    plateau = Plateau(ScheduleSpec(kind="plateau", monitor="val_loss", **settings))
+    lr, drops = 0.1, []
+    for epoch, value in enumerate(values, start=1):
+        new = plateau.new_rate({"val_loss": value}, epoch, lr)
+        if new is not None:
+            drops.append((epoch, new))
+            lr = new
+    expected = _keras_plateau_drops(values, 0.1, monitor="val_loss", mode="min", **settings)
+    assert len(expected) >= 3
+    assert [e for e, _ in drops] == [e for e, _ in expected]
+    assert [v for _, v in drops] == pytest.approx([v for _, v in expected], rel=1e-6)
