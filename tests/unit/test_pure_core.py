@@ -297,3 +297,14 @@ def test_literal_refusal_messages() -> None:
     assert str(caught.value) == (
         "dataset.w: set value cannot be written into a script; use a string, a finite number, "
         "true/false or a list of them")
+
+
+def test_dict_keys_and_values_count_towards_the_depth_limit() -> None:
+    def tuples(levels: int) -> object:
+        value: object = 1
+        for _ in range(levels):
+            value = (value,)
+        return value
+
+    assert literals.is_plain({tuples(19): 1}) and not literals.is_plain({tuples(20): 1})
+    assert literals.is_plain({"a": _nest(19)}) and not literals.is_plain({"a": _nest(20)})
