@@ -63,8 +63,9 @@ bench-quick: $(STAMP) data
 	$(BIN)/python -m benchmarks --quick
 
 # Mutation score of the core's pure modules (mutmut, installed here, not a project dependency;
-# outside CI, about 30 minutes on 2 cores). Narrow it while iterating, e.g.
-#   make mutation MUTATE=src/ktui/core/text.py MUTATION_TESTS=tests/unit/test_text.py
+# outside CI; the whole scope is 2 142 mutants, more than 30 minutes on a busy 2-core box).
+# Narrow it while iterating (tests/MUTATION.md has the scores and the equivalent mutants), e.g.
+#   make mutation MUTATE=src/ktui/core/text.py MUTATION_TESTS=tests/unit/test_pure_core.py
 MUTATION_DIR ?= /tmp/ktui-mutation
 MUTATE ?= src/ktui/core/losses.py src/ktui/core/metrics.py \
   src/ktui/core/training/schedules.py src/ktui/core/training/stopping.py \
