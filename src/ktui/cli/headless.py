@@ -145,8 +145,6 @@ def _run(args: argparse.Namespace, spec: specmod.ExperimentSpec, root: os.PathLi
 
     previous = {sig: signal.signal(sig, on_signal)
                 for sig in (getattr(signal, n, None) for n in STOP_SIGNALS) if sig is not None}
-    # TensorFlow and the data take seconds before the first event: say so at once.
-    say(f"ktui: {clean(spec.name)}: loading TensorFlow and {clean(spec.dataset.in_words())}…\n")
     try:
         try:
             handle = start_run(spec, [display], runs_root=root, run=run_dir,
@@ -156,6 +154,10 @@ def _run(args: argparse.Namespace, spec: specmod.ExperimentSpec, root: os.PathLi
         except RunError as err:
             raise Refused(EXIT_FAILED, str(err)) from None
         handle_box.append(handle)
+        # TensorFlow and the data take seconds before the first event: say so at once (once
+        # the run folder exists: a folder that cannot be made is the one line said).
+        say(f"ktui: {clean(spec.name)}: loading TensorFlow and "
+            f"{clean(spec.dataset.in_words())}…\n")
         if handle.set_aside is not None:
             say(f"ktui: training {clean(handle.run_dir.name)} again from epoch 1; its earlier "
                 f"files are in {clean(str(handle.set_aside))}\n")

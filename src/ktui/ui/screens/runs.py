@@ -1,4 +1,5 @@
-"""Past runs under the runs root: open one read-only, load its spec, or mark it for comparison.
+"""Runs under the runs root: open one (read-only, or watched live while another process
+trains it), load its spec, or mark it for comparison.
 
 The table is ``ktui runs`` in a DataTable. Directories that are not readable runs are listed
 under it ("2 runs skipped:" and why), so a damaged run never hides the others and never ends
@@ -214,8 +215,8 @@ class RunsScreen(Screen[None]):
                                                  zebra_stripes=True)
         yield table
         yield Static("", id="runs-note")
-        yield Static(Text("enter: open read-only · l: load its spec · space: mark up to 3 to "
-                          "compare live", style="dim"), id="runs-hint")
+        yield Static(Text("enter: open (a running one: watch and steer it) · l: load its spec · "
+                          "space: mark up to 3 to compare live", style="dim"), id="runs-hint")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
@@ -384,7 +385,8 @@ class RunsScreen(Screen[None]):
 
     def palette_commands(self) -> list[tuple[str, str, str]]:
         return [
-            ("Open run", "Show the highlighted run's curves, read-only", "open_run"),
+            ("Open run", "The highlighted run's curves: read-only, or live for a running one "
+             "(watch and steer it)", "open_run"),
             ("Load run spec", "Load the highlighted run's experiment into setup", "load_spec"),
             ("Compare run", "Mark or unmark the run for the live charts (up to 3)",
              "toggle_compare"),
