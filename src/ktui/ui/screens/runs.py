@@ -215,8 +215,8 @@ class RunsScreen(Screen[None]):
                                                  zebra_stripes=True)
         yield table
         yield Static("", id="runs-note")
-        yield Static(Text("enter: open (a running one: watch and steer it) · l: load its spec · "
-                          "space: mark up to 3 to compare live", style="dim"), id="runs-hint")
+        yield Static(Text("enter: open (live if running) · l: load its spec · space: compare "
+                          "(up to 3)", style="dim"), id="runs-hint")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
