@@ -72,3 +72,16 @@ async def test_the_palette_finds_the_pages_by_what_they_show() -> None:
             await pilot.pause()
             assert screen.page == page
         assert KtuiCommands is not None
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
+def test_snapshot_training_without_colour(snap_compare, monkeypatch: pytest.MonkeyPatch,
+                                          size: tuple[int, int]) -> None:
+    """The training view as NO_COLOR draws it: greys only, each series its own mark."""
+    monkeypatch.setenv("NO_COLOR", "1")
+
+    async def run_before(pilot) -> None:
+        await feed(pilot, islice(linear_events(epochs=10, steps=4), 1 + 5 * 5 + 2))
+        await settle(pilot)
+
+    assert snap_compare(make_test_app(), terminal_size=size, run_before=run_before)
