@@ -13,7 +13,7 @@ from ktui.core.events import RunFinished, RunStarted
 from ktui.core.runs.replay import Recorded
 from ktui.core.spec import ExperimentSpec
 from ktui.core.spec.describe import headline
-from ktui.ui.screens.run_result import epochs_text
+from ktui.ui.screens.run_result import epochs_text, title_line
 from ktui.ui.screens.training import TrainingScreen
 from ktui.ui.widgets.charts.grid import ChartGrid
 
@@ -36,11 +36,8 @@ class RecordedRunScreen(TrainingScreen):
         self.run_dir = str(recorded.run.path)
 
     def title_text(self) -> Text:
-        title = Text()
-        title.append(f" {self.recorded.run.name} ", style="bold reverse")
-        title.append(" recorded run, read-only", style="bold magenta")
-        title.append(f"  {headline(self.spec)}", style="dim")
-        return title
+        return title_line(self.recorded.run.name, headline(self.spec),
+                          ("recorded run, read-only", "bold magenta"))
 
     def shows_clocks(self) -> bool:
         return False  # a past run's pace is not measured here

@@ -10,7 +10,7 @@ import re
 from rich.text import Text
 
 from ktui.core.events import RunFinished
-from ktui.core.text import metric_text
+from ktui.core.text import clean, metric_text
 
 FAIL_TITLES = {
     "nan": "The loss became NaN or infinite",
@@ -24,6 +24,18 @@ FAIL_TITLES = {
 USER_TRACEBACK_LINES = 6
 #: Clauses of a failure message that only restate its title (the title is shown already).
 _RESTATED = re.compile(r"(the )?loss (is|became) (nan|inf)", re.IGNORECASE)
+
+
+def title_line(name: str, description: str, tag: tuple[str, str] | None = None) -> Text:
+    """The training view's title: `` name `` reversed, a tag for a run not trained here
+    (``recorded run, read-only``, ``watching``) in its style, then the description, dim. The
+    one title every kind of run view shows; the name is cleaned (it comes from a folder)."""
+    title = Text()
+    title.append(f" {clean(name)} ", style="bold reverse")
+    if tag is not None:
+        title.append(f" {tag[0]}", style=tag[1])
+    title.append(f"{'  ' if tag else ' '}{description}", style="dim")
+    return title
 
 
 def epochs_text(n: int) -> str:

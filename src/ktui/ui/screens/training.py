@@ -29,7 +29,7 @@ from ktui.ui.host import KtuiHost
 from ktui.ui.messages import RunRecording, StepProgress, TrainerEvent, TrainingCrashed
 from ktui.ui.screens.chart_controls import ChartControls
 from ktui.ui.screens.confirm import ConfirmScreen
-from ktui.ui.screens.run_result import failure_text, finished_text
+from ktui.ui.screens.run_result import failure_text, finished_text, title_line
 from ktui.ui.screens.training_lr import STEERABLE, LiveLearningRate
 from ktui.ui.screens.training_pages import GradientsPage, LearnedPage, PageTabs, TrainingPages
 from ktui.ui.training_thread import run_training
@@ -87,10 +87,7 @@ class TrainingScreen(LiveLearningRate, TrainingPages, ChartControls):
 
     # ---- layout ---------------------------------------------------------------------------
     def title_text(self) -> Text:
-        title = Text()
-        title.append(f" {self.spec.name} ", style="bold reverse")
-        title.append(f" {headline(self.spec)}", style="dim")
-        return title
+        return title_line(self.spec.name, headline(self.spec))
 
     def shows_clocks(self) -> bool:
         """Whether the progress line shows rates, elapsed time and ETA."""

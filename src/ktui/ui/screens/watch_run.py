@@ -34,7 +34,7 @@ from ktui.core.runs.rundir import RunDir
 from ktui.core.spec import ExperimentSpec
 from ktui.core.spec.describe import headline
 from ktui.core.text import clean
-from ktui.ui.screens.run_result import epochs_text
+from ktui.ui.screens.run_result import epochs_text, title_line
 from ktui.ui.screens.training import IN_PROGRESS, TrainingScreen
 from ktui.ui.screens.training_lr import STEERABLE
 from ktui.ui.widgets.charts.grid import ChartGrid
@@ -94,11 +94,7 @@ class WatchScreen(TrainingScreen):
 
     # ---- layout -----------------------------------------------------------------------------
     def title_text(self) -> Text:
-        title = Text()
-        title.append(f" {clean(self.watched.name)} ", style="bold reverse")
-        title.append(" watching", style="bold cyan")
-        title.append(f"  {headline(self.spec)}", style="dim")
-        return title
+        return title_line(self.watched.name, headline(self.spec), ("watching", "bold cyan"))
 
     def show_first(self) -> None:
         super().show_first()
