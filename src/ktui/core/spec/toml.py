@@ -10,6 +10,7 @@ file to pass with ``--layers``.
 from __future__ import annotations
 
 import os
+import shlex
 import stat
 import tomllib
 from dataclasses import dataclass
@@ -177,8 +178,8 @@ def parse_spec(data: dict[str, Any], lenient_layers: bool = False) -> Experiment
     another content, is a problem naming the file to pass with ``--layers``; nothing is ever
     imported here. ``lenient_layers`` (listing past runs) keeps such layers unchecked.
     """
-    version = _version_problem(data)
-    if version:  # a newer format may mean other things by the same keys: say only this
+    version = _version_problem(data) or sweep_problem(data)
+    if version:  # a newer format, or a sweep: the other keys mean nothing here; say only this
         raise SpecError([version])
     parsed = _parse(data, lenient_layers)
     if parsed.errors:
@@ -186,6 +187,17 @@ def parse_spec(data: dict[str, Any], lenient_layers: bool = False) -> Experiment
         more = [e for e in collect_problems(parsed.spec, parsed.skip) if e not in seen]
         raise SpecError(sorted(parsed.errors + more, key=_section))
     return parsed.spec
+
+
+def sweep_problem(data: dict[str, Any], source: str = "") -> str | None:
+    """A ``[sweep]`` table makes the file a sweep, which ``ktui sweep --spec FILE`` runs (it
+    takes the table out first); ``ktui train`` and the setup view train one run: one line
+    pointing there, not "unknown key" among the rest."""
+    if "sweep" not in data:
+        return None
+    where = f"{source}: " if source else "sweep: "
+    return (f"{where}this file is a sweep (it has a [sweep] table): run it with `ktui sweep "
+            f"--spec {shlex.quote(source) if source else 'FILE'}`; ktui train trains one run")
 
 
 def _section(error: str) -> int:
@@ -207,6 +219,8 @@ def loads(text: str, source: str = "", lenient_layers: bool = False) -> Experime
         raise SpecError([f"{prefix}not valid TOML: {err}"]) from None
     except RecursionError:
         raise SpecError([f"{prefix}not valid TOML: arrays or tables nested too deeply"]) from None
+    if (sweep := sweep_problem(data, source)) is not None:
+        raise SpecError([sweep])
     return parse_spec(data, lenient_layers)
 
 
