@@ -82,6 +82,11 @@ class SetupScreen(ExperimentFiles, LayerEditing, FieldHints, DataPart):
         Binding("ctrl+t", "toggle_focus", "Layers/fields", id="toggle_focus", show=False),
     ]
 
+    #: Focus starts on the layer list, set once as the screen is composed. (``focus()`` in
+    #: ``on_mount`` is deferred: the first frame showed Textual's own pick, the preset, and
+    #: 0.2-0.4 s later the focus jumped, taking the keys typed meanwhile with it.)
+    AUTO_FOCUS = "#stack"
+
     # ---- layout ---------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
         spec = self.spec
@@ -154,7 +159,6 @@ class SetupScreen(ExperimentFiles, LayerEditing, FieldHints, DataPart):
         for button in self.query("#stack-buttons Button").results(Button):
             button.can_focus = False
         self.refresh_all()
-        self.query_one(LayerStack).focus()
 
     # ---- spec -> widgets ----------------------------------------------------------------
     def refresh_all(self) -> None:
