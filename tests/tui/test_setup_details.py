@@ -56,3 +56,39 @@ async def test_the_first_focus_is_the_layer_list_and_never_moves() -> None:
         await pilot.pause(0.3)
         assert isinstance(app.focused, LayerStack)
     assert focused == ["stack"]
+
+
+# ---- 2: the hint line follows the focus at once --------------------------------------------------
+
+@pytest.mark.slow
+async def test_a_section_title_hint_says_open_once_opened() -> None:
+    app = make_test_app()
+    async with app.run_test(size=SIZE) as pilot:
+        setup = setup_of(app)
+        title = setup.query_one("#section-steering CollapsibleTitle")
+        title.focus()
+        await pilot.pause()
+        assert "Schedule & stopping: closed" in hint_of(setup)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "Schedule & stopping: open" in hint_of(setup)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "Schedule & stopping: closed" in hint_of(setup)
+
+
+@pytest.mark.slow
+async def test_the_hint_changes_in_the_same_call_as_the_focus() -> None:
+    """Tabbing fast: each focus change shows its field's hint before the next key is read
+    (no message later), so the line never names a field the focus has left."""
+    app = make_test_app()
+    async with app.run_test(size=SIZE) as pilot:
+        setup = setup_of(app)
+        await pilot.pause()
+        assert hint_of(setup).startswith("layers:")
+        for key, label in (("train-epochs", "epochs"), ("train-seed", "seed"),
+                           ("dataset-n", "n")):
+            setup.set_focus(setup.query_one(f"#f-{key} Input"))
+            assert hint_of(setup).startswith(f"{label}:"), key  # no await in between
+        setup.focus_next()
+        assert not hint_of(setup).startswith("n:")

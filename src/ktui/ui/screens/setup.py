@@ -159,6 +159,7 @@ class SetupScreen(ExperimentFiles, LayerEditing, FieldHints, DataPart):
         for button in self.query("#stack-buttons Button").results(Button):
             button.can_focus = False
         self.refresh_all()
+        self.start_hints()
 
     # ---- spec -> widgets ----------------------------------------------------------------
     def refresh_all(self) -> None:

@@ -3,11 +3,9 @@ need one), and ctrl+t between the layer list and the fields."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from rich.text import Text
 from textual.widget import Widget
-from textual.widgets import Collapsible, SelectionList
+from textual.widgets import SelectionList
 
 from ktui.core import user_layers
 from ktui.core.choices import METRICS
@@ -36,13 +34,28 @@ class FieldHints(SetupBase):
         entry = registry.get(value) if registry is not None else None
         return entry.help if entry is not None else None
 
-    def on_descendant_focus(self, event: Any) -> None:
+    def start_hints(self) -> None:
+        """Called once the view is mounted: show the focused widget's hint, and follow each
+        section's opening and closing (its title's hint says which it is)."""
+        for section in self.query(SettingsSection).results(SettingsSection):
+            self.watch(section, "collapsed", self._section_toggled, init=False)
+        self.show_hint(self.focused)
+
+    def watch_focused(self, widget: Widget | None) -> None:
+        """The focus moved: the hint follows in the same call, before the next key is read
+        (a ``DescendantFocus`` handler ran a message later: the line lagged behind fast
+        tabbing)."""
         if not self._live():
             return
-        widget = event.widget
-        if any(node.id == "settings" for node in widget.ancestors):
+        if widget is not None and any(node.id == "settings" for node in widget.ancestors):
             self._last_field = widget
         self.show_hint(widget)
+
+    def _section_toggled(self) -> None:
+        """A section opened or closed: its title, when focused, says which now."""
+        if self._live() and self.focused is not None and isinstance(
+                self.focused.parent, SettingsSection):
+            self.show_hint(self.focused)
 
     def on_selection_list_selection_highlighted(
             self, event: SelectionList.SelectionHighlighted) -> None:
@@ -78,11 +91,6 @@ class FieldHints(SetupBase):
                                              ": one of the seeds' experiments, ready to train"))
                 return
         self._set_hint(Text(""))
-
-    def on_collapsible_toggled(self, event: Collapsible.Toggled) -> None:
-        """A section opened or closed: its title, when focused, says which now."""
-        if self._live() and event.collapsible.has_focus_within:
-            self.show_hint(self.focused)
 
     def action_toggle_focus(self) -> None:
         """Jump between the layer list and the settings field last used (ctrl+t)."""
