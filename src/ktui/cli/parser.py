@@ -205,6 +205,8 @@ def _add_runs(sub: typing.Any) -> None:
     runs = sub.add_parser("runs", help="list recorded runs",
                           description="Runs live under --runs-dir, $KTUI_RUNS_DIR or ./ktui-runs.")
     _add_runs_dir(runs)
+    runs.add_argument("--all", action="store_true",
+                      help="list each sweep's trials under it (default: one line a sweep)")
     # The help goes on the group, not the parser: argparse would list `show` twice.
     runs_sub = runs.add_subparsers(dest="runs_command", metavar="show",
                                    help="print one run's summary and per-epoch metrics "

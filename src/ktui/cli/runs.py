@@ -12,7 +12,7 @@ from ktui.core.text import clean
 
 
 def cmd_runs(args: argparse.Namespace) -> int:
-    from ktui.core.runs.listing import format_age, list_runs
+    from ktui.core.runs.listing import list_runs
     from ktui.core.runs.storage import runs_root
 
     root = runs_root(getattr(args, "runs_dir", None))
@@ -30,14 +30,62 @@ def cmd_runs(args: argparse.Namespace) -> int:
     if not runs:
         print(f"no runs under {clean(str(root))}")
         return EXIT_OK
-    names = [clean(r.name) for r in runs]
-    width = max(len(n) for n in names)
-    print(f"{'RUN':<{width}}  {'DATASET':<13} {'EPOCHS':>7}  {'BEST':<20} {'STATUS':<11} AGE")
-    for name, r in zip(names, runs, strict=True):
-        epochs = f"{r.epochs_done}/{r.epochs}"
-        print(f"{name:<{width}}  {clean(r.dataset):<13} {epochs:>7}  {clean(r.best):<20} "
-              f"{clean(r.status):<11} {format_age(r.age_s)}")
+    print("\n".join(listing_lines(runs, getattr(args, "all", False))))
+    if not getattr(args, "all", False) and any(r.trial is not None for r in runs):
+        say("ktui: each sweep is one line; --all lists its trials under it\n")
     return EXIT_OK
+
+
+def listing_lines(runs: list, expand: bool) -> list[str]:
+    """The runs table: one line a run; a sweep's trials as one line for the sweep (its
+    trials indented under it with ``expand``)."""
+    from ktui.core.runs.listing import SweepGroup, group_sweeps
+
+    items = group_sweeps(runs)
+    shown = [r for item in items for r in (
+        (item.runs if expand else ()) if isinstance(item, SweepGroup) else (item,))]
+    width = max([len(_name(r)) for r in shown] + [3])
+    lines = [f"{'RUN':<{width}}  {'DATASET':<13} {'EPOCHS':>7}  {'BEST':<20} {'STATUS':<11} AGE"]
+    for item in items:
+        if isinstance(item, SweepGroup):
+            lines.append(_sweep_line(item))
+            lines += [_row(r, width) for r in item.runs] if expand else []
+        else:
+            lines.append(_row(item, width))
+    return lines
+
+
+def _name(r) -> str:
+    return ("  " if r.trial is not None else "") + clean(r.name)
+
+
+def _row(r, width: int) -> str:
+    from ktui.core.runs.listing import format_age
+
+    epochs = f"{r.epochs_done}/{r.epochs}"
+    status = r.trial.state if r.trial is not None and r.trial.state == "pruned" else r.status
+    return (f"{_name(r):<{width}}  {clean(r.dataset):<13} {epochs:>7}  {clean(r.best):<20} "
+            f"{clean(status):<11} {format_age(r.age_s)}")
+
+
+def _sweep_line(group) -> str:
+    """``sweep lr-test: 8 trials (5 complete, 3 pruned), best val_loss 0.0012 (trial 3),
+    2m ago``."""
+    from ktui.core.runs.listing import format_age
+    from ktui.core.text import metric_text
+
+    counts: dict[str, int] = {}
+    for r in group.runs:
+        state = r.trial.state or ("running" if r.status == "running" else r.status)
+        counts[state] = counts.get(state, 0) + 1
+    words = ", ".join(f"{n} {s}" for s, n in counts.items())
+    n = len(group.runs)
+    line = f"sweep {clean(group.study)}: {n} trial{'s' * (n != 1)} ({words})"
+    best = group.best
+    if best is not None:
+        line += (f", best {best.trial.metric or 'value'} {metric_text(best.trial.value)} "
+                 f"(trial {best.trial.number})")
+    return f"{line}, {format_age(min(r.age_s for r in group.runs))}"
 
 
 def _show_run(root: os.PathLike, name: str | None, raw: bool, confusion: bool = False) -> int:

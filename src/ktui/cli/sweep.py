@@ -9,6 +9,7 @@ join --worker-index I``, no shell), watched by :func:`ktui.cli.sweep_run.supervi
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from pathlib import Path
 
@@ -26,6 +27,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             return _join(args)
         if command == "status":
             return _status(args)
+        if command == "view":
+            return _view(args)
         if command == "best":
             return _best(args)
         return _start(args)
@@ -139,18 +142,33 @@ def _open(args: argparse.Namespace):  # (study, config, storage url)
 
 
 def _status(args: argparse.Namespace) -> int:
+    """The status once; ``--watch``: again every ``--every`` seconds on a terminal, only
+    the trials that changed in a pipe (:mod:`.sweep_watch`); ``--jsonl``: objects."""
+    from ktui.cli.sweep_watch import finished, print_board, watch_lines
     from ktui.core.sweep.report import status_lines
-    from ktui.core.sweep.worker import fail_stale, remaining
+    from ktui.core.sweep.study import config_of
+    from ktui.core.sweep.worker import fail_stale
 
     study, config, url = _open(args)
+    if args.jsonl or (args.watch and not sys.stdout.isatty()):
+        return watch_lines(study, url, args.jsonl, args.every) if args.watch else \
+            print_board(study)
     while True:
         fail_stale(study)
+        config = config_of(study)  # read again: the sweep view may have added trials
         print("\n".join(status_lines(study, config, url)), flush=True)
-        running = any(t.state.name == "RUNNING" for t in study.get_trials(deepcopy=False))
-        if not args.watch or (not running and not remaining(study, config.trials)):
+        if not args.watch or finished(study):
             return EXIT_OK
         time.sleep(max(0.2, args.every))
         print(flush=True)
+
+
+def _view(args: argparse.Namespace) -> int:
+    """The sweep view (TUI) on one held study."""
+    from ktui.ui.sweep_app import run_sweep_view
+
+    study, _config, url = _open(args)
+    return run_sweep_view(study, url, getattr(args, "runs_dir", None))
 
 
 def _best(args: argparse.Namespace) -> int:

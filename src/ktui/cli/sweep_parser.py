@@ -64,7 +64,7 @@ def add_sweep(sub: typing.Any, add_spec_source: typing.Callable[[typing.Any], No
                        help="do not make trial 0 the spec's own values")
     _where(sweep)
     add_runs_dir(sweep)
-    more = sweep.add_subparsers(dest="sweep_command", metavar="join|status|best")
+    more = sweep.add_subparsers(dest="sweep_command", metavar="join|status|view|best")
     join = more.add_parser("join", help="add workers to a study (from this or another machine)",
                            description="Run trials of an existing study until it has its "
                            "trials: the spec, the space and the pruner come from the study.")
@@ -79,9 +79,21 @@ def add_sweep(sub: typing.Any, add_spec_source: typing.Callable[[typing.Any], No
                              "trials (default: the newest journal under the runs folder).")
     _where(status)
     status.add_argument("--watch", action="store_true",
-                        help="print it again every --every seconds until the study is done")
+                        help="follow the study until it is done: on a terminal the whole "
+                        "status again every --every seconds; in a pipe only the trials that "
+                        "are new or changed, one line each")
+    status.add_argument("--jsonl", action="store_true",
+                        help="one JSON object per trial (with --watch: per new or changed "
+                        "trial, and the counts when they change)")
     status.add_argument("--every", type=float, default=2.0, metavar="S", help=argparse.SUPPRESS)
     add_runs_dir(status)
+    view = more.add_parser("view", help="the sweep view (TUI): the trials live, their curves",
+                           description="Counts by state, the best so far, every trial's "
+                           "curve and a table of trials, refreshed every second; enter opens "
+                           "a trial's run, p prunes it, + adds trials, s stops the sweep "
+                           "(default: the newest journal under the runs folder).")
+    _where(view)
+    add_runs_dir(view)
     best = more.add_parser("best", help="the best trial's parameters; --spec-out writes its spec")
     _where(best)
     best.add_argument("--spec-out", metavar="FILE", help="write the best trial's spec here")

@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 from ktui.cli.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, say
-from ktui.core.sweep.study import SweepConfig, load
+from ktui.core.sweep.study import SweepConfig, config_of, load
 from ktui.core.text import clean
 
 #: How often the study is read (under 1 ms for a journal of hundreds of trials).
@@ -34,6 +34,7 @@ def supervise(url: str, study_name: str, workers: int, root: Path, config: Sweep
               start: bool = True) -> int:
     """Run ``workers`` worker processes until the study has its trials; the exit code."""
     from ktui.core.sweep.report import status_lines, trial_line
+    from ktui.core.sweep.steer import stop_requested, total_trials
     from ktui.core.sweep.worker import fail_stale, remaining
 
     study = load(url, study_name)
@@ -60,8 +61,8 @@ def supervise(url: str, study_name: str, workers: int, root: Path, config: Sweep
                     if code != 0 and not interrupted:
                         crashes[i] += 1
                         say(f"ktui: worker {i} exited with code {code}\n")
-                    if not interrupted and remaining(study, config.trials) \
-                            and crashes[i] <= RESTARTS:
+                    if not interrupted and crashes[i] <= RESTARTS and not \
+                            stop_requested(study) and remaining(study, total_trials(study)):
                         procs[i] = _spawn(url, study_name, offset + i + 100 * crashes[i], root)
                 time.sleep(POLL_S)
             except KeyboardInterrupt:
@@ -76,6 +77,7 @@ def supervise(url: str, study_name: str, workers: int, root: Path, config: Sweep
     finally:
         signal.signal(signal.SIGTERM, previous)
     fail_stale(study)
+    config = config_of(study)  # its total as it ended (the sweep view may have added trials)
     print("", *status_lines(study, config, url), sep="\n", flush=True)
     if interrupted:
         return EXIT_INTERRUPTED

@@ -25,6 +25,19 @@ _LISTED = 8
 
 
 @dataclass(frozen=True)
+class TrialInfo:
+    """A run that is a trial of a sweep, from its ``summary.json``'s ``sweep``."""
+
+    study: str
+    number: int
+    state: str = ""
+    #: A finished trial's value (the best epoch of ``metric``), None otherwise.
+    value: float | None = None
+    metric: str = ""
+    maximize: bool = False
+
+
+@dataclass(frozen=True)
 class RunInfo:
     name: str
     path: Path
@@ -34,6 +47,8 @@ class RunInfo:
     status: str
     best: str
     age_s: float
+    #: The sweep trial this run is (None for other runs).
+    trial: TrialInfo | None = None
 
 
 def _best_text(summary: RunSummary) -> str:
@@ -101,7 +116,52 @@ def _info(run: RunDir, spec: specmod.ExperimentSpec, summary: RunSummary, now: f
         epochs_done=summary.epochs_done, epochs=spec.train.epochs,
         status=run.status(summary), best=_best_text(summary),
         age_s=now - (summary.updated if summary.updated is not None else now),
+        trial=_trial_of(summary.sweep),
     )
+
+
+def _trial_of(block: dict) -> TrialInfo | None:
+    if not block:
+        return None
+    value = block.get("value")
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    return TrialInfo(clean(block["study"]), block["trial"], clean(str(block.get("state", ""))),
+                     float(value) if ok else None, clean(str(block.get("metric", ""))),
+                     block.get("direction") == "maximize")
+
+
+@dataclass(frozen=True)
+class SweepGroup:
+    """A sweep's runs as ``ktui runs`` shows them: one line for the sweep, its trials under
+    it (by trial number), placed where its newest trial is."""
+
+    study: str
+    runs: tuple[RunInfo, ...]
+
+    @property
+    def best(self) -> RunInfo | None:
+        """The trial with the best value, in its study's direction."""
+        done = [r for r in self.runs if r.trial is not None and r.trial.value is not None]
+        if not done:
+            return None
+        return min(done, key=lambda r: (-1 if r.trial.maximize else 1) * r.trial.value)  # type: ignore[union-attr,operator]
+
+
+def group_sweeps(runs: list[RunInfo]) -> list[RunInfo | SweepGroup]:
+    """``runs`` (newest first) with each sweep's trials gathered into one :class:`SweepGroup`
+    where its newest trial stands."""
+    out: list[RunInfo | str] = []
+    members: dict[str, list[RunInfo]] = {}
+    for run in runs:
+        if run.trial is None:
+            out.append(run)
+            continue
+        if run.trial.study not in members:
+            members[run.trial.study] = []
+            out.append(run.trial.study)
+        members[run.trial.study].append(run)
+    return [SweepGroup(item, tuple(sorted(members[item], key=lambda r: r.trial.number)))  # type: ignore[union-attr]
+            if isinstance(item, str) else item for item in out]
 
 
 def format_age(seconds: float) -> str:

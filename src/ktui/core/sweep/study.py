@@ -28,6 +28,8 @@ from ktui.core.text import clean
 #: The user attribute holding :class:`SweepConfig`.
 CONFIG_ATTR = "ktui_sweep"
 CONFIG_VERSION = 1
+#: The study's user attribute saying the sweep was stopped (why, in words; see .steer).
+STOP_ATTR = "ktui_stop"
 #: Hidden from ``ktui runs`` (it skips dot folders): the default journal files.
 SWEEPS_DIR = ".sweeps"
 #: RDB storages beat every few seconds; a trial silent for the grace period is failed when
@@ -231,6 +233,12 @@ def load(url: str, name: str | None, sampler: optuna.samplers.BaseSampler | None
         raise SweepError([f"no study {clean(name)} in {clean(url)}"
                           + (f" (it has: {', '.join(clean(n) for n in names)})" if names else "")])
     return optuna.load_study(study_name=name, storage=storage, sampler=sampler, pruner=pruner)
+
+
+def stopped_why(attrs: dict[str, Any]) -> str:
+    """Why the sweep was stopped, from the study's user attributes ("" while it goes on)."""
+    why = attrs.get(STOP_ATTR, "")
+    return clean(str(why)) if why else ""
 
 
 def config_of(study: optuna.Study) -> SweepConfig:

@@ -27,7 +27,7 @@ from ktui.core.events import EpochDone, RunFailed, RunFinished
 from ktui.core.runs.metrics_log import epoch_row
 from ktui.core.spec.model import MAX_NAME
 from ktui.core.sweep.space import Param, apply_values
-from ktui.core.sweep.study import SweepConfig
+from ktui.core.sweep.study import SweepConfig, stopped_why
 from ktui.core.text import metric_text
 from ktui.core.training.stopping import monitored
 
@@ -85,6 +85,14 @@ def prune_reason(trial: optuna.Trial, config: SweepConfig, epoch: int, value: fl
     return f"{head}: {config.metric} {metric_text(value)}"
 
 
+def stopped_reason(trial: optuna.Trial, epoch: int, why: str) -> str:
+    """A run stopped from outside (the sweep view's ``p`` or ``s``, ``ktui control RUN
+    stop``): its trial counts as pruned, since a partial curve is no result to learn from."""
+    if stopped_why(trial.study.user_attrs):
+        return f"stopped with the sweep at epoch {epoch}"
+    return f"pruned by hand at epoch {epoch}" + (f" ({why})" if why else "")
+
+
 class Objective:
     """Optuna's objective: one trial per call, trained into ``runs_root``."""
 
@@ -121,6 +129,8 @@ class Objective:
             handle.join(30)
             raise
         handle.join()
+        if not pruned and isinstance(final, RunFinished) and final.status == "stopped":
+            pruned = stopped_reason(trial, final.epochs_done, control.stop_reason)
         return self._result(trial, run, values, best, pruned, final, handle.error)
 
     def _follow(self, trial: optuna.Trial, handle: Any, events: queue.Queue,
@@ -163,7 +173,8 @@ class Objective:
             state, reason = "failed", "the run ended without a result"
         elif not math.isfinite(best):
             state, value, reason = "diverged", self.sign * math.inf, "no finite value"
-        block = sweep_block(trial.study.study_name, trial.number, values, state=state)
+        block = sweep_block(trial.study.study_name, trial.number, values, state=state,
+                            metric=self.config.metric, direction=self.config.direction)
         if state in ("complete", "diverged"):
             block["value"] = value if math.isfinite(value) else None
         run.write_summary({"sweep": block})

@@ -18,6 +18,7 @@ from optuna.trial import TrialState
 
 from ktui.core.processes import pid_alive
 from ktui.core.runs.lock import lock_held
+from ktui.core.sweep.steer import stop_requested, total_trials
 from ktui.core.sweep.study import config_of, load, make_pruner, make_sampler, quiet
 from ktui.core.sweep.trial import HOST_ATTR, PID_ATTR, REASON_ATTR, RUN_ATTR, Objective
 
@@ -82,7 +83,7 @@ def run_worker(url: str, study_name: str, runs_root: Path, worker: int | None = 
     study = load(url, study_name, sampler=make_sampler(config, worker),
                  pruner=make_pruner(config.pruner))
     fail_stale(study)
-    if not remaining(study, config.trials):
+    if stop_requested(study) or not remaining(study, total_trials(study)):
         return 0
     ran = 0
 
@@ -90,7 +91,9 @@ def run_worker(url: str, study_name: str, runs_root: Path, worker: int | None = 
         nonlocal ran
         ran += 1
         fail_stale(study)
-        if not remaining(study, config.trials) or ran >= max_trials:
+        # The total and a stop are read again: the sweep view adds trials or stops the sweep.
+        if stop_requested(study) or not remaining(study, total_trials(study)) \
+                or ran >= max_trials:
             study.stop()
 
     study.optimize(Objective(config, runs_root), callbacks=[enough], catch=(RuntimeError,),
