@@ -154,8 +154,8 @@ async def test_options_stay_for_the_session_and_reach_a_new_screen() -> None:
 
 
 async def test_palette_and_help_list_the_chart_keys() -> None:
-    from ktui.ui.screens.help import TrainingScreen as HelpTraining
     from ktui.ui.screens.help import section_lines, sections
+    from ktui.ui.screens.training import TrainingScreen as HelpTraining
 
     app = make_test_app()
     training = next(s for s in sections(type(app)) if s.classes == (HelpTraining,))

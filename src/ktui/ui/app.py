@@ -17,6 +17,7 @@ import threading
 from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual import events, work
 from textual.app import App, SystemCommand
@@ -33,20 +34,20 @@ from ktui.ui.commands import KtuiCommands, with_keys
 from ktui.ui.messages import TensorFlowStatus
 from ktui.ui.safety import ErrorNet, SurvivingApp, display_path, install_dispatch_guard
 from ktui.ui.screens.confirm import ConfirmScreen
-from ktui.ui.screens.help import HelpScreen
-from ktui.ui.screens.recorded_run import RecordedRunScreen
 from ktui.ui.screens.runs import RunsScreen
 from ktui.ui.screens.setup import SetupScreen
-from ktui.ui.screens.training import TrainingScreen
 from ktui.ui.screenshots import free_name, screenshot_folder
 from ktui.ui.settings import DEFAULT_SETTINGS, AppSettings, session_settings
 from ktui.ui.shutdown import install_signal_handlers, wait_for_trainers
 from ktui.ui.stderr import native_stderr_to_log
 from ktui.ui.training_thread import TrainFn
+from ktui.ui.views import help_screen, is_help, is_training, recorded_run_screen, training_screen
 from ktui.ui.watching import Watching, open_watch
 from ktui.ui.web_keys import InBrowser
-from ktui.ui.widgets.charts import ComparedRun
-from ktui.ui.widgets.charts.compared import compared_run
+from ktui.ui.widgets.charts.compared import ComparedRun, compared_run
+
+if TYPE_CHECKING:  # the training views are imported when first used (see ktui.ui.views)
+    from ktui.ui.screens.training import TrainingScreen
 
 #: Past runs overlaid on the live charts at most (more would bury the live curves).
 MAX_COMPARED = 3
@@ -152,7 +153,7 @@ class KtuiApp(SurvivingApp, Watching, InBrowser, App[int]):
 
     # ---- the views ------------------------------------------------------------------------
     def open_training(self, *, start: bool) -> TrainingScreen:
-        screen = TrainingScreen(self.spec.copy())
+        screen = training_screen(self.spec.copy())
         self.push_screen(screen)
         if start:
             screen.call_after_refresh(screen.start_run)
@@ -181,7 +182,7 @@ class KtuiApp(SurvivingApp, Watching, InBrowser, App[int]):
                         severity="error", markup=False)
             return None
         spec = recorded.spec or ExperimentSpec(name=run.name)
-        screen = RecordedRunScreen(spec, recorded)
+        screen = recorded_run_screen(spec, recorded)
         self.push_screen(screen)
         return screen
 
@@ -240,7 +241,7 @@ class KtuiApp(SurvivingApp, Watching, InBrowser, App[int]):
 
     def _comparison_changed(self) -> None:
         for screen in self.screen_stack:
-            if isinstance(screen, TrainingScreen):
+            if is_training(screen):
                 screen.show_comparison()
             elif isinstance(screen, RunsScreen) and screen.is_mounted:
                 screen.reload()
@@ -270,11 +271,11 @@ class KtuiApp(SurvivingApp, Watching, InBrowser, App[int]):
 
     # ---- actions --------------------------------------------------------------------------
     def action_help(self) -> None:
-        if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen(type(self.screen)))
+        if not is_help(self.screen):
+            self.push_screen(help_screen(type(self.screen)))
 
     def run_in_progress(self) -> bool:
-        return any(isinstance(s, TrainingScreen) and s.running for s in self.screen_stack)
+        return any(is_training(s) and s.running for s in self.screen_stack)
 
     async def action_quit(self) -> None:
         """``q`` and the palette's Quit: asks first while a run is in progress."""
@@ -305,7 +306,7 @@ class KtuiApp(SurvivingApp, Watching, InBrowser, App[int]):
         """Ask every trainer to stop after its batch (it records ``stopped`` and saves the
         model; :func:`run_app` waits for that after the screen is restored)."""
         for screen in self.screen_stack:
-            if isinstance(screen, TrainingScreen):
+            if is_training(screen):
                 screen.stop_run(reason)
 
     # ---- signals (installed by run_app) ----------------------------------------------------

@@ -7,13 +7,17 @@ through the app as it does for a run opened from the list.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual.app import App
 
 from ktui.core.runs import RunDir
 from ktui.core.spec import ExperimentSpec
 from ktui.ui.screens.runs import RunsScreen
 from ktui.ui.screens.setup import SetupScreen
-from ktui.ui.screens.watch_run import WatchScreen
+
+if TYPE_CHECKING:
+    from ktui.ui.screens.watch_run import WatchScreen
 
 
 def watched_spec(run: RunDir) -> ExperimentSpec:
@@ -29,6 +33,10 @@ def open_watch(app: App[int], run: RunDir, *, first: bool = False) -> WatchScree
     if first:
         app.push_screen(SetupScreen())
         app.push_screen(RunsScreen())
+    # Imported here: the watch view pulls in the training view (charts, insight pages,
+    # numpy), which the app's first frame (the setup view) does not need.
+    from ktui.ui.screens.watch_run import WatchScreen
+
     screen = WatchScreen(watched_spec(run), run)
     app.push_screen(screen)
     return screen

@@ -16,8 +16,6 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-import numpy as np
-
 from ktui.core.events import (
     Confusion,
     EpochDone,
@@ -28,7 +26,6 @@ from ktui.core.events import (
     to_json,
 )
 from ktui.core.files import append_whole, atomic_write, cause, write_all
-from ktui.core.insight import confusion_csv
 from ktui.core.runs.metrics_log import csv_keys, csv_lines, epoch_row
 from ktui.core.runs.rundir import RunDir
 from ktui.core.runs.storage import RunError
@@ -122,6 +119,13 @@ class RunRecorder:
         self.confusions[event.split] = {"epoch": event.epoch,
                                         "matrix": [list(row) for row in event.matrix]}
         if event.split == "test" or "test" not in self.confusions:
+            # Here, not at the top: the TUI's first frame imports this module, and numpy
+            # alone costs it ~0.3 s (python -X importtime).
+            import numpy as np
+
+            from ktui.core.insight import confusion_csv
+
+
             atomic_write(self.run.confusion_file,
                          confusion_csv(np.asarray(event.matrix), event.class_names))
         self.run.write_summary({"confusion": {"class_names": list(event.class_names),

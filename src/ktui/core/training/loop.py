@@ -20,8 +20,6 @@ import time
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
-import numpy as np
-
 from ktui.core.events import (
     EpochDone,
     Evaluating,
@@ -206,6 +204,8 @@ class _Run:
             model_sink.on_train_end()
 
     def execute(self) -> RunFinished | RunFailed:
+        import numpy as np  # not at the top: the TUI's first frame imports this module
+
         from ktui.core.training.pipeline import train_dataset
 
         spec, sink, control, steps = self.spec, self.sink, self.control, self.steps

@@ -25,14 +25,6 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
 from ktui.ui.commands import key_label
-from ktui.ui.screens.layer_form import LayerFormScreen
-from ktui.ui.screens.lr_input import LrInputScreen
-from ktui.ui.screens.recorded_run import RecordedRunScreen
-from ktui.ui.screens.runs import RunsScreen
-from ktui.ui.screens.setup import SetupScreen
-from ktui.ui.screens.spec_file import SpecFileScreen
-from ktui.ui.screens.training import TrainingScreen
-from ktui.ui.widgets.layer_stack import LayerStack
 
 
 @dataclass(frozen=True)
@@ -66,7 +58,20 @@ def sections(app_type: type[App[object]]) -> tuple[Section, ...]:
     """The help's sections; "Anywhere" lists ``app_type``'s bindings (the running app's).
     Quit and screenshot explain themselves with their tooltips; ctrl+c (Textual's copy)
     quits in ktui, "r" while a run is going is the same key as "run", and loading a spec
-    is for a past run only (its own section)."""
+    is for a past run only (its own section).
+
+    The views are imported here, when help is opened, not with this module: the app imports
+    this module, and the training views pull in the charts, the insight pages and numpy
+    (about 0.5 s before the first frame, measured with ``python -X importtime``)."""
+    from ktui.ui.screens.layer_form import LayerFormScreen
+    from ktui.ui.screens.lr_input import LrInputScreen
+    from ktui.ui.screens.recorded_run import RecordedRunScreen
+    from ktui.ui.screens.runs import RunsScreen
+    from ktui.ui.screens.setup import SetupScreen
+    from ktui.ui.screens.spec_file import SpecFileScreen
+    from ktui.ui.screens.training import TrainingScreen
+    from ktui.ui.widgets.layer_stack import LayerStack
+
     palette = key_label(app_type.COMMAND_PALETTE_BINDING)
     return (
         Section("Anywhere", (app_type, Screen), explanations("""
