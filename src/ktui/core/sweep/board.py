@@ -60,6 +60,8 @@ class Board:
     param_names: tuple[str, ...]
     rows: tuple[TrialRow, ...] = ()
     counts: dict[str, int] = field(default_factory=dict)
+    #: Each trial's planned epochs (the base spec's).
+    epochs: int = 0
 
     @property
     def best(self) -> TrialRow | None:
@@ -100,8 +102,10 @@ def board_of(study: optuna.Study, config: SweepConfig, total: int | None = None)
     order = {s: i for i, s in enumerate((*STATES, "diverged"))}
     counts = dict(sorted(counts.items(), key=lambda kv: order.get(kv[0], 99)))
     names = tuple(p.split("=")[0] for p in config.params)
+    epochs = config.spec.get("train", {}).get("epochs", 0)
     return Board(study.study_name, config.metric, config.direction,
-                 config.trials if total is None else total, names, rows, counts)
+                 config.trials if total is None else total, names, rows, counts,
+                 epochs if isinstance(epochs, int) else 0)
 
 
 def _row(t: FrozenTrial, rank: int | None, direction: str) -> TrialRow:

@@ -12,6 +12,7 @@ its run end ``stopped`` without its pruner having said so and records the trial 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import optuna
@@ -48,7 +49,8 @@ def add_trials(study: optuna.Study, n: int) -> int:
     return data["trials"]
 
 
-def request_stop(study: optuna.Study, why: str = "stopped from the sweep view") -> list[str]:
+def request_stop(study: optuna.Study, why: str = "stopped from the sweep view",
+                 prune: Callable[[Path], str] | None = None) -> list[str]:
     """No trial starts from now on; each running trial is asked to stop (its run ends
     ``stopped``). The problems of the requests that did not reach a trainer, one line each."""
     study.set_user_attr(STOP_ATTR, why)
@@ -56,7 +58,7 @@ def request_stop(study: optuna.Study, why: str = "stopped from the sweep view") 
     for t in study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.RUNNING,)):
         run = t.user_attrs.get(RUN_ATTR)
         if isinstance(run, str):
-            problem = prune_run(Path(run))
+            problem = (prune or prune_run)(Path(run))
             if problem:
                 problems.append(f"trial {t.number}: {problem}")
     return problems
