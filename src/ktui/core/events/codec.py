@@ -108,6 +108,7 @@ def _run_started(d: dict[str, Any]) -> RunStarted:
         LayerSummary(**{**layer, "output_shape": tuple(layer.get("output_shape") or ())})
         for layer in d.get("layers") or ())
     d["metric_names"] = tuple(d.get("metric_names") or ())
+    d["warnings"] = tuple(str(w) for w in d.get("warnings") or ())  # absent in older runs
     d["true_weights"] = tuple(_num(w) for w in d.get("true_weights") or ())
     if d.get("true_bias") is not None:
         d["true_bias"] = _num(d["true_bias"])

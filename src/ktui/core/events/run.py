@@ -85,6 +85,10 @@ class RunStarted:
     role: str = ""
     #: The Keras dtype policy (``float32``, ``mixed_float16``, ``mixed_bfloat16``).
     precision: str = "float32"
+    #: What the user's layers warned before training (their checks' warnings, failed checks
+    #: trained anyway, Keras' ``UserWarning`` from their code), each ``layer 1 (Linear):
+    #: ...``: the run's log keeps them, stderr never gets them raw.
+    warnings: tuple[str, ...] = ()
     #: The run's folder, where a recorded run keeps its files ("" when not recorded): put
     #: in by the recording (:class:`ktui.core.runs.recorder.Recording`), not the trainer.
     run_dir: str = ""

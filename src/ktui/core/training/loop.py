@@ -82,11 +82,12 @@ def train(spec: ExperimentSpec, sink: Sink, control: TrainerControl | None = Non
         sink(event)
         return event
 
-    from ktui.core.user_layers.checks import before_training
+    from ktui.core.user_layers.checks import before_training, warnings_of
 
-    user = before_training(spec, validate)  # your layers (--layers): built, checked (TF)
+    user = before_training(spec, validate, data_dir)  # your layers: built, checked (TF)
     if user is not None:
         return fail("spec", user.message, details={"user_traceback": user.traceback})
+    said = warnings_of(spec, data_dir)  # the checks' (kept): said in RunStarted
     errors = validate(spec)
     if errors:
         return fail("spec", "the experiment is not valid: " + "; ".join(errors),
@@ -113,7 +114,7 @@ def train(spec: ExperimentSpec, sink: Sink, control: TrainerControl | None = Non
             return fail("spec", str(err))
         phase = "building the model"
         with placement.scope():
-            run = _Run(spec, splits, sink, control, placement, model_sinks)
+            run = _Run(spec, splits, sink, control, placement, model_sinks, said)
             phase = "training the model"
             return run.execute()
     except Exception as err:  # noqa: BLE001 - a bug or a TF error must end as an event
@@ -135,7 +136,9 @@ class _Run:
 
     def __init__(self, spec: ExperimentSpec, splits: Any, sink: Sink,
                  control: TrainerControl, placement: Placement,
-                 model_sinks: Sequence[ModelSink]) -> None:
+                 model_sinks: Sequence[ModelSink], said: Sequence[str] = ()) -> None:
+        import contextlib
+
         import keras  # TensorFlow has been imported quietly by train()
         import tensorflow as tf
 
@@ -143,13 +146,19 @@ class _Run:
         from ktui.core.training.assemble import make_optimizer, make_steps
         from ktui.core.training.insight import ViewData
         from ktui.core.training.pipeline import eval_dataset
+        from ktui.core.user_layers import uses_user_layers
+        from ktui.core.user_layers.caught import caught
 
         self.spec, self.splits, self.sink, self.control = spec, splits, sink, control
         self.placement, self.model_sinks = placement, tuple(model_sinks)
         t = spec.train
         keras.utils.set_random_seed(t.seed)  # Keras' global state is per thread: set it here
         keras.config.set_dtype_policy(t.precision)  # per thread too
-        self.model = build_model(spec)
+        built: list[str] = []  # Keras' UserWarnings about the user's layers: logged, not raw
+        with caught(built) if uses_user_layers(spec) else contextlib.nullcontext():
+            self.model = build_model(spec)
+        self.warnings = (*said, *(f"building the model: {w}" for w in built
+                                  if not any(line.endswith(w) for line in said)))
         self.layers = model_layers(self.model)
         self.summary = summarize(spec, self.model)
         n = len(splits.x_train)
@@ -197,7 +206,7 @@ class _Run:
             strategy=self.placement.kind, replicas=self.placement.replicas,
             placement=self.placement.describe(),
             role=self.placement.role.describe() if self.placement.role else "",
-            precision=t.precision)
+            precision=t.precision, warnings=self.warnings)
 
     def _end(self) -> None:
         for model_sink in self.model_sinks:

@@ -1,7 +1,8 @@
 """What a custom-layer author needs checked before training, run by TensorFlow.
 
-For one user layer at its place in the stack (its parameters, the input shape it gets), on a
-random batch of :data:`BATCH` samples:
+For one user layer at its place in the stack (its parameters, the input shape it gets), on
+:data:`BATCH` rows of the real training data as the layer gets them (:mod:`.batch`; random
+input, said so, only when no data can be loaded):
 
 - **round trip**: ``from_config(get_config())`` builds an equal layer (the same config, the
   same output with the weights copied); a parameter missing from ``get_config`` is named;
@@ -10,10 +11,13 @@ random batch of :data:`BATCH` samples:
 - **gradients**: one step (``sum(output * r)`` for a random ``r``) gives every trainable
   weight a gradient; a weight with none (``call`` never uses it) or an all-zero one is named
   with the line that makes it;
-- the trainable and non-trainable weights (tensors and values), the output's dtype and shape.
+- the trainable and non-trainable weights (tensors and values), the output's dtype and shape;
+- what Python warned while the layer was built and first called (Keras' ``UserWarning``):
+  caught (:mod:`.caught`), said as the checks' warnings, never raw on stderr.
 
 The form shows them; the trainer runs them first (:func:`before_training`) and refuses a layer
-that fails one, with the user's line. Results are kept per (kind, file hash, input, params).
+that fails one, with the user's line, until the user trains it anyway (:mod:`.verdicts`).
+Results are kept per (kind, file hash, input, params, batch).
 """
 
 from __future__ import annotations
@@ -29,23 +33,15 @@ from pathlib import Path
 from typing import Any
 
 from ktui.core.catalog import Shape, format_shape, layer_label
-from ktui.core.user_layers import shapes
+from ktui.core.user_layers import shapes, verdicts
+from ktui.core.user_layers.batch import BATCH, CheckBatch, batch_for, random_batch
+from ktui.core.user_layers.caught import caught
 from ktui.core.user_layers.errors import UserFailure
 from ktui.core.user_layers.in_use import file_of
 from ktui.core.user_layers.kinds import UserKind
+from ktui.core.user_layers.verdicts import refuse_on_failed_checks
 
-#: Samples in the random batch the checks run on.
-BATCH = 8
 _results: dict[tuple[Any, ...], Report] = {}
-#: Whether a failed check refuses the run (``ktui train --no-checks`` turns it into a
-#: warning: the checks help, they do not have the last word; a layer that cannot be built
-#: still refuses, training it is impossible).
-_refusing = [True]
-
-
-def refuse_on_failed_checks(refuse: bool) -> None:
-    """``--no-checks``: a failed check is said as a warning and the run trains anyway."""
-    _refusing[0] = refuse
 
 
 @dataclass(frozen=True)
@@ -69,6 +65,8 @@ class Report:
     non_trainable: tuple[int, int] = (0, 0)
     dtype: str = ""
     output_shape: tuple[int | None, ...] = ()
+    #: What the checks ran on: ``8 rows of the training data`` or ``random input ...``.
+    source: str = ""
 
     @property
     def failure(self) -> Check | None:
@@ -233,12 +231,14 @@ def _gradients(kind: UserKind, layer: Any, x: Any, y: Any, seed: int) -> Check:
         return Check(name, False, why.message, why.traceback)
     lines = _attribute_lines(kind)
     for weight, grad in zip(weights, grads, strict=True):
+        if isinstance(grad, tf.IndexedSlices):  # an embedding's lookup: rows of a gradient
+            grad = tf.convert_to_tensor(grad)
         if grad is None:
             return Check(name, False, f"{_weight_words(layer, weight, kind, lines)} gets no "
                                       "gradient: call() never uses it")
         if not np.any(np.asarray(grad)):
             return Check(name, False, f"{_weight_words(layer, weight, kind, lines)} gets an "
-                                      "all-zero gradient on a random batch")
+                                      "all-zero gradient on this batch")
     names = ", ".join(w.name for w in weights)
     return Check(name, True, f"every trainable weight gets a gradient ({names})")
 
@@ -249,51 +249,84 @@ def _size(weights: list[Any]) -> tuple[int, int]:
     return len(weights), int(sum(np.prod(w.shape) for w in weights))
 
 
-def run_checks(kind: UserKind, shape: Shape, params: dict[str, Any], seed: int = 0) -> Report:
-    """Every check of ``kind`` with ``params`` for input ``shape`` (TensorFlow and the user's
-    code run here: off the UI thread); kept, so asking again is free. Never raises."""
+def run_checks(kind: UserKind, shape: Shape, params: dict[str, Any], seed: int = 0,
+               batch: CheckBatch | None = None) -> Report:
+    """Every check of ``kind`` with ``params`` for input ``shape``, on ``batch`` (random input
+    when None: :func:`checks_for` gives the data's rows). TensorFlow and the user's code run
+    here: off the UI thread. Kept, so asking again is free; the verdict is recorded for the
+    validator (:mod:`.verdicts`). Never raises."""
+    batch = batch or random_batch(shape, seed)
     k = shapes.key(kind, shape, kind.resolve(params))
-    if k in _results:
-        return _results[k]
+    if (*k, batch.token) not in _results:
+        _results[(*k, batch.token)] = _run(kind, shape, params, seed, batch, k)
+    report = _results[(*k, batch.token)]
+    failure = report.failure
+    verdicts.record(k, failure.text if failure is not None else None)
+    return report
+
+
+def _run(kind: UserKind, shape: Shape, params: dict[str, Any], seed: int, batch: CheckBatch,
+         k: tuple[Any, ...]) -> Report:
     from ktui.core.tfenv import import_tf
 
     import_tf()
     import numpy as np
 
-    x = np.random.default_rng(seed).standard_normal((BATCH, *shape)).astype("float32")
+    x = batch.x
     args = kind.arguments(params)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
+    said: list[str] = list(shapes.caught_of(k))  # what building it symbolically warned
+    try:
+        with caught(said):  # Keras' UserWarnings about the user's layer: the checks say them
             layer = kind.cls(**args)
             y = np.asarray(layer(x, training=False))
             again = np.asarray(layer(x, training=False))
-        except Exception as err:  # noqa: BLE001 - the user's code
-            failed = shapes.failed(err, kind, f"cannot take input {format_shape(shape)}")
-            report = Report((Check("build", False, failed.message, failed.traceback),))
-        else:
-            if again.shape == y.shape and np.allclose(again, y, atol=1e-6, equal_nan=True):
-                checks = (_round_trip(kind, layer, args, x, y),
-                          _saving(kind, layer, shape, x, y))
-            else:  # a sampling layer (the VAE's Sampling): outputs cannot be compared
-                checks = (Check("deterministic", False, f"{kind.class_name} is not "
-                                "deterministic with training=False (two calls on one batch "
-                                "differ), so its saved copies' outputs were not compared "
-                                f"({kind.file_name}, line {kind.line})", warning=True),)
-            checks += (_gradients(kind, layer, x, y, seed),)
-            report = Report(checks, _size(layer.trainable_weights),
-                            _size(layer.non_trainable_weights), str(y.dtype),
-                            (None, *y.shape[1:]))
-    _results[k] = report
-    return report
+    except Exception as err:  # noqa: BLE001 - the user's code
+        failed = shapes.failed(err, kind, f"cannot take input {format_shape(shape)}")
+        return Report((_on(batch, Check("build", False, failed.message, failed.traceback)),
+                       *_said(said)), source=batch.source)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the checks' own models: nothing of the user's
+        if again.shape == y.shape and np.allclose(again, y, atol=1e-6, equal_nan=True):
+            checks = (_round_trip(kind, layer, args, x, y), _saving(kind, layer, shape, x, y))
+        else:  # a sampling layer (the VAE's Sampling): outputs cannot be compared
+            checks = (Check("deterministic", False, f"{kind.class_name} is not "
+                            "deterministic with training=False (two calls on one batch "
+                            "differ), so its saved copies' outputs were not compared "
+                            f"({kind.file_name}, line {kind.line})", warning=True),)
+        checks += (_gradients(kind, layer, x, y, seed),)
+    return Report(tuple(_on(batch, c) for c in (*checks, *_said(said))),
+                  _size(layer.trainable_weights), _size(layer.non_trainable_weights),
+                  str(y.dtype), (None, *y.shape[1:]), batch.source)
 
 
-def before_training(spec: Any, problems: Callable[[Any], list[str]]) -> UserFailure | None:
+def _on(batch: CheckBatch, check: Check) -> Check:
+    """A failed check on random input says so (the real data might pass)."""
+    if check.ok or check.warning or not batch.random:
+        return check
+    return Check(check.name, False, f"{check.text} [on random input: {batch.why_random}]",
+                 check.traceback)
+
+
+def _said(said: list[str]) -> tuple[Check, ...]:
+    """Each caught warning as a check's warning."""
+    return tuple(Check("warning", False, text, warning=True) for text in said)
+
+
+def checks_for(spec: Any, index: int, kind: UserKind, shape: Shape, params: dict[str, Any],
+               data_dir: str | None = None) -> Report:
+    """The checks of the user layer at ``index`` of ``spec`` on rows of its training data."""
+    return run_checks(kind, shape, params, batch=batch_for(spec, index, shape, data_dir))
+
+
+def before_training(spec: Any, problems: Callable[[Any], list[str]],
+                    data_dir: str | None = None) -> UserFailure | None:
     """The first problem of ``spec``'s user layers: a layer that cannot be built for its
-    input, or a failed check, as ``layer 2 (MyDense): ...`` with the user's traceback; None
-    when all pass or the spec has no user layer (then without TensorFlow). Problems of the
-    rest of the spec are left to validation (``problems``, the validator, passed in: it
-    imports the spec, which imports this package); the checks run only on a valid spec."""
+    input, or a failed check that refuses (not trained anyway), as ``layer 2 (MyDense):
+    ...`` with the user's traceback; None when all pass or the spec has no user layer (then
+    without TensorFlow). Problems of the rest of the spec are left to validation
+    (``problems``, the validator, passed in: it imports the spec, which imports this
+    package); the checks run only on a valid spec, on rows of its data (``data_dir``: the
+    run's --data-dir)."""
     if not shapes.uses_user_layers(spec):
         return None
     found = shapes.stack_inputs(spec)
@@ -301,28 +334,31 @@ def before_training(spec: Any, problems: Callable[[Any], list[str]]) -> UserFail
         got = shapes.entry(kind, shape, params)
         if isinstance(got, shapes.Failed):  # cannot be built: the user's traceback with it
             return UserFailure(f"{layer_label(index, kind.name)}: {got.message}", got.traceback)
-    if problems(spec):
+    if [p for p in problems(spec) if verdicts.ANYWAY not in p]:
         return None
     for index, kind, shape, params in found:
-        failure = run_checks(kind, shape, params).failure
-        if failure is not None and _refusing[0]:
-            return UserFailure(f"{layer_label(index, kind.name)}: {failure.text} (a check: "
-                               "`ktui train --no-checks` trains anyway)", failure.traceback)
+        failure = checks_for(spec, index, kind, shape, params, data_dir).failure
+        if failure is not None and verdicts.refusing(shapes.key(kind, shape,
+                                                                kind.resolve(params))):
+            return UserFailure(f"{layer_label(index, kind.name)}: {failure.text} "
+                               f"({verdicts.ANYWAY})", failure.traceback)
     return None
 
 
-def warnings_of(spec: Any) -> list[str]:
-    """Each warning of ``spec``'s user layers' checks, as ``layer 1 (Linear): ...``."""
+def warnings_of(spec: Any, data_dir: str | None = None) -> list[str]:
+    """Each warning of ``spec``'s user layers' checks (and each failed check trained
+    anyway), as ``layer 1 (Linear): ...``."""
     lines = []
     for index, kind, shape, params in shapes.stack_inputs(spec):
         if isinstance(shapes.entry(kind, shape, params), shapes.Failed):
             break
-        report = run_checks(kind, shape, params)
-        failed = [] if _refusing[0] or report.failure is None else [report.failure]
+        report = checks_for(spec, index, kind, shape, params, data_dir)
+        refused = verdicts.refusing(shapes.key(kind, shape, kind.resolve(params)))
+        failed = [] if refused or report.failure is None else [report.failure]
         said = dict.fromkeys(c.text for c in (*report.warnings, *failed))
         lines += [f"{layer_label(index, kind.name)}: {text}" for text in said]
     return lines
 
 
-__all__ = ["BATCH", "Check", "Report", "before_training", "innermost",
+__all__ = ["BATCH", "Check", "Report", "before_training", "checks_for", "innermost",
            "refuse_on_failed_checks", "run_checks", "warnings_of"]

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from ktui.core.catalog import LAYER_KINDS, Shape, StackError, format_shape, layer_problems
+from ktui.core.user_layers import verdicts
+from ktui.core.user_layers.caught import caught
 from ktui.core.user_layers.errors import keras_message, user_failure
 from ktui.core.user_layers.kinds import ShapePending, UserKind
 
@@ -35,12 +37,15 @@ class Failed:
 
 _lock = threading.Lock()
 _table: dict[tuple[Any, ...], tuple[Shape, int] | Failed] = {}
+#: What Python warned while each entry was worked out (the checks say it).
+_caught: dict[tuple[Any, ...], tuple[str, ...]] = {}
 _version = [0]
 
 
 def version() -> int:
-    """Grows whenever an entry is added (a view showing shapes redraws when it changes)."""
-    return _version[0]
+    """Grows whenever an entry is added or a check's verdict changes (a view showing shapes
+    and problems redraws when it changes)."""
+    return _version[0] + verdicts.version()
 
 
 def frozen(params: dict[str, Any]) -> str:
@@ -56,6 +61,7 @@ def store(k: tuple[Any, ...], value: tuple[Shape, int] | Failed) -> None:
     with _lock:
         if len(_table) >= MAX_ENTRIES:
             _table.clear()
+            _caught.clear()
         _table[k] = value
         _version[0] += 1
 
@@ -70,12 +76,16 @@ def make_infer(name: str, sha256: str):
     """The ``infer`` of a user kind: the worked-out shape, its failure, or ShapePending."""
 
     def infer(shape: Shape, resolved: dict[str, Any]) -> tuple[Shape, int]:
-        found = _table.get((name, sha256, tuple(shape), frozen(resolved)))
+        k = (name, sha256, tuple(shape), frozen(resolved))
+        found = _table.get(k)
         if found is None:
             raise ShapePending(f"working out its output shape for {format_shape(shape)} "
                                f"(TensorFlow builds {name})…")
         if isinstance(found, Failed):
             raise StackError(found.message)
+        refused = verdicts.refusal(k)  # a failed check: not ready to train until accepted
+        if refused is not None:
+            raise StackError(f"{refused} ({verdicts.ANYWAY})")
         return found
 
     return infer
@@ -166,9 +176,20 @@ def ensure(kind: UserKind, shape: Shape, params: dict[str, Any]) -> tuple[Shape,
     k = key(kind, shape, kind.resolve(params))
     found = _table.get(k)
     if found is None:
-        found = probe(kind, shape, params)
+        from ktui.core.tfenv import import_tf
+
+        import_tf()  # before the catch: TensorFlow's own import warnings are not the user's
+        said: list[str] = []
+        with caught(said):
+            found = probe(kind, shape, params)
+        _caught[k] = tuple(said)
         store(k, found)
     return found
+
+
+def caught_of(k: tuple[Any, ...]) -> tuple[str, ...]:
+    """What Python warned while the entry ``k`` was worked out."""
+    return _caught.get(k, ())
 
 
 def stack_inputs(spec: Any) -> list[tuple[int, UserKind, Shape, dict[str, Any]]]:
@@ -210,5 +231,5 @@ def uses_user_layers(spec: Any) -> bool:
                    else None, UserKind) for lay in layers)
 
 
-__all__ = ["Failed", "ensure", "entry", "failed", "make_infer", "probe", "resolve_shapes",
-           "return_line", "stack_inputs", "uses_user_layers", "version"]
+__all__ = ["Failed", "caught_of", "ensure", "entry", "failed", "make_infer", "probe",
+           "resolve_shapes", "return_line", "stack_inputs", "uses_user_layers", "version"]
