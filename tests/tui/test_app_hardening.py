@@ -32,7 +32,8 @@ from ktui.ui.screens.confirm import ConfirmScreen
 from ktui.ui.screens.help import HelpScreen, help_renderable, section_lines, sections
 from ktui.ui.screens.layer_form import LayerFormScreen
 from ktui.ui.screens.recorded_run import RecordedRunScreen
-from ktui.ui.screens.runs import RunsScreen, middle_ellipsis
+from ktui.ui.screens.run_columns import middle_ellipsis
+from ktui.ui.screens.runs import RunsScreen
 from ktui.ui.screens.setup import SetupScreen
 from ktui.ui.screens.training import TrainingScreen
 from ktui.ui.widgets.layer_stack import LayerStack

@@ -54,7 +54,7 @@ async def test_the_learning_rate_is_known_before_the_first_epoch() -> None:
 
 def test_runs_list_names_at_80_columns_keep_time_and_experiment() -> None:
     # `20261206…near-gd` and `val_accur… 0.87` said neither when nor what (item 7).
-    from ktui.ui.screens.runs import fit_best, fit_run_name
+    from ktui.ui.screens.run_columns import fit_best, fit_run_name
 
     name = "20261206-093000-linear-gd"
     assert fit_run_name(name, 30) == name
@@ -62,3 +62,16 @@ def test_runs_list_names_at_80_columns_keep_time_and_experiment() -> None:
     assert fit_run_name(name, 12) == "093000…ar-gd"
     assert fit_best("val_accuracy 0.8716", 15) == "val_acc 0.8716"
     assert fit_best("val_accuracy 0.8716", 12) == "val_… 0.8716"
+
+
+def test_runs_list_cuts_the_dataset_before_the_undated_name() -> None:
+    # At 80 columns `120000-f…ion-mlp` was cut while `fashion_mnist` stayed whole: the
+    # run's time and experiment say which run it is; the dataset gives way first.
+    from ktui.ui.screens.run_columns import fit_widths
+
+    natural = {"mark": 1, "run": 25, "dataset": 13, "epochs": 6, "best": 19, "status": 11,
+               "age": 7}
+    widths = fit_widths(natural, 80 - 1 - 2 * 7, run_floor=len("120000-fashion-mlp"),
+                        best_floor=len("val_acc 0.8716"))
+    assert widths["run"] == 18 and widths["best"] == 14 and widths["dataset"] < 13
+    assert sum(widths.values()) <= 80 - 1 - 2 * 7

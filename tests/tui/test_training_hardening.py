@@ -339,9 +339,13 @@ async def test_short_terminal_shows_fewer_bigger_charts() -> None:
         assert [c.id for c in visible] == ["loss-chart"] and visible[0].size.height >= 8
         assert visible[0].header  # the legend is kept
         assert "c" in screen.active_bindings
+        said: list[str] = []
+        screen.notify = lambda message, **kw: said.append(message)  # type: ignore[method-assign]
         await pilot.press("c")
         await pilot.pause()
         assert [c.id for c in screen.charts() if c.display] == ["weights-chart"]
+        # The footer says only "Chart": the key says which one is shown, and of how many.
+        assert said == ["showing kernel std per layer (2 of 3) · c: next"]
         await pilot.press("c", "c")
         await pilot.pause()
         assert [c.id for c in screen.charts() if c.display] == ["loss-chart"]

@@ -6,17 +6,13 @@ under it ("2 runs skipped:" and why), so a damaged run never hides the others an
 the app: :func:`read_runs` falls back to reading run by run when the core's listing raises,
 and a row that cannot be shown becomes one more skipped line.
 
-Columns fit the width: the status keeps its whole word at 80 columns; the age loses its
-"ago", the run's name loses its date (the time and the experiment's name stay), the best
-metric abbreviates its name (``val_acc``; the value stays whole), and only then the dataset
-is cut.
+Columns fit the width (:mod:`ktui.ui.screens.run_columns`).
 Up to three marked runs are overlaid on the live training charts (the app keeps the marks).
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 from rich.cells import cell_len
@@ -30,6 +26,16 @@ from textual.widgets import DataTable, Footer, Static
 from ktui.core.runs import RunDir, RunInfo, format_age, list_runs, run_info, runs_root
 from ktui.core.text import clean
 from ktui.ui.host import KtuiHost
+from ktui.ui.screens.run_columns import (
+    COLUMNS,
+    abbreviated,
+    age_text,
+    end_ellipsis,
+    fit_best,
+    fit_run_name,
+    fit_widths,
+    undated_name,
+)
 
 STATUS_STYLE = {
     "finished": "green", "stopped": "yellow", "failed": "red", "interrupted": "yellow",
@@ -42,21 +48,6 @@ MARK = "◆"
 MAX_PROBLEMS = 4
 #: How often the rows of running runs are read again (epoch, best metric, status).
 LIVE_S = 1.5
-
-
-@dataclass(frozen=True)
-class Column:
-    key: str
-    label: str
-    #: Narrowest it gets before the next column is cut (None: never cut).
-    min_width: int | None = None
-
-
-COLUMNS = (
-    Column("mark", ""), Column("run", "run", 16), Column("dataset", "dataset", 7),
-    Column("epochs", "epochs"), Column("best", "best", 12), Column("status", "status"),
-    Column("age", "age", 3),
-)
 
 
 # ---- reading the runs root -------------------------------------------------------------------
@@ -92,98 +83,6 @@ def _read_run_by_run(root: Path) -> tuple[list[RunInfo], list[str]]:
 def _cause(err: BaseException) -> str:
     first = (str(err).splitlines() or [""])[0]
     return f"{type(err).__name__}: {first}" if first else type(err).__name__
-
-
-# ---- fitting the columns -----------------------------------------------------------------
-def middle_ellipsis(text: str, width: int) -> str:
-    """``text`` in ``width`` cells, cut in the middle: ``20260103-1…linear-gd``."""
-    if cell_len(text) <= width:
-        return text
-    if width <= 1:
-        return "…"[:width]
-    keep = width - 1
-    head_cells = (keep + 1) // 2
-    head = _take(text, head_cells)
-    tail = _take(text[::-1], keep - cell_len(head))[::-1]
-    return f"{head}…{tail}"
-
-
-def end_ellipsis(text: str, width: int) -> str:
-    if cell_len(text) <= width:
-        return text
-    return _take(text, max(width - 1, 0)) + "…" if width > 0 else ""
-
-
-def _take(text: str, cells: int) -> str:
-    """The longest prefix of ``text`` that fits in ``cells``."""
-    out, used = [], 0
-    for char in text:
-        used += cell_len(char)
-        if used > cells:
-            break
-        out.append(char)
-    return "".join(out)
-
-
-def fit_widths(natural: dict[str, int], budget: int) -> dict[str, int]:
-    """Column widths that fit ``budget`` cells. The run's name and the best metric give way
-    first, the wider of the two each time (the name is cut in the middle, the metric's name
-    before its value, so the date, the experiment and the value stay readable), then the
-    dataset and the age, each down to its minimum; the status and the epochs always keep
-    their whole text."""
-    widths = dict(natural)
-    minimum = {c.key: c.min_width or 0 for c in COLUMNS}
-    excess = sum(widths.values()) - budget
-    while excess > 0:
-        wide = [k for k in ("run", "best") if widths[k] > minimum[k]]
-        if not wide:
-            break
-        key = max(wide, key=lambda k: (widths[k], k == "run"))
-        widths[key] -= 1
-        excess -= 1
-    for key in ("dataset", "age"):
-        if excess > 0:
-            cut = max(min(excess, widths[key] - minimum[key]), 0)
-            widths[key] -= cut
-            excess -= cut
-    return widths
-
-
-def _age_text(age: str, short: bool) -> str:
-    """``12d ago`` -> ``12d`` and ``just now`` -> ``now`` when the table is short of room."""
-    if not short:
-        return age
-    return "now" if age == "just now" else age.removesuffix(" ago")
-
-
-#: Metric names as a narrow column writes them (``val_acc``, not ``val_accur…``).
-_SHORT_METRICS = (("accuracy", "acc"), ("precision", "prec"), ("recall", "rec"),
-                  ("crossentropy", "ce"))
-
-
-def fit_best(text: str, width: int) -> str:
-    """``val_accuracy 0.8716`` in ``width`` cells: the metric's name gives way, never the
-    value: abbreviated first (``val_acc 0.8716``), then cut (``val_a… 0.8716``)."""
-    name, _, value = text.rpartition(" ")
-    if cell_len(text) <= width or not name:
-        return end_ellipsis(text, width)
-    room = width - cell_len(value) - 1
-    if room < 2:
-        return end_ellipsis(text, width)
-    for long, short in _SHORT_METRICS:
-        name = name.replace(long, short)
-    return f"{end_ellipsis(name, room)} {value}"
-
-
-def fit_run_name(name: str, width: int) -> str:
-    """A run's folder name in ``width`` cells: whole when it fits, else without its date
-    (``093000-linear-gd``: the age column says when), else cut in the middle."""
-    if cell_len(name) <= width:
-        return name
-    date, _, rest = name.partition("-")
-    if date.isdigit() and len(date) == 8 and rest:
-        return middle_ellipsis(rest, width)
-    return middle_ellipsis(name, width)
 
 
 class RunsScreen(Screen[None]):
@@ -289,8 +188,10 @@ class RunsScreen(Screen[None]):
         short_age = sum(natural.values()) > budget
         if short_age:
             natural["age"] = max([cell_len("age")] + [
-                cell_len(_age_text(cells[6], True)) for _, cells in rows])
-        widths = fit_widths(natural, budget)
+                cell_len(age_text(cells[6], True)) for _, cells in rows])
+        undated = max([cell_len(undated_name(cells[1])) for _, cells in rows], default=0)
+        best = max([cell_len(abbreviated(cells[4])) for _, cells in rows], default=0)
+        widths = fit_widths(natural, budget, undated, best)
         cursor = table.cursor_row
         table.clear(columns=True)
         for column in COLUMNS:
@@ -306,7 +207,7 @@ class RunsScreen(Screen[None]):
                 Text(epochs),
                 Text(fit_best(best, widths["best"])),
                 Text(status, style="" if plain else STATUS_STYLE.get(status, "")),
-                Text(end_ellipsis(_age_text(age, short_age), widths["age"])),
+                Text(end_ellipsis(age_text(age, short_age), widths["age"])),
                 key=info.name)
         if self.runs:
             table.move_cursor(row=min(max(cursor, 0), len(self.runs) - 1))

@@ -178,8 +178,7 @@ class Chart(PlotextPlot):
                 time_part = run.label.split(" ", 1)[0]
                 out.append(Series(xs, ys, COMPARE_COLORS[i % len(COMPARE_COLORS)],
                                   f"{run.label} {which}",
-                                  (f"{run.label[:10].rstrip()} {which}",
-                                   f"{time_part} {which}"), compared=True))
+                                  (f"{time_part} {which}", time_part), compared=True))
         return out
 
     def reset(self) -> None:
