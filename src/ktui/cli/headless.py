@@ -158,6 +158,8 @@ def _run(args: argparse.Namespace, spec: specmod.ExperimentSpec, root: os.PathLi
         # the run folder exists: a folder that cannot be made is the one line said).
         say(f"ktui: {clean(spec.name)}: loading TensorFlow and "
             f"{clean(spec.dataset.in_words())}…\n")
+        if note := spec.dataset.split_note(spec.train.validation_split):
+            say(f"ktui: note: {clean(note)}\n")
         if handle.set_aside is not None:
             say(f"ktui: training {clean(handle.run_dir.name)} again from epoch 1; its earlier "
                 f"files are in {clean(str(handle.set_aside))}\n")

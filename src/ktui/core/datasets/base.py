@@ -178,6 +178,11 @@ class DatasetSpec:
         samples)``."""
         raise NotImplementedError
 
+    def split_note(self, validation_split: float) -> str:
+        """A remark on how ``validation_split`` divides this data, when it may surprise
+        (validation outnumbering training), else ""; loads nothing."""
+        return ""
+
     # ---- the exported script ----------------------------------------------------------------
     def script_loader(self) -> str:
         """Python source of the exported script's ``load_data()``: numpy and the standard

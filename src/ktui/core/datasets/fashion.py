@@ -98,6 +98,18 @@ class FashionData(DatasetSpec):
                 else f"all {count_words(FASHION_TRAIN_SIZE)} images")
         return f"Fashion-MNIST ({used})"
 
+    def split_note(self, validation_split: float) -> str:
+        """The validation images are a share of the whole training file (so that a preset
+        validates on the images its tutorial does), not of ``samples``: with few samples
+        they can outnumber the training images, which this says."""
+        n_val = round(validation_split * FASHION_TRAIN_SIZE)
+        if not self.samples or n_val <= self.samples:
+            return ""
+        return (f"validation ({count_words(n_val)} images: {validation_split:g} of all "
+                f"{count_words(FASHION_TRAIN_SIZE)}) outnumbers training "
+                f"({count_words(self.samples)}); a smaller validation_split validates on "
+                f"fewer")
+
     def load(self, validation_split: float, data_dir: str | None = None) -> Splits:
         return load_fashion(self, validation_split, data_dir)
 
