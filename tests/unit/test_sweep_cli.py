@@ -163,3 +163,63 @@ def test_runs_groups_a_sweeps_trials(tmp_path: Path, capsys) -> None:
     assert [line.split()[0][-4:] for line in under] == ["t000", "t001", "t002"]
     assert all(line.startswith("  ") for line in under)
     assert "pruned" in under[1]
+
+
+@pytest.mark.slow
+def test_prune_by_hand_add_trials_and_stop_with_a_real_worker(tmp_path: Path) -> None:
+    """The sweep view's keys on a real worker: a trial stopped over its run's control channel
+    ends pruned (by hand), trials added are read, and a stop ends the worker with no new
+    trial started."""
+    import json
+    import subprocess
+    import sys
+    import time
+
+    from ktui.core.sweep import study as studymod
+    from ktui.core.sweep.steer import add_trials, prune_run, request_stop
+
+    spec = get_preset("linear-gd")
+    spec.train.epochs = 5000  # long enough to be stopped by hand
+    config = studymod.SweepConfig(spec=specmod.spec_to_dict(spec), trials=2,
+                                  params=[f"{LR}=log:1e-3..0.1"], pruner={"kind": "none"})
+    url = str(tmp_path / ".sweeps" / "hand.journal")
+    study = studymod.create(url, "hand", config)
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "ktui", "sweep", "join", "--storage", url, "--study", "hand",
+         "--worker-index", "0", "--runs-dir", str(tmp_path)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+
+    def trial(number: int):
+        trials = study.get_trials(deepcopy=False)
+        return trials[number] if len(trials) > number else None
+
+    def until(check, what: str) -> None:
+        deadline = time.monotonic() + 240
+        while not check():
+            assert worker.poll() is None or check(), f"worker gone before {what}"
+            assert time.monotonic() < deadline, f"no {what}"
+            time.sleep(0.1)
+
+    def training(number: int) -> bool:
+        t = trial(number)
+        return bool(t and t.intermediate_values and "run_dir" in t.user_attrs
+                    and (Path(t.user_attrs["run_dir"]) / "control.sock").exists())
+
+    try:
+        until(lambda: training(0), "trial 0 training")
+        assert prune_run(Path(trial(0).user_attrs["run_dir"])) == ""
+        until(lambda: trial(0).state.name == "PRUNED", "trial 0 pruned")
+        assert trial(0).user_attrs["reason"].startswith("pruned by hand at epoch ")
+        assert add_trials(study, 1) == 3
+        until(lambda: training(1), "trial 1 training")
+        assert request_stop(study) == []
+        assert worker.wait(120) == 0, worker.stderr.read() if worker.stderr else ""
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+    t1 = trial(1)
+    assert t1.state.name == "PRUNED"
+    assert t1.user_attrs["reason"].startswith("stopped with the sweep at epoch ")
+    assert len(study.get_trials()) == 2  # 3 asked for, but stopped: no trial 2
+    summary = json.loads((Path(t1.user_attrs["run_dir"]) / "summary.json").read_text())
+    assert summary["status"] == "stopped" and summary["sweep"]["state"] == "pruned"
