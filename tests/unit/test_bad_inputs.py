@@ -28,7 +28,7 @@ from ktui.core import spec as S
 from ktui.core.datasets.fashion import FASHION_FILES
 from ktui.core.runs import find_run
 from ktui.core.spec.presets import get_preset
-from ktui.core.text import brief, clean, identifier
+from ktui.core.text import brief, clean, identifier, metric_text
 
 ESCAPES = "\x1b]0;pwned\x07\x1b[2J\x9b31m"
 
@@ -615,3 +615,7 @@ def test_epoch_table_is_aligned() -> None:
     assert lines[1].split()[:2] == ["1", "12.5000"] and lines[2].split()[0] == "10"
     assert lines[1].split()[2] == "1.234e-04"  # one notation for the whole column
     assert number(0.87191) == "0.8719" and number(123456.0) == "1.235e+05"
+    # One format per quantity: `runs show` writes a value as the progress line does.
+    for value in (2500.0, 12345.0, 1.5e-05, 0.00042, 0.5):
+        assert number(value) == metric_text(value)
+    assert number(2500.0) == "2500" and number(1.5e-05) == "1.5e-05"

@@ -63,6 +63,10 @@ def test_plural_and_metric_text() -> None:
     assert metric_text(999.99994) == "999.9999" and metric_text(-999.5) == "-999.5000"
     assert metric_text(1000) == "1000" and metric_text(123456.0) == "1.235e+05"
     assert metric_text(-1000.0) == "-1000"
+    # Small values keep their digits (a learning rate of 5e-05 was "0.0000").
+    assert metric_text(5e-05) == "5e-05" and metric_text(1.2345e-05) == "1.234e-05"
+    assert metric_text(0.0005) == "0.0005" and metric_text(0.001) == "0.0010"
+    assert metric_text(0.0) == "0.0000"
 
 
 # ---- export literals ---------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ktui.core.runs.listing import format_age
-from ktui.core.text import clean
+from ktui.core.text import clean, metric_text
 
 #: Fixed notation for values in this range (and 0); scientific outside it.
 _FIXED_MIN, _FIXED_MAX = 1e-3, 1e5
@@ -25,15 +25,13 @@ def _is_number(value: Any) -> bool:
 
 
 def number(value: Any) -> str:
-    """One value: 4 decimals (``0.8719``), scientific when very large or small, or text."""
+    """One value as every view writes it (:func:`ktui.core.text.metric_text`), or text."""
     if not _is_number(value):
         return "-" if value is None else clean(str(value))
     value = float(value)
     if not math.isfinite(value):
         return str(value)
-    if value == 0 or _FIXED_MIN <= abs(value) < _FIXED_MAX:
-        return f"{value:.4f}"
-    return f"{value:.3e}"
+    return metric_text(value)
 
 
 def when(timestamp: Any, now: float) -> str:

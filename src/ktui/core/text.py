@@ -9,6 +9,7 @@ CLI and the TUI all use it.
 
 from __future__ import annotations
 
+import math
 import re
 import reprlib
 from typing import Any
@@ -71,8 +72,11 @@ def plural(count: int, word: str) -> str:
 
 
 def metric_text(value: float) -> str:
-    """A loss or metric, the one way every view writes it: 4 decimals (``1.0000``, not
-    ``1`` beside ``0.8719``), 4 significant digits from 1 000 on (the exported script's
-    ``fmt`` is the same rule, copied)."""
-    return f"{value:.4f}" if abs(value) < 1000 else f"{value:.4g}"
+    """A loss, a metric or a rate, the one way every view writes it: 4 decimals (``1.0000``,
+    not ``1`` beside ``0.8719``) from 0.001 to 1 000, else 4 significant digits (``1235``,
+    ``1.235e+05``, ``5e-05``: never ``0.0000`` for a small non-zero value); the exported
+    script's ``fmt`` and ``ktui runs show`` are the same rule."""
+    if value == 0 or (0.001 <= abs(value) < 1000) or not math.isfinite(value):
+        return f"{value:.4f}"
+    return f"{value:.4g}"
 
