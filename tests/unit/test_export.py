@@ -43,8 +43,9 @@ HOSTILE = [
     f"\r{PAYLOAD}\x1b[2J\x07",
     f'\\N{{LATIN SMALL LETTER A}}""" + {PAYLOAD} + """',
 ]
-#: The string parameters of the catalog's layers, by kind.
-STRING_PARAMS = {"Dense": ("activation", "kernel_initializer", "bias_initializer"),
+#: The string parameters of the catalog's layers that reach the script as text, by kind (an
+#: initializer's name picks a Keras class: it must be the registry's, like a loss name).
+STRING_PARAMS = {"Dense": ("activation",),
                  "Conv2D": ("padding", "activation"), "MaxPooling2D": ("padding",),
                  "Activation": ("activation",), "Lambda": ("op",)}
 
@@ -69,7 +70,7 @@ def _spec_with_text(text: str | None, fashion: bool, style: str = "functional"
                                    "padding": s("valid")}),
         LayerSpec("Flatten"),
         LayerSpec("Dense", {"units": 4, "activation": s("tanh"),
-                            "kernel_initializer": s("uniform"), "bias_initializer": s("zeros")}),
+                            "kernel_initializer": "uniform", "bias_initializer": "ones"}),
         LayerSpec("Activation", {"activation": s("relu")}),
         LayerSpec("Lambda", {"op": s("square")}),
         LayerSpec("Dense", {"units": 10 if fashion else 1}),
@@ -192,6 +193,13 @@ def test_the_docstring_names_the_file_written() -> None:
      "layer 1 (Dense).activation"),
     (lambda s: s.layers[0].params.update({"kernel_value": float("inf")}),
      "layer 1 (Dense).kernel_value"),
+    (lambda s: s.layers[0].params.update({"kernel_initializer": HOSTILE[2]}),
+     "layer 1 (Dense).kernel_initializer"),
+    (lambda s: s.layers[0].params.update({"bias_initializer": ["zeros"]}),
+     "layer 1 (Dense).bias_initializer"),
+    (lambda s: s.train.schedule.__setattr__("kind", "cosine\nimport os"),
+     "train.schedule.kind"),
+    (lambda s: setattr(s.train, "shuffle", "yes"), "train.shuffle"),
 ])
 def test_values_that_cannot_be_literals_are_refused_naming_the_field(change, field: str
                                                                      ) -> None:
@@ -213,7 +221,8 @@ def test_layer_names_match_the_built_model() -> None:
     spec = _spec_with_text(None, False, "sequential")
     tree = ast.parse(export_script(spec))
     exported = [kw.value.value for n in ast.walk(tree) if isinstance(n, ast.Call)
-                for kw in n.keywords if kw.arg == "name" and ast.unparse(n.func) in
+                for kw in n.keywords if kw.arg == "name"
+                and ast.unparse(n.func).removeprefix("keras.layers.") in
                 {"Dense", "Conv2D", "MaxPooling2D", "Flatten", "Reshape", "Activation",
                  "MenuLambda"}]
     built = [layer.name for layer in model_layers(build_model(spec))]

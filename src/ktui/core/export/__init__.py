@@ -1,12 +1,15 @@
 """Export a run as a standalone Python script: TensorFlow/Keras and numpy only.
 
-The script defines the custom layers and metrics (ktui's own source, so the math is identical),
-loads the same data the same way (training, validation and test sets: the dataset's class
-writes that part), builds the model in the chosen style (the seeds' three: Sequential,
-functional, subclassed), and trains it with a ``tf.function`` ``GradientTape`` loop using the
-same seeds, shuffling and optimizer, so it reproduces the run's curves closely. It prints what
-``ktui train`` prints: each epoch's loss and metrics (``val_`` ones on the validation set),
-then the test set's.
+The script holds only what its spec uses (:mod:`.shake`): it loads the same data the same way
+(the dataset's class writes that part), builds the model in the chosen style (the seeds'
+three: Sequential, functional, subclassed) from Keras' own layers where ktui's are Keras'
+(Dense, Conv2D, ...) and ktui's tutorial classes copied where they are not, and trains it
+with a ``tf.function`` ``GradientTape`` loop using the same seeds, shuffling and optimizer, so
+it reproduces the run's curves. The loop's optional parts (shuffling, clipping, a schedule,
+a plateau, early stopping, stop rules: :data:`FEATURES`) are written only when the spec turns
+them on, and ktui's code they call (losses, metrics, steering) is copied verbatim, only the
+definitions that code names. It prints what ``ktui train`` prints: each epoch's loss and
+metrics (``val_`` ones on the validation set), then the test set's.
 
 Safety: user text (the experiment's name and description, the run folder's name, a data folder,
 any string parameter) reaches the script only as a Python literal written by
@@ -17,27 +20,33 @@ knows. A spec that breaks either rule is an :class:`ExportError`, so a hostile `
 can at worst make a script that fails, never one that runs code of its own.
 
 Modules: :mod:`.literals` (values as literals), :mod:`.sources` (ktui's source copied in),
-:mod:`.model_source` (``build_model()``), :mod:`.script_parts` (the fixed text).
+:mod:`.shake` (what the script needs), :mod:`.model_source` (``build_model()``),
+:mod:`.script_parts` (the fixed text and the loop's template), :mod:`.user_source` (your
+layer files).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from ktui.core import choices
+from ktui.core import choices, user_layers
 from ktui.core.datasets import DATASETS, DatasetSpec, ScriptConstant
 from ktui.core.export.literals import ExportError, literal, shown
 from ktui.core.export.model_source import model_source
-from ktui.core.export.script_parts import LOOP, header
+from ktui.core.export.script_parts import LOOP, MAIN_GUARD, header, render
+from ktui.core.export.shake import names_read, needed
 from ktui.core.export.sources import (
-    layers_source,
-    loss_source,
+    definitions,
+    layer_pieces,
+    loss_pieces,
     metrics_source,
-    steering_source,
+    steering_pieces,
 )
 from ktui.core.export.user_source import layer_files_source
 from ktui.core.schema import values_of
 from ktui.core.spec import MODEL_STYLES, ExperimentSpec
+from ktui.core.spec.steering import SCHEDULES
 from ktui.core.training.parts import optimizer_settings
 
 STYLES = MODEL_STYLES
@@ -75,8 +84,59 @@ def _optimizer(spec: ExperimentSpec) -> dict[str, Any]:
     return choices.optimizer_config(t.optimizer, settings)
 
 
-def _constants(spec: ExperimentSpec, run_name: str) -> str:
-    """The script's settings block: every value a checked literal."""
+def _check_steering(spec: ExperimentSpec) -> None:
+    """The steering values that choose the loop's parts must be of their type (a hand-edited
+    spec is checked by ``ktui export`` first; this keeps a script from being wrong)."""
+    t = spec.train
+    kind = getattr(t.schedule, "kind", None)
+    if not isinstance(kind, str) or kind not in SCHEDULES:
+        raise ExportError(f"train.schedule.kind: must be one of {', '.join(SCHEDULES)}; "
+                          f"got {shown(kind)}")
+    for where, value, kinds in (
+            ("train.shuffle", t.shuffle, (bool,)),
+            ("train.early_stopping.enabled", t.early_stopping.enabled, (bool,)),
+            ("train.early_stopping.restore_best", t.early_stopping.restore_best, (bool,)),
+            ("train.stop_when", t.stop_when, (str,)),
+            ("train.clip_norm", t.clip_norm, (int, float)),
+            ("train.clip_value", t.clip_value, (int, float)),
+            ("train.max_minutes", t.max_minutes, (int, float))):
+        if type(value) not in kinds:
+            raise ExportError(f"{where}: must be {' or '.join(k.__name__ for k in kinds)}, "
+                              f"got {type(value).__name__}")
+
+
+#: The loop's optional parts (``[feature]`` blocks of the template) and when a spec turns
+#: each on; every other part of the script follows from the names these blocks read.
+FEATURES: dict[str, Callable[[ExperimentSpec], bool]] = {
+    "shuffle": lambda s: s.train.shuffle,
+    "clip": lambda s: s.train.clip_norm > 0 or s.train.clip_value > 0,
+    "schedule": lambda s: s.train.schedule.kind not in ("constant", "plateau"),
+    "plateau": lambda s: s.train.schedule.kind == "plateau",
+    "early_stopping": lambda s: s.train.early_stopping.enabled,
+    "restore_best": lambda s: s.train.early_stopping.enabled
+    and s.train.early_stopping.restore_best,
+    "stop_when": lambda s: bool(s.train.stop_when.strip()),
+    "max_minutes": lambda s: s.train.max_minutes > 0,
+    # A stop rule of any kind: the loop keeps a reason to end the run.
+    "stop": lambda s: s.train.early_stopping.enabled or bool(s.train.stop_when.strip())
+    or s.train.max_minutes > 0,
+    # Your layers may add losses (add_loss); ktui's own never do.
+    "layer_losses": lambda s: bool(user_layers.files_used(s.layers)),
+}
+
+
+def features(spec: ExperimentSpec) -> set[str]:
+    """The loop parts ``spec`` turns on (names of :data:`FEATURES`)."""
+    _check_steering(spec)
+    return {name for name, on in FEATURES.items() if on(spec)}
+
+
+#: Settings every script states, whether or not its code reads them.
+_ALWAYS = ("NAME", "DESCRIPTION", "RUN")
+
+
+def _constants(spec: ExperimentSpec, run_name: str) -> list[ScriptConstant]:
+    """The script's settings, each to be a checked literal."""
     t = spec.train
     values = [
         ScriptConstant("NAME", "name", spec.name),
@@ -85,7 +145,6 @@ def _constants(spec: ExperimentSpec, run_name: str) -> str:
         ScriptConstant("SEED", "train.seed", t.seed, integer=True),
         ScriptConstant("EPOCHS", "train.epochs", t.epochs, integer=True),
         ScriptConstant("BATCH_SIZE", "train.batch_size", t.batch_size, integer=True),
-        ScriptConstant("SHUFFLE", "train.shuffle", t.shuffle),
         ScriptConstant("VALIDATION_SPLIT", "train.validation_split", t.validation_split),
         ScriptConstant("METRICS", "train.metrics", list(t.metrics)),
         ScriptConstant("OPTIMIZER", "train.optimizer", _optimizer(spec)),
@@ -101,9 +160,16 @@ def _constants(spec: ExperimentSpec, run_name: str) -> str:
     for c in values:
         if c.integer and type(c.value) is not int:
             raise ExportError(f"{c.where}: must be an integer, got {type(c.value).__name__}")
-    notes = {"RUN": "  # the ktui run exported ('' = none)", "BATCH_SIZE": "  # 0 = full batch"}
-    return "".join(f"{c.name} = {literal(c.value, c.where)}{notes.get(c.name, '')}\n"
-                   for c in values)
+    return values
+
+
+_NOTES = {"RUN": "  # the ktui run exported ('' = none)", "BATCH_SIZE": "  # 0 = full batch"}
+
+
+def _settings(constants: list[ScriptConstant], used: set[str]) -> str:
+    """``NAME = literal`` for the settings the script's code reads (and :data:`_ALWAYS`)."""
+    return "".join(f"{c.name} = {literal(c.value, c.where)}{_NOTES.get(c.name, '')}\n"
+                   for c in constants if c.name in used or c.name in _ALWAYS)
 
 
 def export_script(spec: ExperimentSpec, style: str | None = None, run_name: str = "",
@@ -118,28 +184,26 @@ def export_script(spec: ExperimentSpec, style: str | None = None, run_name: str 
     _check_names(spec, style)
     if not isinstance(run_name, str):
         raise ExportError("run name: must be a string")
+    constants = _constants(spec, run_name)
+    for c in constants:  # every value checked, read by the code or not
+        literal(c.value, c.where)
     layer_files, user_code = layer_files_source(spec.layers)
-    parts = [
-        header(file_name),
-        _constants(spec, run_name) + layer_files,
-        _section("the custom layers (ktui.core.layers)"),
-        layers_source(),
-        _section("data"),
-        spec.dataset.script_loader(),
-        _section("loss"),
-        loss_source(spec.train.loss),
-        _section("metrics (ktui.core.metrics)"),
-        metrics_source(),
-        _section("steering: schedule, plateau, early stopping, stop rules (ktui.core)"),
-        steering_source(),
-        _section("model"),
-        model_source(spec, style),
-        _section("training loop"),
-        LOOP,
-    ]
-    if user_code:  # your own layers (--layers), each file its own module
-        parts[4:4] = [_section("your layers (--layers: LAYER_FILES)"), user_code]
-    script = "\n".join(parts)
+    loop = render(LOOP, features(spec), {"metrics": metrics_source(list(spec.train.metrics))})
+    fixed = {"data": spec.dataset.script_loader(), "model": model_source(spec, style),
+             "loop": loop}
+    copied = {"layers": layer_pieces(), "loss": loss_pieces(spec.train.loss),
+              "metrics": definitions("ktui.core.metrics"), "steering": steering_pieces()}
+    library = {name: src for pieces in copied.values() for name, src in pieces.items()}
+    keep = needed(names_read("\n".join(fixed.values())), library)
+    text = {part: "\n\n\n".join(src for name, src in pieces.items() if name in keep)
+            for part, pieces in copied.items()}
+    text.update((part, src.strip("\n")) for part, src in fixed.items())
+    text["user"] = user_code.strip("\n")
+    code = "\n\n\n".join([*(_SECTIONS.get(part, "") + text[part] for part in _ORDER
+                            if text[part]), MAIN_GUARD])
+    used = names_read(code)
+    settings = _settings(constants, used) + layer_files
+    script = header(file_name, used | names_read(settings)) + "\n" + settings + "\n\n" + code
     try:
         compile(script, "<export>", "exec")
     except (SyntaxError, ValueError) as err:  # a bug here, never the user's text
@@ -147,9 +211,15 @@ def export_script(spec: ExperimentSpec, style: str | None = None, run_name: str 
     return script
 
 
-def _section(title: str) -> str:
-    """``# ---- title ------``: a section rule of the script, 92 columns wide."""
-    return f"# ---- {title} ".ljust(92, "-")
+#: The script's parts, in order: the story first (data, model, training), then the code it
+#: calls that is copied in, each part under a rule naming where it comes from.
+_ORDER = ("data", "model", "loop", "user", "layers", "loss", "metrics", "steering")
+_SECTIONS = {part: f"# ---- {title} ".ljust(92, "-") + "\n" for part, title in (
+    ("user", "your layers (--layers: LAYER_FILES)"),
+    ("layers", "the layers this model uses (ktui.core.layers)"),
+    ("loss", "the loss (ktui.core.losses)"),
+    ("metrics", "the metrics' classes (ktui.core.metrics)"),
+    ("steering", "schedule, plateau, early stopping, stop rules (ktui.core.training)"))}
 
 
-__all__ = ["STYLES", "ExportError", "export_script"]
+__all__ = ["FEATURES", "STYLES", "ExportError", "export_script", "features"]

@@ -1,58 +1,105 @@
 """The exported script's fixed text: its docstring and imports, and the training loop.
 
-Nothing here depends on the spec but the file name in the usage line (shown only when it is
-plain ASCII): the experiment's own values are constants written by the exporter as literals,
-which this code reads by name (``EPOCHS``, ``OPTIMIZER``, ``METRICS``, ...).
+Nothing here depends on the spec's values but the file name in the usage line (shown only
+when it is plain ASCII): the experiment's own values are constants written by the exporter as
+literals, which this code reads by name (``EPOCHS``, ``OPTIMIZER``, ``METRICS``, ...).
+
+The loop is one template whose optional lines sit between ``[feature]`` and ``[/]`` lines
+(``[a|b]``: either is on; ``[!a|b]``: neither is): :func:`render` keeps a block when the spec
+turns its feature on (:func:`ktui.core.export.features`), so a script without a schedule or
+early stopping holds no line of either.
 """
 
 from __future__ import annotations
+
+import re
+from collections.abc import Collection
 
 from ktui.core.export.literals import usage_name
 
+#: Import lines of the standard library, by the name each binds (the script gets those its
+#: code reads), in the order they are written.
+STDLIB_IMPORTS = {
+    "hashlib": "import hashlib", "math": "import math", "os": "import os", "re": "import re",
+    "sys": "import sys", "time": "import time", "types": "import types",
+    "Mapping": "from collections.abc import Mapping",
+    "SimpleNamespace": "from types import SimpleNamespace",
+    "Any": "from typing import Any", "NamedTuple": "from typing import NamedTuple",
+}
+#: TensorFlow's, imported with its start-up lines hidden.
+TF_IMPORTS = {"keras": "import keras", "np": "import numpy as np",
+              "tf": "import tensorflow as tf", "ops": "from keras import ops"}
 
-def header(file_name: str | None) -> str:
-    """The docstring and imports: fixed text only (the experiment's own words are in NAME
-    and DESCRIPTION, as literals), and the file name only when it is plain."""
+
+def _import_lines(table: dict[str, str], used: Collection[str], indent: str = "") -> str:
+    """The ``import`` lines of ``table`` whose name ``used`` holds, ``from`` lines of one
+    module merged (``from typing import Any, NamedTuple``)."""
+    plain, froms = [], {}
+    for name, line in table.items():
+        if name in used:
+            if line.startswith("from "):
+                module = line.split()[1]
+                froms.setdefault(module, []).append(line.rsplit(" ", 1)[1])
+            else:
+                plain.append(line)
+    lines = plain + [f"from {m} import {', '.join(names)}" for m, names in froms.items()]
+    return "".join(f"{indent}{line}\n" for line in lines)
+
+
+def header(file_name: str | None, used: Collection[str]) -> str:
+    """The docstring and imports (those of ``used``, the names the script reads): fixed
+    text only (the experiment's own words are in NAME and DESCRIPTION, as literals), and the
+    file name only when it is plain."""
+    std = _import_lines(STDLIB_IMPORTS, {*used, "os"})
+    tf_lines = _import_lines({k: v for k, v in TF_IMPORTS.items() if k != "ops"}, used, "    ")
+    if "ops" in used:
+        tf_lines += "    from keras import ops\n"
+    usage = usage_name(file_name)
     return f'''#!/usr/bin/env python3
-"""A Keras experiment exported by ktui: NAME, DESCRIPTION and RUN below say which.
+"""A Keras experiment exported by ktui (NAME, DESCRIPTION, RUN below): python3 {usage}
 
-Needs only TensorFlow (Keras 3) and numpy: python3 {usage_name(file_name)}
-Prints, as `ktui train` does, each epoch's loss, metrics (val_: on the validation set) and
-learning rate, then the test set's. It trains on one device: a run trained mirrored over
-several devices computes the same numbers (ktui checks it), so the script needs no strategy.
+Needs only TensorFlow (Keras 3) and numpy. Prints what `ktui train` prints.
 """
 
-from __future__ import annotations
-
-import math
-import os
-import re
-import time
-from types import SimpleNamespace
-from typing import Any, NamedTuple
-
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-# TensorFlow's C++ start-up lines (absl, cudart) ignore the level above: stderr is pointed at
-# /dev/null while TensorFlow imports and finds its devices, then given back.
-_stderr, _null = os.dup(2), os.open(os.devnull, os.O_WRONLY)
+{std}
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # set before TensorFlow is imported
+_stderr, _null = os.dup(2), os.open(os.devnull, os.O_WRONLY)  # absl, cudart: not the level
 os.dup2(_null, 2)
 try:
-    import keras
-    import numpy as np
-    import tensorflow as tf
-    from keras import ops
-
-    tf.config.list_physical_devices()
+{tf_lines}    tf.config.list_physical_devices()
 finally:
     os.dup2(_stderr, 2)
-    os.close(_stderr)
     os.close(_null)
 '''
+
+
+_OPEN = re.compile(r"^\s*\[(!?)([a-z_|]+)\]$")
+_CLOSE = re.compile(r"^\s*\[/\]$")
+
+
+def render(template: str, features: Collection[str], fills: dict[str, str]) -> str:
+    """``template`` with each ``[feature]`` ... ``[/]`` block kept when its feature is on (the
+    marker lines themselves dropped; blocks nest) and each ``<<name>>`` replaced by
+    ``fills[name]`` (code the exporter writes from the registry, never user text)."""
+    kept: list[str] = []
+    stack: list[bool] = []
+    for line in template.splitlines(keepends=True):
+        if match := _OPEN.match(line):
+            on = any(name in features for name in match.group(2).split("|"))
+            stack.append(on != bool(match.group(1)))
+        elif _CLOSE.match(line):
+            stack.pop()
+        elif all(stack):
+            kept.append(line)
+    if stack:
+        raise RuntimeError("the loop template has a block left open")
+    return re.sub(r"<<(\w+)>>", lambda m: fills[m.group(1)], "".join(kept))
 
 
 #: The loop of ``ktui train``: same batches (a stateless per-epoch shuffle of indices), same
 #: tape step, same loss mean and metrics, printed the way ``ktui train`` prints them.
 LOOP = '''
+[shuffle]
 def batches(x, y, batch_size, epoch=None):
     """Index batches, shuffled per epoch with a stateless seed (as ktui does)."""
     xs, ys = tf.constant(x), tf.constant(y)
@@ -60,19 +107,11 @@ def batches(x, y, batch_size, epoch=None):
     if epoch is not None:
         idx = tf.random.experimental.stateless_shuffle(idx, seed=[SEED, epoch])
     ds = tf.data.Dataset.from_tensor_slices(idx).batch(batch_size)
-    ds = ds.map(lambda i: (tf.gather(xs, i), tf.gather(ys, i)))
-    return ds.prefetch(tf.data.AUTOTUNE)
+    return ds.map(lambda i: (tf.gather(xs, i), tf.gather(ys, i))).prefetch(tf.data.AUTOTUNE)
 
 
-def fmt(value):
-    """A number as ``ktui train`` prints it."""
-    return f"{value:.4f}" if abs(value) < 1000 else f"{value:.4g}"
-
-
-def values(metrics):
-    return {m.name: float(m.result()) for m in metrics}
-
-
+[/]
+[clip]
 def clip_gradients(grads):
     """ktui's clipping: every value to ±CLIP_VALUE, then the global norm to CLIP_NORM."""
     if CLIP_VALUE > 0:
@@ -83,101 +122,163 @@ def clip_gradients(grads):
     return list(grads)
 
 
+[/]
+def fmt(value):
+    """A number as ``ktui train`` prints it."""
+    return f"{value:.4f}" if abs(value) < 1000 else f"{value:.4g}"
+
+
 def main():
     keras.utils.set_random_seed(SEED)
     (x_train, y_train), val, test = load_data()
     model = build_model()
     batch_size = BATCH_SIZE or len(x_train)
+[schedule]
     steps_per_epoch = math.ceil(len(x_train) / batch_size)
-    train = SimpleNamespace(schedule=SimpleNamespace(**SCHEDULE),
-                            early_stopping=SimpleNamespace(**EARLY_STOPPING),
-                            stop_when=STOP_WHEN, max_minutes=MAX_MINUTES)
-    rate = make_steered_rate(keras, tf, base_schedule(
-        keras, train.schedule, LEARNING_RATE, steps_per_epoch, EPOCHS * steps_per_epoch))
+    learning_rate = base_schedule(keras, SimpleNamespace(**SCHEDULE), LEARNING_RATE,
+                                  steps_per_epoch, EPOCHS * steps_per_epoch)
+[/]
+[plateau]
+    learning_rate = make_steered_rate(keras, tf, LEARNING_RATE)  # a plateau scales it
+[/]
+[schedule|plateau]
     optimizer = type(keras.optimizers.get(OPTIMIZER))(
-        **{**OPTIMIZER["config"], "learning_rate": rate})
+        **{**OPTIMIZER["config"], "learning_rate": learning_rate})
+[/]
+[!schedule|plateau]
+    optimizer = keras.optimizers.get(OPTIMIZER)
+[/]
     optimizer.build(model.trainable_variables)
-    steer = Steerer(train, LearningRate(optimizer, rate), model)
-    variables = model.trainable_variables
-    train_loss, eval_loss = keras.metrics.Mean(), keras.metrics.Mean()
-    train_metrics = [make_metric(name, *METRIC_PARTS[name]) for name in METRICS]
-    eval_metrics = [make_metric(name, *METRIC_PARTS[name]) for name in METRICS]
-    x_spec = tf.TensorSpec((None, *x_train.shape[1:]), tf.float32)
-    y_spec = tf.TensorSpec((None, *y_train.shape[1:]), tf.as_dtype(y_train.dtype))
+[plateau]
+    plateau, rate = Plateau(SimpleNamespace(**SCHEDULE)), LearningRate(optimizer, learning_rate)
+[/]
+[early_stopping]
+    stopper = EarlyStopper(SimpleNamespace(**EARLY_STOPPING))
+[/]
+[restore_best]
+    best_weights = None
+[/]
+[stop_when]
+    target = parse_stop_when(STOP_WHEN)
+[/]
+    mean_loss = keras.metrics.Mean(name="loss")
+    metrics = <<metrics>>
+    signature = [tf.TensorSpec((None, *a.shape[1:]), a.dtype) for a in (x_train, y_train)]
 
-    @tf.function(input_signature=[x_spec, y_spec])
+    def measure(y, pred, loss):
+        mean_loss.update_state(loss)
+        for metric in metrics:
+            metric.update_state(y, pred)
+
+    @tf.function(input_signature=signature)
     def train_step(x, y):
         with tf.GradientTape() as tape:
             pred = model(x, training=True)
+[layer_losses]
             # What is minimised, as Keras' fit reports it: the data's loss and what layers add.
-            total = loss_fn(y, pred) + (tf.add_n(model.losses) if model.losses else 0.0)
-        grads = tape.gradient(total, variables)
-        if CLIP_NORM > 0 or CLIP_VALUE > 0:
-            grads = clip_gradients(grads)
-        optimizer.apply(grads, variables)
-        train_loss.update_state(total)
-        for metric in train_metrics:
-            metric.update_state(y, pred)
+            loss = loss_fn(y, pred) + (tf.add_n(model.losses) if model.losses else 0.0)
+[/]
+[!layer_losses]
+            loss = loss_fn(y, pred)
+[/]
+        grads = tape.gradient(loss, model.trainable_variables)
+[clip]
+        grads = clip_gradients(grads)
+[/]
+        optimizer.apply(grads, model.trainable_variables)
+        measure(y, pred, loss)
 
-    @tf.function(input_signature=[x_spec, y_spec])
+    @tf.function(input_signature=signature)
     def eval_step(x, y):
         pred = model(x, training=False)
-        eval_loss.update_state(loss_fn(y, pred) + (tf.add_n(model.losses) if model.losses
-                                                   else 0.0))
-        for metric in eval_metrics:
-            metric.update_state(y, pred)
+[layer_losses]
+        measure(y, pred, loss_fn(y, pred) + (tf.add_n(model.losses) if model.losses else 0.0))
+[/]
+[!layer_losses]
+        measure(y, pred, loss_fn(y, pred))
+[/]
 
-    def evaluate(split):
-        """Loss (the mean of the batches' losses, as ktui) and metrics over one split."""
-        eval_loss.reset_state()
-        for metric in eval_metrics:
+[shuffle]
+    def run(step, x, y, prefix="", epoch=None):
+        """``step`` over the batches of (x, y): the mean loss and the metrics, by name."""
+        for metric in [mean_loss, *metrics]:
             metric.reset_state()
-        for x, y in batches(*split, batch_size):
-            eval_step(x, y)
-        return float(eval_loss.result()), values(eval_metrics)
+        for xb, yb in batches(x, y, batch_size, epoch):
+[/]
+[!shuffle]
+    def run(step, x, y, prefix=""):
+        """``step`` over the batches of (x, y), in order: the mean loss and the metrics."""
+        for metric in [mean_loss, *metrics]:
+            metric.reset_state()
+        for xb, yb in tf.data.Dataset.from_tensor_slices((x, y)).batch(batch_size):
+[/]
+            step(xb, yb)
+        return {prefix + m.name: float(m.result()) for m in [mean_loss, *metrics]}
 
-    model.summary()
-    width = len(str(EPOCHS))
-    started = time.perf_counter()
-    epochs_done, reason = 0, ""
+    names = ["loss", "val_loss"] + [p + m.name for p in ("", "val_") for m in metrics]
+    width, started = len(str(EPOCHS)), time.perf_counter()
+[stop]
+    reason = ""
+[/]
     for epoch in range(1, EPOCHS + 1):
         epoch_started = time.perf_counter()
-        train_loss.reset_state()
-        for metric in train_metrics:
-            metric.reset_state()
-        for x, y in batches(x_train, y_train, batch_size, epoch if SHUFFLE else None):
-            train_step(x, y)
-        val_loss, val_metrics = evaluate(val) if val is not None else (None, {})
-        done = SimpleNamespace(epoch=epoch, loss=float(train_loss.result()), val_loss=val_loss,
-                               metrics=values(train_metrics), val_metrics=val_metrics,
-                               lr=steer.rate.current())
-        parts = [f"epoch {epoch:>{width}}/{EPOCHS}", f"loss {fmt(done.loss)}"]
-        if val_loss is not None:
-            parts.append(f"val_loss {fmt(val_loss)}")
-        parts += [f"{k} {fmt(v)}" for k, v in done.metrics.items()]
-        parts += [f"val_{k} {fmt(v)}" for k, v in val_metrics.items()]
-        parts.append(f"lr {done.lr:.4g}")
-        parts.append(f"{time.perf_counter() - epoch_started:.2f}s")
-        print("  ".join(parts), flush=True)
-        changes, reason = steer.after_epoch(done, time.perf_counter() - started)
-        for change in changes:
-            print(f"learning rate {change.previous:.3g} -> {change.lr:.3g} "
-                  f"(plateau, after epoch {change.epoch})", flush=True)
-        epochs_done = epoch
+[shuffle]
+        logs = run(train_step, x_train, y_train, epoch=epoch)
+[/]
+[!shuffle]
+        logs = run(train_step, x_train, y_train)
+[/]
+        if val is not None:
+            logs.update(run(eval_step, *val, "val_"))
+        lr = float(optimizer.learning_rate)
+        shown = "  ".join(f"{k} {fmt(logs[k])}" for k in names if k in logs)
+        print(f"epoch {epoch:>{width}}/{EPOCHS}  {shown}  lr {lr:.4g}  "
+              f"{time.perf_counter() - epoch_started:.2f}s", flush=True)
+[plateau]
+        new = plateau.new_rate(logs, epoch, lr)
+        if new is not None:
+            print(f"learning rate {lr:.3g} -> {rate.set(new):.3g} (plateau, after epoch "
+                  f"{epoch})", flush=True)
+[/]
+[early_stopping]
+[restore_best]
+        best, reason = stopper.update(logs, epoch)
+        if best:
+            best_weights = [v.numpy() for v in model.variables]
+[/]
+[!restore_best]
+        reason = stopper.update(logs, epoch)[1]
+[/]
+[/]
+[stop_when]
+        reason = reason or target_reason(target, logs, epoch)
+[/]
+[max_minutes]
+        reason = reason or budget_reason(MAX_MINUTES, time.perf_counter() - started, epoch)
+[/]
+[stop]
         if reason:
             break
-    restored = steer.restore(epochs_done)
-    if reason or restored:
-        print("; ".join(part for part in (reason, restored) if part), flush=True)
-    line = f"done: {epochs_done} epochs in {time.perf_counter() - started:.1f}s"
+[/]
+[restore_best]
+    if best_weights is not None and stopper.best.epoch != epoch:
+        for variable, value in zip(model.variables, best_weights, strict=True):
+            variable.assign(value)
+        restored = f"weights restored from epoch {stopper.best.epoch}"
+        reason = "; ".join(part for part in (reason, restored) if part)
+[/]
+[stop]
+    if reason:
+        print(reason, flush=True)
+[/]
+    line = f"done: {epoch} epochs in {time.perf_counter() - started:.1f}s"
     if test is not None:
-        test_loss, test_metrics = evaluate(test)
-        line += f"  test_loss {fmt(test_loss)}"
-        line += "".join(f"  test_{k} {fmt(v)}" for k, v in test_metrics.items())
+        test_logs = run(eval_step, *test, "test_")
+        line += "".join(f"  {k} {fmt(v)}" for k, v in test_logs.items())
     print(line, flush=True)
     return model
-
-
-if __name__ == "__main__":
+'''
+#: The script's last lines, after everything ``main()`` calls is defined.
+MAIN_GUARD = '''if __name__ == "__main__":
     main()
 '''
