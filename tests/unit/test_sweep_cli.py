@@ -223,3 +223,11 @@ def test_prune_by_hand_add_trials_and_stop_with_a_real_worker(tmp_path: Path) ->
     assert len(study.get_trials()) == 2  # 3 asked for, but stopped: no trial 2
     summary = json.loads((Path(t1.user_attrs["run_dir"]) / "summary.json").read_text())
     assert summary["status"] == "stopped" and summary["sweep"]["state"] == "pruned"
+
+
+def test_reading_a_missing_journal_leaves_nothing_behind(tmp_path: Path, capsys) -> None:
+    missing = tmp_path / "no" / "such.journal"
+    for command in ("status", "view", "best"):
+        assert main(["sweep", command, "--storage", str(missing)]) == 2
+        assert "no such journal file" in capsys.readouterr().err
+    assert not (tmp_path / "no").exists()

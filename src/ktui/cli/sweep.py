@@ -137,6 +137,10 @@ def _open(args: argparse.Namespace):  # (study, config, storage url)
             raise Refused(EXIT_FAILED, f"no sweep under {clean(str(_root(args)))}; name one "
                           "with --storage URL --study NAME")
         url = str(found)
+    elif studymod.is_journal(url) and not Path(url.removeprefix("journal:")).is_file():
+        # reading must not leave an empty journal (and its folders) behind
+        raise UsageError(f"--storage {clean(url)}: no such journal file (`ktui sweep` makes "
+                         "one; `ktui sweep status` alone finds the newest)")
     study = studymod.load(url, args.study)
     return study, studymod.config_of(study), url
 
