@@ -5,18 +5,22 @@ before a past run's spec replaces edits, dimmed dialogs, the save notification's
 from __future__ import annotations
 
 import io
+from pathlib import Path
 from typing import Any
 
 import pytest
 from rich.console import Console
 from textual import events
 from textual.message import Message
-from textual.widgets import Static
+from textual.widgets import Input, Select, Static, Switch
 
-from ktui.ui.screens.setup import SetupScreen
+from ktui.ui.screens.confirm import ConfirmScreen
+from ktui.ui.screens.setup import SetupScreen, get_path
+from ktui.ui.screens.spec_file import SpecFileScreen
+from ktui.ui.widgets.fields import FieldRow
 from ktui.ui.widgets.layer_stack import LayerStack
 
-from .helpers import make_test_app
+from .helpers import make_test_app, until
 
 SIZE = (120, 40)
 
@@ -37,7 +41,7 @@ def setup_of(app: Any) -> SetupScreen:
     return screen
 
 
-# ---- 1: the first focus is set once and stays --------------------------------------------------
+# ---- 1: the first focus is set once and stays -------------------------------------------------
 
 @pytest.mark.slow
 async def test_the_first_focus_is_the_layer_list_and_never_moves() -> None:
@@ -58,7 +62,7 @@ async def test_the_first_focus_is_the_layer_list_and_never_moves() -> None:
     assert focused == ["stack"]
 
 
-# ---- 2: the hint line follows the focus at once --------------------------------------------------
+# ---- 2: the hint line follows the focus at once -----------------------------------------------
 
 @pytest.mark.slow
 async def test_a_section_title_hint_says_open_once_opened() -> None:
@@ -92,3 +96,127 @@ async def test_the_hint_changes_in_the_same_call_as_the_focus() -> None:
             assert hint_of(setup).startswith(f"{label}:"), key  # no await in between
         setup.focus_next()
         assert not hint_of(setup).startswith("n:")
+
+
+# ---- 3: a switch's state in words -------------------------------------------------------------
+
+@pytest.mark.slow
+async def test_each_switch_says_on_or_off_in_words() -> None:
+    app = make_test_app()
+    async with app.run_test(size=SIZE) as pilot:
+        setup = setup_of(app)
+        rows = [r for r in setup.query(FieldRow) if r.field.type == "bool"]
+        assert {r.field.key for r in rows} >= {"train.nesterov", "train.shuffle"}
+        for row in rows:
+            word = text_of(row.query_one(".switch-state", Static).content).strip()
+            assert word == ("on" if get_path(app.spec, row.field.key) else "off"), row.field.key
+        nesterov = setup.query_one("#f-train-nesterov")
+        state = nesterov.query_one(".switch-state", Static)
+        nesterov.query_one(Switch).focus()
+        await pilot.press("space")
+        await pilot.pause()
+        assert app.spec.train.nesterov is True
+        assert text_of(state.content).strip() == "on"
+        setup.load_preset("linear-gd")  # a value set by the app, not by a key
+        await pilot.pause()
+        assert app.spec.train.nesterov is False
+        assert text_of(state.content).strip() == "off"
+
+
+# ---- 4: long hints wrap, a long path shows its file name --------------------------------------
+
+def line_text(widget: Any, y: int = 0) -> str:
+    return "".join(segment.text for segment in widget.render_line(y))
+
+
+@pytest.mark.slow
+async def test_a_long_hint_wraps_at_80_columns() -> None:
+    app = make_test_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        setup = setup_of(app)
+        await pilot.pause()
+        hint = setup.query_one("#hint", Static)
+        assert hint_of(setup).startswith("layers:")
+        assert hint.size.height >= 2
+        shown = " ".join(line_text(hint, y).strip() for y in range(hint.size.height))
+        assert shown.endswith("ctrl+t back to the fields")
+        assert "…" not in shown
+
+
+@pytest.mark.slow
+async def test_a_long_data_path_shows_its_file_name(tmp_path: Path) -> None:
+    folder = tmp_path / "a-rather-long-folder-name" / "another-quite-long-subfolder"
+    folder.mkdir(parents=True)
+    data = folder / "data.csv"
+    data.write_text("a,b,y\n" + "".join(f"{i},{i % 3},{2 * i}\n" for i in range(30)))
+    app = make_test_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        setup = setup_of(app)
+        setup.query_one("#f-dataset-kind Select", Select).value = "csv"
+        await pilot.pause()
+        path = setup.query_one("#f-dataset-path Input", Input)
+        path.focus()
+        path.value = str(data)
+        await pilot.pause()
+        setup.query_one("#f-name Input", Input).focus()  # leaving the field
+        await pilot.pause()
+        await pilot.pause()
+        assert len(str(data)) > path.size.width
+        assert line_text(path).rstrip().endswith("/data.csv")
+
+
+# ---- 5: the spec dialogs: no literal backticks, paths complete --------------------------------
+
+@pytest.mark.parametrize("key", ["ctrl+s", "ctrl+o"])
+@pytest.mark.slow
+async def test_spec_dialogs_show_no_backticks_and_complete_paths(
+        key: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "experiments-of-mine").mkdir()
+    (tmp_path / "experiments-of-mine" / "first.toml").write_text('name = "x"\n')
+    app = make_test_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press(key)
+        dialog = app.screen
+        assert isinstance(dialog, SpecFileScreen)
+        help_text = text_of(dialog.query_one("#spec-file-help", Static).content)
+        assert "`" not in help_text and "ktui " in help_text
+        path = dialog.query_one("#spec-path", Input)
+        path.value = ""
+        await pilot.press("e", "x", "p")
+        await until(pilot, lambda: path.value == "exp" and not app.workers)
+        await pilot.pause(0.1)
+        await pilot.press("right")
+        assert path.value == "experiments-of-mine/"
+        await pilot.press("f")
+        await until(pilot, lambda: not app.workers)
+        await pilot.pause(0.1)
+        await pilot.press("right")
+        assert path.value == "experiments-of-mine/first.toml"
+
+
+# ---- 7: every dialog shows the view behind it, dimmed the same way ----------------------------
+
+def dialogs() -> list[Any]:
+    from ktui.ui.screens.help import HelpScreen
+    from ktui.ui.screens.layer_form import LayerFormScreen
+    from ktui.ui.screens.lr_input import LrInputScreen
+    from ktui.ui.screens.problems import ProblemsScreen
+
+    return [ConfirmScreen("Sure?"), SpecFileScreen("open"), ProblemsScreen(["a problem"]),
+            HelpScreen(SetupScreen), LayerFormScreen(), LrInputScreen(0.1, blink=False)]
+
+
+@pytest.mark.slow
+async def test_every_dialog_dims_the_view_behind_it_alike() -> None:
+    app = make_test_app()
+    async with app.run_test(size=SIZE) as pilot:
+        backgrounds = {}
+        for dialog in dialogs():
+            await app.push_screen(dialog)
+            await pilot.pause()
+            backgrounds[type(dialog).__name__] = dialog.styles.background
+            app.pop_screen()
+            await pilot.pause()
+        assert all(0 < bg.a < 1 for bg in backgrounds.values()), backgrounds
+        assert len(set(backgrounds.values())) == 1, backgrounds

@@ -20,11 +20,9 @@ from textual.widgets import Button, Static
 class ConfirmScreen(ModalScreen[bool]):
     """Ask ``question``; dismiss with True (yes) or False (no)."""
 
+    # Centred over the view behind it, dimmed: ktui.tcss's ``ModalScreen`` rule, as every
+    # dialog (a background here lost to the app's ``Screen`` rule: the view went blank).
     DEFAULT_CSS = """
-    ConfirmScreen {
-        align: center middle;
-        background: $background 60%;
-    }
     ConfirmScreen > #confirm {
         width: auto;
         min-width: 40;

@@ -21,6 +21,7 @@ from textual.widgets import Button, Input, Label, Static
 from ktui.core.spec import ExperimentSpec, SpecError, load, save
 from ktui.core.text import clean
 from ktui.ui.settings import settings_of
+from ktui.ui.widgets.path_suggester import PathSuggester
 
 #: Problems listed at most (the list scrolls; a broken file can have thousands).
 MAX_SHOWN = 500
@@ -29,6 +30,18 @@ MAX_SHOWN = 500
 def default_file_name(spec: ExperimentSpec) -> str:
     safe = "".join(c if c.isalnum() or c in "-_." else "-" for c in spec.name) or "experiment"
     return f"{safe}.toml"
+
+
+def dialog_help(saving: bool) -> Text:
+    """The line under the dialog's title: commands and keys in bold, not in backticks (the
+    text is shown as it is, so `ktui …` showed its backticks)."""
+    if saving:
+        parts = ["For ", ("ktui train --spec FILE", "bold"), " or ", ("ctrl+o", "bold"),
+                 " later; a relative path is from the folder ktui was started in"]
+    else:
+        parts = ["A spec saved with ", ("ctrl+s", "bold"), ", or from ",
+                 ("ktui presets show NAME", "bold"), "; it replaces the whole form"]
+    return Text.assemble(*parts, "; → takes the path's completion", style="dim")
 
 
 class SpecFileScreen(ModalScreen[tuple[Path, ExperimentSpec] | None]):
@@ -52,13 +65,9 @@ class SpecFileScreen(ModalScreen[tuple[Path, ExperimentSpec] | None]):
         with Vertical(id="spec-file"):
             yield Label(Text("Save the experiment as TOML" if saving
                              else "Open a TOML experiment", style="bold"), id="spec-file-title")
-            yield Static(Text(
-                "For `ktui train --spec FILE` or ctrl+o later; a relative path is from the "
-                "folder ktui was started in" if saving else
-                "A spec saved with ctrl+s, or from `ktui presets show NAME`; it replaces the "
-                "whole form", style="dim"), id="spec-file-help")
+            yield Static(dialog_help(saving), id="spec-file-help")
             path = Input(self.initial, placeholder="file.toml", compact=True, id="spec-path",
-                         select_on_focus=False)
+                         select_on_focus=False, suggester=PathSuggester())
             path.cursor_blink = settings_of(self).cursor_blink
             yield path
             with VerticalScroll(id="spec-error-scroll", can_focus=False):

@@ -100,6 +100,11 @@ def choice_options(choices: tuple[str, ...], value: Any) -> list[tuple[str, Any]
     return options
 
 
+def switch_word(value: Any) -> str:
+    """What a switch beside it says: ``on`` or ``off``."""
+    return "on" if value else "off"
+
+
 class FieldRow(Vertical):
     """Label + control + the reason it is invalid. Posts :class:`FieldRow.Changed`."""
 
@@ -154,16 +159,42 @@ class FieldRow(Vertical):
             label.tooltip = f.help or None
             with Horizontal(classes="field-line"):
                 yield label
-                yield self._control()
+                yield from self._controls()
         else:
             # Text, not markup: help like "in [0, 1)" would be read as a markup tag.
             text = Text.assemble((f.label, "bold"), ("  " + f.help if f.help else "", "dim"))
             yield Label(text, classes="field-label")
-            yield self._control()
+            if f.type == "bool":
+                with Horizontal(classes="switch-line"):
+                    yield from self._controls()
+            else:
+                yield self._control()
         yield Static("", classes="field-error")
+
+    def _controls(self) -> ComposeResult:
+        """The control, and beside a switch its state in words: a switch shows on or off
+        by colour only, which a copied screen, NO_COLOR or a screen reader cannot tell."""
+        yield self._control()
+        if self.field.type == "bool":
+            yield Static(switch_word(self._value), classes="switch-state")
 
     def on_mount(self) -> None:
         self._show_error()  # a value loaded from a file may already be wrong
+        if self.field.type == "path":
+            self.call_after_refresh(self._show_path_end)
+
+    def _show_path_end(self) -> None:
+        """A path longer than its field shows its end, the file's name, while the field is
+        not being edited (an Input shows a value's start: ``/home/me/projects/…`` hid
+        which file it was)."""
+        for control in self.query(".field-control").results(Input):
+            if not control.has_focus:
+                control.cursor_position = len(control.value)
+                control.scroll_to(x=control.max_scroll_x, animate=False, immediate=True)
+
+    def on_input_blurred(self, event: Input.Blurred) -> None:
+        if self.field.type == "path":
+            self._show_path_end()
 
     def _control(self) -> Widget:
         f = self.field
@@ -229,6 +260,7 @@ class FieldRow(Vertical):
                     control.highlighted = min(highlighted, control.option_count - 1)
             elif isinstance(control, Switch):
                 control.value = bool(value)
+                self._show_switch_state(bool(value))
             elif isinstance(control, Select):
                 options = choice_options(self.field.choices, value)
                 control.set_options(options)
@@ -236,6 +268,8 @@ class FieldRow(Vertical):
                     control.value = value
             elif isinstance(control, Input):
                 control.value = format_value(self.field.type, value)
+                if self.field.type == "path":
+                    self.call_after_refresh(self._show_path_end)
         self._show_error()
 
     def set_external_error(self, error: str | None) -> None:
@@ -285,7 +319,12 @@ class FieldRow(Vertical):
     def on_switch_changed(self, event: Switch.Changed) -> None:
         event.stop()
         if event.value == event.switch.value:
+            self._show_switch_state(event.value)
             self._accept(event.value)
+
+    def _show_switch_state(self, on: bool) -> None:
+        for state in self.query(".switch-state").results(Static):
+            state.update(switch_word(on))
 
     def on_selection_list_selected_changed(self, event: SelectionList.SelectedChanged) -> None:
         event.stop()
@@ -295,4 +334,4 @@ class FieldRow(Vertical):
 
 #: ``format_value`` is the schema's; the layer list imports it from here.
 __all__ = ["CheckList", "FieldDef", "FieldRow", "choice_options", "format_value", "param_def",
-           "setup_def"]
+           "setup_def", "switch_word"]

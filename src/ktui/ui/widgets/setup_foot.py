@@ -40,8 +40,8 @@ class SetupFoot(Vertical):
             status.update(Text(text, style="dim"))
 
     def set_hint(self, text: Text) -> None:
-        """Show ``text`` on the hint line (one line: cut with an ellipsis)."""
-        text.no_wrap, text.overflow = True, "ellipsis"
+        """Show ``text`` on the hint line; a long one wraps (up to three lines: the style
+        sheet's ``max-height``), never cut off at the right edge."""
         for hint in self.query("#hint").results(Static):
             hint.update(text)
 
