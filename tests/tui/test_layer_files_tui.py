@@ -65,9 +65,9 @@ async def test_the_form_is_made_from_the_class_and_shows_its_checks() -> None:
         assert "\n   output float32 (None, 32)" in text, text  # on a line of its own
         # The reload key is said beside the buttons, on their one line.
         keys = form.query_one("#form-keys", Static)
-        assert plain(keys).endswith("^r reload") and keys.size.width >= len(plain(keys))
+        assert plain(keys).endswith("f5 reload") and keys.size.width >= len(plain(keys))
         assert "fully connected" in plain(form.query_one("#kind-help", Static))
-        # Issue 22: ctrl+r reloads even from a field; r is typed into it.
+        # Issue 22: ctrl+r (and f5) reloads even from a field; r is typed into it.
         units = form.query_one("#param-units")
         field = units.query_one("Input")
         field.focus()

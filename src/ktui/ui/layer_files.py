@@ -1,4 +1,4 @@
-"""Your layer files in the TUI: reloading them (``r``) and building a layer off the UI thread.
+"""Your layer files in the TUI: reloading them (F5) and building a layer off the UI thread.
 
 Both run the user's code, so both run in a thread worker and answer with a message: the UI
 thread only registers what was imported (:func:`apply_reload`) and shows what was found. A
@@ -14,7 +14,7 @@ from textual.message import Message
 from textual.widget import Widget
 
 from ktui.core import user_layers
-from ktui.core.user_layers.checks import Report, run_checks
+from ktui.core.user_layers.checks import Report, checks_for
 from ktui.core.user_layers.shapes import Failed, ensure
 
 
@@ -75,16 +75,19 @@ def apply_reload(node: Widget, message: LayersReloaded) -> bool:
 
 
 def probe_in_thread(node: Widget, key: tuple[Any, ...], kind: user_layers.UserKind,
-                    shape: tuple[int, ...], params: dict[str, Any]) -> None:
-    """Build ``kind`` for ``shape`` and run its checks in a worker; ``node`` gets
-    :class:`LayerProbed` (a newer probe of the same node replaces an older one)."""
+                    shape: tuple[int, ...], params: dict[str, Any], *, spec: Any = None,
+                    index: int = 0, data_dir: str | None = None) -> None:
+    """Build ``kind`` for ``shape`` and run its checks in a worker, on rows of ``spec``'s
+    training data as the layer at ``index`` gets them (random input, said so, when there
+    is none); ``node`` gets :class:`LayerProbed` (a newer probe replaces an older one)."""
 
     def work() -> None:
         got = ensure(kind, shape, params)
         if isinstance(got, Failed):
             node.post_message(LayerProbed(key, got))
             return
-        node.post_message(LayerProbed(key, (got[0], got[1], run_checks(kind, shape, params))))
+        report = checks_for(spec, index, kind, shape, params, data_dir)
+        node.post_message(LayerProbed(key, (got[0], got[1], report)))
 
     node.run_worker(work, thread=True, group="layer-probe", exclusive=True,
                     exit_on_error=False)

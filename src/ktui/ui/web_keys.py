@@ -21,10 +21,13 @@ BROWSER_KEYS = ("ctrl+r", "ctrl+t", "ctrl+n", "ctrl+w", "ctrl+l", "f5")
 #: Binding id -> the keys in a browser (the first one shown in the footer).
 WEB_KEYMAP = {
     "train": "f9,ctrl+r",  # setup: train (letters type into the fields)
+    "train_background": "f7,ctrl+b",  # setup: train in a background process
     "open_runs": "f8,ctrl+l",  # setup and training view: the runs list
     "add_layer_global": "f4,ctrl+n",  # setup: add a layer
     "toggle_focus": "f2,ctrl+t",  # setup: layers / fields
     "reload_layer_files": "f4,ctrl+r",  # the layer form: import your layer files again
+    "reload_layers_global": "r",  # setup: your layer files again (F5 reloads the page)
+    "reload_layers": "r",  # the same on the layer list
     "refresh_runs": "r,f5,ctrl+r",  # the runs list: read the folder again
 }
 

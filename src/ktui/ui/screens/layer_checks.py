@@ -11,7 +11,8 @@ from typing import Any
 from rich.text import Text
 
 from ktui.core import user_layers
-from ktui.core.catalog import LAYER_KINDS
+from ktui.core.catalog import LAYER_KINDS, LayerKind
+from ktui.core.user_layers import verdicts
 from ktui.core.user_layers.checks import BATCH, Report
 from ktui.core.user_layers.shapes import Failed
 
@@ -30,13 +31,27 @@ def kind_options() -> list[tuple[str, str]]:
     return options
 
 
-def checks_text(kind: user_layers.UserKind, result: Any, waiting: bool) -> Text:
-    """The checks of ``kind`` as the form shows them: each with ✔ or ⚠, then the weights and
-    the output; "running" while TensorFlow works, the user's lines when it cannot be built."""
+def kind_help(kind: LayerKind) -> Text:
+    """What the kind is, where it comes from (your file and line), and "No parameters."."""
+    text = Text(kind.help)
+    if kind.origin:
+        mine = " · your layer" if user_layers.user_kind(kind.name) else ""
+        text.append(f"  ({kind.origin}{mine})", style="dim")
+    if not kind.params:
+        text.append("\nNo parameters.", style="dim")
+    return text
+
+
+def checks_text(kind: user_layers.UserKind, result: Any, waiting: bool,
+                key: tuple[Any, ...] | None = None) -> Text:
+    """The checks of ``kind`` as the form shows them: what they ran on, each with ✔ or ⚠,
+    then the weights and the output; "running" while TensorFlow works, the user's lines
+    when it cannot be built; for a failed check, the key that trains it anyway (``key``:
+    the layer as entered, to say whether it is accepted)."""
     text = Text("checks  ", style="bold")
     if result is None:
-        words = (f"running (TensorFlow builds {kind.name} and trains it one step on a random "
-                 f"batch of {BATCH})…" if waiting
+        words = (f"running (TensorFlow builds {kind.name} and trains it one step on {BATCH} "
+                 "rows of the training data)…" if waiting
                  else "run once the fields and the layer's input are fine")
         return text.append(words, style="dim")
     if isinstance(result, Failed):
@@ -47,14 +62,19 @@ def checks_text(kind: user_layers.UserKind, result: Any, waiting: bool) -> Text:
         return text
     _, _, report = result
     assert isinstance(report, Report)
-    text.append(f"on a random batch of {BATCH}", style="dim")
+    text.append(f"on {report.source}", style="dim")
     for check in report.checks:
         mark, style = ("✔", "green") if check.ok else ("⚠", "bold red")
         text.append(f"\n {mark} ", style=style)
         text.append(check.text, style="" if check.ok else "bold red")
+    if report.failure is not None:
+        anyway = key is not None and verdicts.accepted(key)
+        text.append("\n   " + ("trained anyway despite the failed check (ctrl+y: refuse "
+                                "it again)" if anyway else "the run refuses it: ctrl+y trains "
+                                "it anyway"), style="bold")
     if report.dtype:
         text.append(f"\n   {report.weights_text()}\n   {report.output_text()}", style="dim")
     return text
 
 
-__all__ = ["TRACEBACK_LINES", "checks_text", "kind_options"]
+__all__ = ["TRACEBACK_LINES", "checks_text", "kind_help", "kind_options"]

@@ -8,12 +8,12 @@ it cannot take that input.
 A layer class of the user's own (``--layers``) gets the same form, made from its ``__init__``;
 its shape is worked out and its checks run (round trip, model.keras, gradients) by TensorFlow
 in a worker (:mod:`ktui.ui.layer_files`: it is the user's code, never run on the UI thread),
-shown under the preview with the line in their file when something fails; ``r`` reloads the
-file after an edit.
+shown under the preview with the line in their file when something fails (on rows of the
+experiment's training data, as the layer will get them); F5 reloads the file after an edit,
+and ctrl+y trains a layer whose check failed anyway (the checks help, the user decides).
 
-Keys can arrive faster than the screen mounts or closes (``e`` then ``esc`` in one burst, a
-second ``enter`` after the first saved): the form answers once, and only once it is mounted,
-and nothing here assumes a widget is still there after an ``await``.
+Keys can arrive faster than the screen mounts or closes (``e`` then ``esc``, a second
+``enter``): the form answers once, once mounted, and assumes no widget survives an ``await``.
 """
 
 from __future__ import annotations
@@ -32,8 +32,10 @@ from textual.widgets import Button, Input, Label, Select, Static
 from ktui.core import user_layers
 from ktui.core.catalog import LAYER_KINDS, LayerKind, StackError, format_shape
 from ktui.core.spec import LayerSpec
+from ktui.core.user_layers import verdicts
+from ktui.core.user_layers.checks import Report
 from ktui.core.user_layers.params import toml_text
-from ktui.core.user_layers.shapes import frozen
+from ktui.core.user_layers.shapes import key as check_key
 from ktui.ui.layer_files import (
     LayerProbed,
     LayersReloaded,
@@ -41,13 +43,13 @@ from ktui.ui.layer_files import (
     probe_in_thread,
     start_reload,
 )
-from ktui.ui.screens.layer_checks import checks_text, kind_options
+from ktui.ui.screens.layer_checks import checks_text, kind_help, kind_options
 from ktui.ui.settings import settings_of
 from ktui.ui.widgets.fields import FieldRow, param_def
 
 Shape = tuple[int, ...]
 KEYS_HINT = "enter/ctrl+s save · esc cancel"
-RELOAD_HINT = "↵ save · esc cancel · ^r reload"
+RELOAD_HINT = "↵ save · esc cancel · f5 reload"
 #: Seconds after the last keystroke before a user layer is built and checked again.
 PROBE_DELAY = 0.4
 
@@ -63,14 +65,19 @@ class LayerFormScreen(ModalScreen[LayerSpec | None]):
         Binding("escape", "cancel", "Cancel", id="cancel"),
         # enter: in a field (Input.Submitted, below) or wherever no widget takes it.
         Binding("ctrl+s,enter", "save", "Save", id="save"),
-        # ctrl+r, not r: r types into the focused field.
-        Binding("ctrl+r", "reload_layers", "Reload layers", id="reload_layer_files",
+        # f5 (as in the setup view) or ctrl+r, not r: r types into the focused field.
+        Binding("f5,ctrl+r", "reload_layers", "Reload layers", id="reload_layer_files",
                 tooltip="import your layer files (--layers) again after editing them"),
+        Binding("ctrl+y", "train_anyway", "Train anyway", id="train_anyway",
+                tooltip="train this layer although a check failed (or refuse it again)"),
     ]
 
     def __init__(self, layer: LayerSpec | None = None, *, position: int | None = None,
-                 input_shape: Shape | None = None, input_problem: str = "") -> None:
+                 input_shape: Shape | None = None, input_problem: str = "",
+                 spec: Any = None) -> None:
         super().__init__()
+        #: The experiment (its data and the layers before this one feed the checks).
+        self.spec = spec
         self.editing = layer is not None
         self.layer_spec = layer or LayerSpec("Dense", {})
         self.position = position
@@ -98,7 +105,7 @@ class LayerFormScreen(ModalScreen[LayerSpec | None]):
             yield Select(kind_options(), value=self.layer_spec.kind,
                          allow_blank=False, compact=True, id="kind",
                          disabled=self.editing)
-            yield Static(self._kind_help(), id="kind-help")
+            yield Static(kind_help(self.kind), id="kind-help")
             # Not focusable: its fields are, and focusing one scrolls it into view; a
             # focusable scroll container was an invisible tab stop before the first field.
             yield VerticalScroll(*self._rows(), id="params", can_focus=False)
@@ -117,16 +124,6 @@ class LayerFormScreen(ModalScreen[LayerSpec | None]):
         verb = "Edit" if self.editing else "Add"
         where = f" {self.position + 1}" if self.position is not None else ""
         return Text(f"{verb} layer{where} ({self.layer_spec.kind})", style="bold")
-
-    def _kind_help(self) -> Text:
-        kind = self.kind
-        text = Text(kind.help)
-        if kind.origin:
-            mine = " · your layer" if user_layers.user_kind(kind.name) else ""
-            text.append(f"  ({kind.origin}{mine})", style="dim")
-        if not kind.params:
-            text.append("\nNo parameters.", style="dim")
-        return text
 
     def _rows(self) -> list[FieldRow]:
         kind = self.kind
@@ -189,7 +186,7 @@ class LayerFormScreen(ModalScreen[LayerSpec | None]):
         self.layer_spec = layer
         self._probed = self._asked = None
         try:
-            self.query_one("#kind-help", Static).update(self._kind_help())
+            self.query_one("#kind-help", Static).update(kind_help(self.kind))
             self.query_one("#form-title", Label).update(self._title())
             params = self.query_one("#params", VerticalScroll)
             await params.remove_children()
@@ -305,9 +302,7 @@ class LayerFormScreen(ModalScreen[LayerSpec | None]):
         if kind is None or self.input_shape is None or not self._ready or self.errors:
             return None
         params = {**self.layer_spec.params, **self._values()}
-        key = (kind.class_name or kind.name, kind.sha256, tuple(self.input_shape),
-               frozen(kind.resolve(params)))
-        return key, kind, params
+        return check_key(kind, tuple(self.input_shape), kind.resolve(params)), kind, params
 
     def _probe(self) -> None:
         """Build and check the user layer as entered, in a worker (once per change)."""
@@ -317,7 +312,8 @@ class LayerFormScreen(ModalScreen[LayerSpec | None]):
             return
         key, kind, params = target
         self._asked = key
-        probe_in_thread(self, key, kind, tuple(self.input_shape), params)
+        probe_in_thread(self, key, kind, tuple(self.input_shape), params, spec=self.spec,
+                        index=self.position or 0, data_dir=getattr(self.app, "data_dir", None))
 
     def on_layer_probed(self, message: LayerProbed) -> None:
         message.stop()
@@ -327,7 +323,16 @@ class LayerFormScreen(ModalScreen[LayerSpec | None]):
         for preview in self.query("#preview").results(Static):
             preview.update(self._preview())
         self._show_checks()
+        self.refresh_bindings()  # ctrl+y is offered while a check fails
         self.call_after_refresh(self._fit_params)
+
+    def _shown_report(self) -> tuple[tuple[Any, ...], Report] | None:
+        """The checks' report for the layer as entered now, with its key (None: none yet)."""
+        target = self._probe_target()
+        if self._probed is None or target is None or self._probed[0] != target[0]:
+            return None
+        result = self._probed[1]
+        return (target[0], result[2]) if isinstance(result, tuple) else None
 
     def _show_checks(self) -> None:
         """The checks of a user layer (hidden for ktui's own kinds)."""
@@ -340,15 +345,32 @@ class LayerFormScreen(ModalScreen[LayerSpec | None]):
             done = self._probed is not None and target is not None \
                 and self._probed[0] == target[0]
             checks.update(checks_text(kind, self._probed[1] if done and self._probed else None,
-                                      waiting=target is not None))
+                                      waiting=target is not None,
+                                      key=target[0] if target is not None else None))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "reload_layers":
             return bool(user_layers.registered())
+        if action == "train_anyway":
+            shown = self._shown_report() if self._ready else None
+            return shown is not None and shown[1].failure is not None
         return True
 
+    def action_train_anyway(self) -> None:
+        """``ctrl+y``: train this layer although a check failed; again: refuse it again."""
+        shown = self._shown_report() if self._ready and not self._answered else None
+        if shown is None or shown[1].failure is None:
+            return
+        key = shown[0]
+        verdicts.accept(key, not verdicts.accepted(key))
+        self._show_checks()
+        self.notify("The run trains this layer despite its failed check: its warning goes "
+                    "into the run's log." if verdicts.accepted(key) else
+                    "A failed check refuses this layer again.", title="Train anyway",
+                    timeout=5)
+
     def action_reload_layers(self) -> None:
-        """``ctrl+r``: import the layer files again (after the user edited them)."""
+        """F5 or ``ctrl+r``: import the layer files again (after the user edited them)."""
         if self._ready and not self._answered:
             start_reload(self)
 

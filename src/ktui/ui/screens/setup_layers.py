@@ -2,17 +2,20 @@
 
 The keys are bound on the LayerStack widget (and ctrl+n on the screen), the buttons under it
 run the same actions; each edit goes through the layer form and ends in ``spec_changed``.
-``r`` reloads the user's layer files (``--layers``) after an edit; the stack is then shown
-and checked again with the new classes, as it is when TensorFlow has worked out their shapes.
+F5 (anywhere in the view: a key that types nothing) or ``r`` on the layer list reloads the
+user's layer files (``--layers``) after an edit; the stack is then shown and checked again
+with the new classes, as it is when TensorFlow has worked out their shapes.
 """
 
 from __future__ import annotations
 
+from textual.binding import Binding
 from textual.widgets import OptionList
 
 from ktui.core import user_layers
 from ktui.core.catalog import LAYER_KINDS
 from ktui.core.spec import LayerSpec
+from ktui.core.user_layers import verdicts
 from ktui.ui.layer_files import LayersReloaded, apply_reload, start_reload
 from ktui.ui.screens.layer_form import LayerFormScreen
 from ktui.ui.screens.setup_base import SetupBase
@@ -27,6 +30,24 @@ STACK_BUTTONS = (("add", "+ Add", "add_layer"), ("edit", "Edit", "edit_layer"),
 
 class LayerEditing(SetupBase):
     """The layer stack's actions on ``app.spec.layers``."""
+
+    BINDINGS = [
+        # Not r alone: r types into a focused field (r still reloads on the layer list).
+        Binding("f5", "reload_layer_files", "Reload", id="reload_layers_global",
+                tooltip="import your layer files (--layers) again after editing them"),
+    ]
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """F5 is offered (and in the footer) only when layer files were given. On the layer
+        list, the list's own hidden r/f5 take the key, so the footer leaves it out there:
+        with the list's a/e keys, 80 columns had no room for it and Help was cut."""
+        if action == "reload_layer_files":
+            return bool(user_layers.registered())
+        return super().check_action(action, parameters)
+
+    def action_reload_layer_files(self) -> None:
+        """F5 (off the layer list, whose own r/f5 say ``reload_layers``)."""
+        self.action_reload_layers()
 
     @property
     def _index(self) -> int | None:
@@ -69,7 +90,7 @@ class LayerEditing(SetupBase):
             self._focus_stack()
 
         self.app.push_screen(LayerFormScreen(position=position, input_shape=shape,
-                                             input_problem=why), added)
+                                             input_problem=why, spec=self.spec), added)
 
     def action_edit_layer(self) -> None:
         index = self._chosen_layer()
@@ -91,7 +112,7 @@ class LayerEditing(SetupBase):
             self._focus_stack()
 
         self.app.push_screen(LayerFormScreen(layer, position=index, input_shape=shape,
-                                             input_problem=why), edited)
+                                             input_problem=why, spec=self.spec), edited)
 
     def action_remove_layer(self) -> None:
         index = self._chosen_layer()
@@ -136,11 +157,13 @@ class LayerEditing(SetupBase):
         self.action_edit_layer()
 
     # ---- your layers (--layers) -----------------------------------------------------------
-    #: The registered layer files' generation last shown (a reload in the form changes it).
-    _layers_shown = -1
+    #: The registered layer files' generation and the checks' verdicts last shown (a reload
+    #: or a train-anyway in the form changes them).
+    _layers_shown: tuple[int, int] = (-1, -1)
 
     def action_reload_layers(self) -> None:
-        """``r``: import the layer files again; the stack is then checked with them."""
+        """F5 (or ``r`` on the layer list): import the layer files again; the stack is then
+        checked with them."""
         if self._on_top():
             start_reload(self)
 
@@ -156,7 +179,9 @@ class LayerEditing(SetupBase):
             self.spec_changed()
 
     def on_screen_resume(self) -> None:
-        """Back from the layer form, where ``r`` may have reloaded the classes."""
-        if self._live() and self._layers_shown != user_layers.generation():
-            self._layers_shown = user_layers.generation()
+        """Back from the layer form, where F5 may have reloaded the classes and ctrl+y let a
+        layer train despite a failed check (the status line says so at once)."""
+        shown = (user_layers.generation(), verdicts.version())
+        if self._live() and self._layers_shown != shown:
+            self._layers_shown = shown
             self._layers_changed()

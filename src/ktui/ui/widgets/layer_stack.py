@@ -76,7 +76,8 @@ class LayerStack(OptionList):
         Binding("shift+up,K", "screen.move_layer(-1)", "Up", id="move_up", show=False),
         Binding("shift+down,J", "screen.move_layer(1)", "Down", id="move_down", show=False),
         Binding("d", "screen.duplicate_layer", "Duplicate", id="duplicate_layer", show=False),
-        Binding("r", "screen.reload_layers", "Reload layers", id="reload_layers", show=False,
+        # f5 too, as everywhere in the setup view (whose footer hides its F5 here: room).
+        Binding("r,f5", "screen.reload_layers", "Reload layers", id="reload_layers", show=False,
                 tooltip="import your layer files (--layers) again after editing them"),
     ]
 
