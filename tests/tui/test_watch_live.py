@@ -75,3 +75,36 @@ async def test_watch_steer_leave_reattach_and_stop_a_detached_run(trainer: RunDi
         assert f"Stopped: from a viewer (pid {os.getpid()})" in result
     summary = run.read_summary()
     assert summary.status == "stopped"
+
+
+async def test_train_in_the_background_from_the_setup_view(runs_dir: Path) -> None:
+    """``ctrl+b`` in the setup view hands the run to a background ``ktui train`` and watches
+    it: quitting ktui leaves it training (issue 23, item 1)."""
+    from ktui.core.spec.presets import get_preset
+
+    spec = get_preset("linear-gd")
+    spec = spec.copy()
+    spec.train.epochs = 100000
+    app = make_test_app(spec)
+    pid = None
+    try:
+        async with app.run_test(size=(120, 36)) as pilot:
+            await pilot.pause()
+            await pilot.press("ctrl+b")
+            await until(pilot, lambda: isinstance(app.screen, WatchScreen), 60)
+            screen = app.screen
+            assert isinstance(screen, WatchScreen)
+            run = screen.watched
+            pid = read_holder(run.path)["pid"]
+            assert pid != os.getpid()  # another process trains it
+            await until(pilot, lambda: screen.view.epochs_done >= 1, 60)
+            await pilot.press("q")
+        assert lock_held(run.path)  # ktui quit; the run goes on
+        assert (run.path / "train.log").is_file()
+        assert run.spec().train.epochs == 100000
+    finally:
+        if pid:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass

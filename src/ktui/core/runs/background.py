@@ -76,6 +76,20 @@ def start_trainer(argv: Sequence[str], run: RunDir,
     return Started(proc.pid, log, holding)
 
 
+def train_argv(run: RunDir, root: Path, layer_files: Sequence[Path] = (),
+               data_dir: str | None = None) -> list[str]:
+    """``ktui train`` arguments that train ``run`` (made with its spec.toml) in the
+    background: the spec, the folder, the runs root, and the user's layer files and data
+    folder when there are some."""
+    argv = ["train", "--spec", str(run.spec_file.resolve()), "--into-run",
+            str(run.path.resolve()), "--runs-dir", str(Path(root).resolve())]
+    for path in layer_files:
+        argv += ["--layers", str(Path(path).resolve())]
+    if data_dir:
+        argv += ["--data-dir", str(data_dir)]
+    return argv
+
+
 def log_tail(log: Path, lines: int = 12) -> str:
     """The last lines of a background run's log, cleaned for a terminal."""
     try:
@@ -85,4 +99,5 @@ def log_tail(log: Path, lines: int = 12) -> str:
     return clean("\n".join(text.splitlines()[-lines:]), keep_newlines=True)
 
 
-__all__ = ["LOG_NAME", "EndedAtOnce", "START_WAIT_S", "Started", "log_tail", "start_trainer"]
+__all__ = ["LOG_NAME", "START_WAIT_S", "EndedAtOnce", "Started", "log_tail", "start_trainer",
+           "train_argv"]
