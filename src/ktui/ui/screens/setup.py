@@ -34,6 +34,7 @@ from ktui.core.datasets import DATASETS
 from ktui.core.spec.defaults import Stash, metric_choices, switch_dataset
 from ktui.core.spec.describe import experiment_description
 from ktui.ui.screens.problems import ProblemsScreen
+from ktui.ui.screens.setup_background import BackgroundTraining
 from ktui.ui.screens.setup_base import safe_validate
 from ktui.ui.screens.setup_data import DataPart
 from ktui.ui.screens.setup_files import ExperimentFiles
@@ -65,7 +66,7 @@ from ktui.ui.widgets.setup_foot import SetupFoot
 __all__ = ["SetupScreen", "experiment_description", "get_path", "set_path"]
 
 
-class SetupScreen(ExperimentFiles, LayerEditing, FieldHints, DataPart):
+class SetupScreen(ExperimentFiles, LayerEditing, FieldHints, DataPart, BackgroundTraining):
     """Edit ``app.spec``; ``ctrl+r`` checks it and opens the training view.
 
     The form, its validation and the dataset switch are here; presets and files, the layer
@@ -295,6 +296,7 @@ class SetupScreen(ExperimentFiles, LayerEditing, FieldHints, DataPart):
         the bindings)."""
         return [
             ("Train", "Check the experiment and start training", "train"),
+            *self.background_commands(),
             *self.file_commands(),
             ("Open a past run", "The runs list: open, load or compare past runs",
              "app.open_runs"),
