@@ -5,6 +5,8 @@ ctrl+y in its form trains it anyway."""
 
 from __future__ import annotations
 
+import json
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,12 +15,14 @@ from textual.pilot import Pilot
 from textual.widgets import Input, Select, Static
 
 from ktui.core import user_layers
+from ktui.core.session import TRAIN_THREAD_NAME
+from ktui.core.spec import LayerSpec
 from ktui.core.spec.presets import get_preset
 from ktui.core.user_layers import verdicts
 from ktui.ui.screens.layer_form import LayerFormScreen
 from ktui.ui.screens.setup import SetupScreen
 
-from .helpers import make_test_app, settle, until
+from .helpers import make_test_app, settle, training, until
 
 pytestmark = pytest.mark.slow  # TensorFlow builds the layers: seconds per test
 
@@ -34,6 +38,17 @@ class Unused(keras.layers.Layer):
 
     def call(self, inputs):
         return inputs
+
+
+class Plain(keras.layers.Layer):
+    """No **kwargs, as the guide's MLPBlock: model.keras saves it, cannot load it back."""
+
+    def __init__(self, scale=2.0):
+        super().__init__()
+        self.scale = scale
+
+    def call(self, inputs):
+        return inputs * self.scale
 '''
 
 
@@ -157,3 +172,26 @@ async def test_ctrl_y_is_not_offered_while_the_checks_pass() -> None:
         form = app.screen
         assert isinstance(form, LayerFormScreen)
         assert form.check_action("train_anyway", ()) is False  # a Dense: no checks at all
+
+
+async def test_a_tui_run_logs_what_model_keras_cannot_do(tmp_path: Path) -> None:
+    spec = get_preset("linear-gd")
+    spec.train.epochs = 1
+    spec.layers = [LayerSpec("Plain", {}), *spec.layers]
+    user_layers.resolve_shapes(spec)
+    root = tmp_path / "runs"
+    app = make_test_app(spec, start=True, runs_dir=str(root))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await until(pilot, lambda: training(app).view.state in ("finished", "failed"),
+                    timeout=180)
+        assert training(app).view.state == "finished", training(app).view.result
+    for thread in threading.enumerate():
+        if thread.name == TRAIN_THREAD_NAME:
+            thread.join(30)
+    (run,) = root.iterdir()
+    first = (run / "events.jsonl").read_text(encoding="utf-8").splitlines()[0]
+    started = json.loads(first)
+    said = " ".join(started["warnings"])
+    assert said.startswith("layer 1 (Plain): Plain.__init__ takes no **kwargs"), said
+    assert "model.keras saves but cannot load it back" in said
+    assert "unexpected keyword argument" in said  # Keras' own reason, whole
