@@ -201,3 +201,44 @@ def test_user_warnings_go_to_the_run_log_not_raw_to_stderr(
     started = json.loads(log[0])
     assert started["event"] == "run_started"
     assert started["warnings"] == [f"layer 1 (Chatty): {said}"], started.get("warnings")
+
+
+PIXELS = textwrap.dedent('''
+    import keras
+    import tensorflow as tf
+
+
+    class Pixels(keras.layers.Layer):
+        """Takes pixels in [0, 1] and says so (its author's own assertion)."""
+
+        def call(self, inputs):
+            tf.debugging.assert_non_negative(inputs, message="pixels are in [0, 1]")
+            return inputs
+''')
+
+
+def test_the_cli_checks_read_the_data_from_data_dir(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from idx_files import make_fashion
+
+    monkeypatch.delenv("KTUI_DATA_DIR", raising=False)
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "no-keras-cache"))  # nowhere else
+    make_fashion(tmp_path / "fm", n_train=60, n_test=10)
+    path = tmp_path / "pixels.py"
+    path.write_text(PIXELS, encoding="utf-8")
+    user_layers.use_files([path])
+    spec = get_preset("fashion-mlp")
+    spec.dataset.standardize = False  # type: ignore[attr-defined]
+    spec.dataset.samples = 0  # type: ignore[attr-defined]
+    spec.train.epochs = 1
+    spec.layers = [LayerSpec("Pixels", {}), *spec.layers]
+    spec_file = tmp_path / "spec.toml"
+    specmod.save(spec, spec_file)
+    user_layers.register([])
+    code = main(["train", "--layers", str(path), "--spec", str(spec_file), "--data-dir",
+                 str(tmp_path / "fm"), "--runs-dir", str(tmp_path / "runs")])
+    err = capsys.readouterr().err
+    # --data-dir reaches the dataset (apply_data), so the checks read the same pixels.
+    assert code == EXIT_OK, err  # not refused on random input: the pixels are in [0, 1]
+    assert "random input" not in err
