@@ -57,3 +57,13 @@ def test_full_repaint_is_one_environment_variable_away() -> None:
     assert session_settings({}).partial_repaint
     assert not session_settings({"KTUI_FULL_REPAINT": "1"}).partial_repaint
     assert session_settings({"KTUI_FULL_REPAINT": "0"}).partial_repaint
+
+
+def test_one_region_a_line_from_its_first_change_to_its_last() -> None:
+    """Textual writes a region from the left of the widget's line to the region's end, so two
+    regions on a line would write its start twice (a gallery redraw: 107 KB -> 55 KB)."""
+    painted = PaintedLines()
+    painted.update("k", Text("step 20/40  loss 1.25  acc 0.50\nsame"), 40)
+    second = Text("step 21/40  loss 1.25  acc 0.51\nsame")
+    assert painted.update("k", second, 40) == [Region(6, 0, 25, 1)]
+

@@ -93,6 +93,7 @@ class ConfusionView(PartialStatic):
         super().__init__("", id=id, classes="insight-confusion")
         self._shown: tuple[object, ...] | None = None
         self._data: tuple[Confusion | None, Confusion | None] = (None, None)
+        self._lines = 0
 
     @property
     def matrix(self) -> Confusion | None:
@@ -115,7 +116,7 @@ class ConfusionView(PartialStatic):
             return
         self._shown = key
         if chosen is None or not chosen.matrix:
-            self.show_text(Text(WAITING, style="dim italic"))
+            self._show(Text(WAITING, style="dim italic"))
             return
         from rich.console import Console
 
@@ -132,7 +133,15 @@ class ConfusionView(PartialStatic):
                 row.append(segment.text, segment.style)
             rows.append(row)
         body = Text("\n").join(rows)
-        self.show_text(Text("\n").join([title(chosen, width), body]))
+        self._show(Text("\n").join([title(chosen, width), body]))
+
+    def _show(self, text: Text) -> None:
+        """Show ``text``; laid out again when its number of lines changed (the view's height
+        is its text's: the first matrix after the one-line "waiting" must grow the view, or
+        only the matrix's title shows)."""
+        lines = len(text.plain.split("\n"))
+        self.show_text(text, layout=lines != self._lines)
+        self._lines = lines
 
 
 __all__ = ["WAITING", "ConfusionView", "confusion_table", "title"]

@@ -1,0 +1,69 @@
+"""The learned and gradients pages opened before the data arrives, as a user (and the bench)
+opens them at the start of a run: what they show, and how much of the screen a new epoch
+repaints (issue 24)."""
+
+from __future__ import annotations
+
+import pytest
+
+from ktui.core.events import Confusion, EpochDone
+from ktui.core.spec.presets import get_preset
+from ktui.ui.widgets.insight import ConfusionView
+
+from .helpers import feed, make_test_app, settle
+from .insight_events import classifier_insight_events
+
+pytestmark = pytest.mark.slow  # seconds per test: not in `make test-fast`
+
+
+async def test_the_matrix_shows_whole_when_the_page_was_open_before_it_came() -> None:
+    """The view first says "waiting" (one line); the first matrix must grow it to the
+    matrix's lines (it stayed one line tall: only the matrix's title showed)."""
+    app = make_test_app(get_preset("fashion-mlp"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await feed(pilot, [])
+        await pilot.press("v")
+        await settle(pilot)
+        view = screen.query_one(ConfusionView)
+        assert view.region.height == 1  # "no confusion matrix yet"
+        for event in classifier_insight_events(epochs=2):
+            screen.handle_event(event)
+            if isinstance(event, Confusion):
+                screen.flush()
+                await settle(pilot)
+        classes = len(view.matrix.matrix) if view.matrix else 0
+        assert classes == 10
+        # the title, the header and a row per class
+        assert view.region.height == 2 + classes, view.region
+
+
+async def test_an_epoch_repaints_a_line_once_on_the_learned_page() -> None:
+    """A new epoch's matrix repaints only the lines that changed, each as one region."""
+    app = make_test_app(get_preset("fashion-mlp"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        events = list(classifier_insight_events(epochs=4))
+        first_epochs = [i for i, e in enumerate(events) if isinstance(e, EpochDone)]
+        screen = await feed(pilot, events[:first_epochs[1]])
+        await pilot.press("v")
+        await settle(pilot)
+        for event in events[first_epochs[1]:first_epochs[2]]:  # drawn whole once shown
+            screen.handle_event(event)
+        screen.flush()
+        await settle(pilot)
+        view = screen.query_one(ConfusionView)
+        calls: list[tuple] = []
+        real = view._set_dirty
+
+        def set_dirty(*regions):  # type: ignore[no-untyped-def]
+            calls.append(regions)
+            real(*regions)
+
+        view._set_dirty = set_dirty  # type: ignore[method-assign]
+        for event in events[first_epochs[2]:first_epochs[3] + 3]:
+            screen.handle_event(event)
+        screen.flush()
+        await settle(pilot)
+        regions = [r for c in calls for r in c]
+        assert regions and all(calls), calls  # regions, never the whole view
+        rows = [r.y for r in regions]
+        assert len(rows) == len(set(rows)), regions  # one region a line
