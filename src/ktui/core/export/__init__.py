@@ -189,8 +189,8 @@ def export_script(spec: ExperimentSpec, style: str | None = None, run_name: str 
         literal(c.value, c.where)
     layer_files, user_code = layer_files_source(spec.layers)
     loop = render(LOOP, features(spec), {"metrics": metrics_source(list(spec.train.metrics))})
-    fixed = {"data": spec.dataset.script_loader(), "model": model_source(spec, style),
-             "loop": loop}
+    fixed = {"data": spec.dataset.script_loader(),
+             "loop": model_source(spec, style).rstrip("\n") + "\n\n\n" + loop.lstrip("\n")}
     copied = {"layers": layer_pieces(), "loss": loss_pieces(spec.train.loss),
               "metrics": definitions("ktui.core.metrics"), "steering": steering_pieces()}
     library = {name: src for pieces in copied.values() for name, src in pieces.items()}
@@ -211,13 +211,15 @@ def export_script(spec: ExperimentSpec, style: str | None = None, run_name: str 
     return script
 
 
-#: The script's parts, in order: the story first (data, model, training), then the code it
-#: calls that is copied in, each part under a rule naming where it comes from.
-_ORDER = ("data", "model", "loop", "user", "layers", "loss", "metrics", "steering")
+#: The script's parts, in order: the story (data, loss, model and training), then the code
+#: it calls that is copied in; each under a rule naming it (and where it comes from).
+_ORDER = ("data", "loss", "loop", "user", "layers", "metrics", "steering")
 _SECTIONS = {part: f"# ---- {title} ".ljust(92, "-") + "\n" for part, title in (
+    ("data", "data"),
+    ("loss", "loss (ktui.core.losses)"),
+    ("loop", "model and training loop"),
     ("user", "your layers (--layers: LAYER_FILES)"),
-    ("layers", "the layers this model uses (ktui.core.layers)"),
-    ("loss", "the loss (ktui.core.losses)"),
+    ("layers", "the custom layers this model uses (ktui.core.layers)"),
     ("metrics", "the metrics' classes (ktui.core.metrics)"),
     ("steering", "schedule, plateau, early stopping, stop rules (ktui.core.training)"))}
 

@@ -271,11 +271,9 @@ def main():
     if reason:
         print(reason, flush=True)
 [/]
-    line = f"done: {epoch} epochs in {time.perf_counter() - started:.1f}s"
-    if test is not None:
-        test_logs = run(eval_step, *test, "test_")
-        line += "".join(f"  {k} {fmt(v)}" for k, v in test_logs.items())
-    print(line, flush=True)
+    test_logs = run(eval_step, *test, "test_") if test is not None else {}
+    tested = "".join(f"  {k} {fmt(v)}" for k, v in test_logs.items())
+    print(f"done: {epoch} epochs in {time.perf_counter() - started:.1f}s{tested}", flush=True)
     return model
 '''
 #: The script's last lines, after everything ``main()`` calls is defined.

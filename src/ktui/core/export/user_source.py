@@ -1,7 +1,10 @@
 """Your layer files (``--layers``) carried in the exported script, each as its own module.
 
 The text is the file exactly as ktui imported it (its sha256 is the one the run's spec
-records; the run keeps the same copy in ``RUN/layers/``). It is the user's own code, in the
+records; the run keeps the same copy in ``RUN/layers/``), one literal a line (split at
+``\n`` only, so joining them gives back every byte), and the script checks it against that
+sha256 before running it: an edited copy says so in a warning line (it then trains what the
+edit says, which may no longer be the run). It is the user's own code, in the
 script because they named the file with ``--layers``: a spec alone can never put code here,
 since exporting a run of user layers needs the file loaded and its hash matching the spec's
 record. The text reaches the script only as string literals (one per line of the file), and
@@ -21,16 +24,18 @@ from ktui.core.export.literals import literal
 from ktui.core.text import identifier
 
 _LOADER = '''
-def load_layer_file(name, file_name, lines):
+def load_layer_file(name, path, sha256, lines):
     """Your layer file (--layers) run as its own module, so no name of it clashes with this
-    script's; its classes are this module's attributes (user_my_layers.MyDense)."""
-    import sys
-    import types
-
+    script's; its classes are this module's attributes (user_my_layers.MyDense). Text that is
+    not the file the run trained with (its sha256) is said before it runs."""
+    text, file_name = "\\n".join(lines), os.path.basename(path)
+    if hashlib.sha256(text.encode("utf-8")).hexdigest() != sha256:
+        print(f"warning: {file_name} in this script is not the file the run used (sha256 "
+              f"{sha256[:12]}...): it was edited since the export", file=sys.stderr, flush=True)
     module = types.ModuleType(name)
     module.__file__ = file_name
     sys.modules[name] = module
-    exec(compile("\\n".join(lines) + "\\n", file_name, "exec"), module.__dict__)
+    exec(compile(text, file_name, "exec"), module.__dict__)
     return module
 '''.lstrip()
 
@@ -50,12 +55,12 @@ def layer_files_source(spec_layers: Sequence[object]) -> tuple[str, str]:
     constant = (f"LAYER_FILES = {literal(table, 'layer_files')}  "
                 "# your layer files (--layers): path, sha256\n")
     parts = [_LOADER]
-    for f in files:
+    for i, f in enumerate(files):
         where = f"layer_files: {f.name}"
-        lines = "".join(f"    {literal(line, where)},\n" for line in f.source.splitlines())
+        lines = "".join(f"    {literal(line, where)},\n" for line in f.source.split("\n"))
         name = module_name(str(f.path))
-        parts.append(f"{name} = load_layer_file({literal(name, where)}, "
-                     f"{literal(f.name, where)}, [\n{lines}])\n")
+        parts.append(f"{name} = load_layer_file({literal(name, where)}, *LAYER_FILES[{i}], "
+                     f"[\n{lines}])\n")
     return constant, "\n\n".join(parts)
 
 
