@@ -4,6 +4,7 @@ real detached trainer in test_watch_live.py)."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -198,7 +199,13 @@ async def test_the_runs_list_follows_running_runs(tmp_path: Path) -> None:
             await until(pilot, lambda: bool(screen.query(DataTable)) and bool(screen.runs))
             table = screen.query_one(DataTable)
             assert str(table.get_cell(NAME, "epochs")) == "2/10"
-            assert str(table.get_cell(NAME, "status")) == "running"
+            # A running run's status carries a sparkline of its monitored metric (val_loss
+            # per epoch: the highest epoch a full bar, the lowest the lowest bar).
+            losses = [e["val_loss"] for e in map(json.loads, run.events_file.read_text(
+                encoding="utf-8").splitlines()) if e.get("event") == "epoch_done"]
+            assert len(losses) == 2 and losses[0] != losses[1]
+            bars = "".join("█" if v == max(losses) else "▁" for v in losses)
+            assert str(table.get_cell(NAME, "status")) == f"running {bars}"
             run.write_summary({"epochs_done": 3, "best": {"val_mae": 0.8123}})
             await until(pilot, lambda: str(table.get_cell(NAME, "epochs")) == "3/10", 5)
             assert str(table.get_cell(NAME, "best")) == "val_mae 0.8123"

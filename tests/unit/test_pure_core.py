@@ -312,3 +312,12 @@ def test_dict_keys_and_values_count_towards_the_depth_limit() -> None:
 
     assert literals.is_plain({tuples(19): 1}) and not literals.is_plain({tuples(20): 1})
     assert literals.is_plain({"a": _nest(19)}) and not literals.is_plain({"a": _nest(20)})
+
+
+def test_sparkline_scales_from_lowest_to_highest() -> None:
+    from ktui.core.text import sparkline
+
+    assert sparkline([3.0, 2.0, 1.0]) == "█▄▁"
+    assert sparkline([5.0, 5.0]) == "▁▁" and sparkline([]) == ""
+    assert sparkline([float("nan"), 1.0, 2.0]) == "▁█"
+    assert sparkline(list(range(20)), 4) == "▁▃▆█"  # the last 4: 16..19 in eighths

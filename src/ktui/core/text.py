@@ -80,3 +80,17 @@ def metric_text(value: float) -> str:
         return f"{value:.4f}"
     return f"{value:.4g}"
 
+
+#: Eighths of a cell, lowest to highest (a sparkline's bars).
+SPARK_BARS = "▁▂▃▄▅▆▇█"
+
+
+def sparkline(values: list[float], width: int = 16) -> str:
+    """The last ``width`` finite values as bars scaled from their lowest to their highest
+    (a flat series is all lowest bars); "" when there are none."""
+    vals = [v for v in values if math.isfinite(v)][-width:]
+    if not vals:
+        return ""
+    low, high = min(vals), max(vals)
+    span = high - low or 1.0
+    return "".join(SPARK_BARS[min(7, int((v - low) / span * 7.999))] for v in vals)

@@ -78,6 +78,18 @@ def epoch_rows(run: RunDir) -> list[dict[str, float]]:
         return []
 
 
+def monitored_curve(run: RunDir) -> list[float]:
+    """The run's monitored metric (``summary.json``'s ``monitor``: ``val_loss`` unless early
+    stopping watches another) per epoch, for a sparkline; never raises."""
+    try:
+        monitor = run.read_summary().monitor
+    except Exception:  # noqa: BLE001 - a summary mid-write: the default monitor
+        monitor = "val_loss"
+    rows = epoch_rows(run)
+    key = monitor if any(monitor in r for r in rows) else monitor.removeprefix("val_")
+    return [r[key] for r in rows if key in r]
+
+
 def dataset_kind(run: RunDir) -> str:
     """The kind of data the run trained on; "" when its spec cannot be read."""
     try:

@@ -14,10 +14,9 @@ from optuna.trial import FrozenTrial, TrialState
 
 from ktui.core.sweep.study import SweepConfig
 from ktui.core.sweep.trial import REASON_ATTR, RUN_ATTR
-from ktui.core.text import clean, metric_text
+from ktui.core.text import clean, metric_text, sparkline
 
 STATES = ("complete", "pruned", "running", "failed", "waiting")
-_BARS = "▁▂▃▄▅▆▇█"
 
 
 def state_of(t: FrozenTrial) -> str:
@@ -37,15 +36,6 @@ def value_text(value: float | None) -> str:
 def param_text(params: dict[str, Any]) -> str:
     return " ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}"
                     for k, v in params.items())
-
-
-def sparkline(values: list[float], width: int = 16) -> str:
-    vals = [v for v in values if math.isfinite(v)][-width:]
-    if not vals:
-        return ""
-    low, high = min(vals), max(vals)
-    span = high - low or 1.0
-    return "".join(_BARS[min(7, int((v - low) / span * 7.999))] for v in vals)
 
 
 def _curve(t: FrozenTrial) -> list[float]:

@@ -24,7 +24,8 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from ktui.core.runs import RunDir, RunInfo, format_age, list_runs, run_info, runs_root
-from ktui.core.text import clean
+from ktui.core.runs.replay import monitored_curve
+from ktui.core.text import clean, sparkline
 from ktui.ui.host import KtuiHost
 from ktui.ui.screens.run_columns import (
     COLUMNS,
@@ -48,6 +49,8 @@ MARK = "◆"
 MAX_PROBLEMS = 4
 #: How often the rows of running runs are read again (epoch, best metric, status).
 LIVE_S = 1.5
+#: The last epochs a running run's sparkline shows.
+TREND_CELLS = 8
 
 
 # ---- reading the runs root -------------------------------------------------------------------
@@ -104,6 +107,8 @@ class RunsScreen(Screen[None]):
         #: Each shown run with its cells as plain text (before fitting them to the width).
         self._rows: list[tuple[RunInfo, list[str]]] = []
         self._fitted_width = 0
+        #: A running run's monitored metric as a sparkline (its status cell shows it).
+        self._trend: dict[str, str] = {}
 
     #: The app's state (runs folder, compared runs), typed without importing the app.
     host = getters.app(KtuiHost)
@@ -137,6 +142,7 @@ class RunsScreen(Screen[None]):
             if (fresh.epochs_done, fresh.best, fresh.status) != (info.epochs_done, info.best,
                                                                 info.status):
                 self.runs[i], changed = fresh, True
+                self._read_trend(fresh)
         if changed:
             self._prepare_rows()
             self._fill_table()
@@ -150,18 +156,36 @@ class RunsScreen(Screen[None]):
         """Read the runs root again (cheap: no TensorFlow, a few small files per run)."""
         root = runs_root(self.host.runs_dir)
         self.runs, self.problems = read_runs(root)
+        self._trend = {}
+        for info in self.runs:
+            self._read_trend(info)
         self._prepare_rows()
         self._fill_table()
         self._show_title(root)
         self._show_note(root)
 
+    def _read_trend(self, info: RunInfo) -> None:
+        """A running run's sparkline of its monitored metric (the last epochs)."""
+        if info.status != "running":
+            self._trend.pop(info.name, None)
+            return
+        try:
+            curve = monitored_curve(RunDir(Path(info.path)))
+        except Exception:  # noqa: BLE001 - never let a half-written file break the list
+            curve = []
+        self._trend[info.name] = sparkline(curve, TREND_CELLS)
+
     def _cells(self, info: RunInfo, marked: list[str]) -> list[str]:
-        """One run's cells as plain text (user text cleaned: no markup, no escapes)."""
+        """One run's cells as plain text (user text cleaned: no markup, no escapes); a
+        running run's status carries the sparkline of its monitored metric."""
         timed = self.host.settings.timings
         age = format_age(float(info.age_s)) if timed else AGE_PLACEHOLDER
+        status = clean(str(info.status))
+        if trend := self._trend.get(info.name):
+            status = f"{status} {trend}"
         return [MARK if info.name in marked else " ", clean(str(info.name)),
                 clean(str(info.dataset)), f"{info.epochs_done}/{info.epochs}",
-                clean(str(info.best)), clean(str(info.status)), age]
+                clean(str(info.best)), status, age]
 
     def _prepare_rows(self) -> None:
         marked = self.host.compared_names()
@@ -206,7 +230,7 @@ class RunsScreen(Screen[None]):
                 Text(end_ellipsis(dataset, widths["dataset"])),
                 Text(epochs),
                 Text(fit_best(best, widths["best"])),
-                Text(status, style="" if plain else STATUS_STYLE.get(status, "")),
+                Text(status, style="" if plain else STATUS_STYLE.get(status.split(" ")[0], "")),
                 Text(end_ellipsis(age_text(age, short_age), widths["age"])),
                 key=info.name)
         if self.runs:
