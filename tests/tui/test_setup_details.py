@@ -12,15 +12,17 @@ import pytest
 from rich.console import Console
 from textual import events
 from textual.message import Message
-from textual.widgets import Input, Select, Static, Switch
+from textual.widgets import DataTable, Input, Select, Static, Switch
 
 from ktui.ui.screens.confirm import ConfirmScreen
+from ktui.ui.screens.runs import RunsScreen
 from ktui.ui.screens.setup import SetupScreen, get_path
 from ktui.ui.screens.spec_file import SpecFileScreen
 from ktui.ui.widgets.fields import FieldRow
 from ktui.ui.widgets.layer_stack import LayerStack
 
 from .helpers import make_test_app, until
+from .recorded_runs import make_runs_root
 
 SIZE = (120, 40)
 
@@ -220,3 +222,41 @@ async def test_every_dialog_dims_the_view_behind_it_alike() -> None:
             await pilot.pause()
         assert all(0 < bg.a < 1 for bg in backgrounds.values()), backgrounds
         assert len(set(backgrounds.values())) == 1, backgrounds
+
+
+# ---- 6: a past run's spec over edits asks first, as a preset does ---------------------------
+
+@pytest.mark.slow
+async def test_loading_a_runs_spec_over_edits_asks_first(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    make_runs_root(tmp_path / "ktui-runs")
+    app = make_test_app(runs_dir="ktui-runs")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("d")  # an edit: the layer list now has two layers
+        await pilot.pause()
+        assert len(app.spec.layers) == 2
+        await pilot.press("ctrl+l")
+        runs = app.screen
+        assert isinstance(runs, RunsScreen)
+        runs.query_one(DataTable).move_cursor(row=2)  # fashion-mlp
+        await pilot.press("l")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        question = str(app.screen.question)
+        assert "Replace your custom experiment" in question and "spec.toml" in question
+        await pilot.press("n")  # kept: nothing changes, the runs list stays
+        await pilot.pause()
+        assert app.screen is runs
+        assert len(app.spec.layers) == 2 and app.spec.name == "linear-gd-custom"
+        await pilot.press("l")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("y")
+        await until(pilot, lambda: isinstance(app.screen, SetupScreen))
+        assert app.spec.name == "fashion-mlp" and len(app.spec.layers) == 5
+        assert app.screen.query_one("#f-dataset-kind", FieldRow).value == "fashion_mnist"
+        # Nothing edited now: another run's spec loads without a question.
+        await pilot.press("ctrl+l")
+        app.screen.query_one(DataTable).move_cursor(row=4)  # linear-gd
+        await pilot.press("l")
+        await until(pilot, lambda: isinstance(app.screen, SetupScreen))
+        assert app.spec.name == "linear-gd"

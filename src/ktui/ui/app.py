@@ -202,13 +202,14 @@ class KtuiApp(SurvivingApp, Watching, InBrowser, App[int]):
             self.notify("A run is in progress: stop it (s) first.", title="Not now",
                         severity="warning")
             return
+        setup = next((s for s in self.screen_stack if isinstance(s, SetupScreen)), None)
+        if setup is not None:  # it asks first when that would replace the user's edits
+            setup.load_spec(spec, source)
+            return
         self.spec = spec
-        while len(self.screen_stack) > 2 and not isinstance(self.screen, SetupScreen):
+        while len(self.screen_stack) > 2:
             self.pop_screen()
-        if isinstance(self.screen, SetupScreen):
-            self.screen.show_spec()
-        else:
-            self.switch_screen(SetupScreen())
+        self.switch_screen(SetupScreen())
         self.notify(f"from {source}", title=f"Loaded {spec.name}", timeout=4)
 
     def compared_names(self) -> list[str]:

@@ -3,10 +3,12 @@ spec files (through the save/open dialog)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from ktui.core.spec import ExperimentSpec
 from ktui.core.spec.presets import PRESETS, get_preset
+from ktui.core.text import clean
 from ktui.ui.screens.confirm import ConfirmScreen
 from ktui.ui.screens.setup_base import SetupBase, safe_validate
 from ktui.ui.screens.spec_file import SpecFileScreen, default_file_name
@@ -17,25 +19,34 @@ class ExperimentFiles(SetupBase):
     """Replace ``app.spec`` by a preset or a file, or save it."""
 
     # ---- presets ----------------------------------------------------------------------------
-    def request_preset(self, name: str) -> None:
-        """Load preset ``name``, asking first when that would replace the user's edits."""
-        if not self._live() or name not in PRESETS:
-            return
+    def replace_edits(self, what: str, replace: Callable[[], None],
+                      keep: Callable[[], None] | None = None) -> None:
+        """Call ``replace`` at once when nothing would be lost, else after the user says yes
+        to the one question asked before edits are replaced (``keep`` when they say no).
+        ``what`` names what comes instead: "preset fashion-cnn", "the spec of run X"."""
         if not self.dirty():
-            self.load_preset(name)
+            replace()
             return
 
         def answered(yes: bool | None) -> None:
             if not self._live():
                 return
             if yes:
-                self.load_preset(name)
-            else:  # the picker goes back to what is loaded: "custom"
-                self.query_one(ExperimentHeader).show_custom()
+                replace()
+            elif keep is not None:
+                keep()
 
         self.app.push_screen(ConfirmScreen(
-            f"Replace your custom experiment “{self.spec.name}” with preset {name}?",
+            f"Replace your custom experiment “{clean(self.spec.name)}” with {what}?",
             yes="Replace", no="Keep mine"), answered)
+
+    def request_preset(self, name: str) -> None:
+        """Load preset ``name``, asking first when that would replace the user's edits."""
+        if not self._live() or name not in PRESETS:
+            return
+        # Kept: the picker goes back to what is loaded, "custom".
+        self.replace_edits(f"preset {name}", lambda: self.load_preset(name),
+                           self.query_one(ExperimentHeader).show_custom)
 
     def load_preset(self, name: str) -> None:
         if not self._live():
@@ -43,6 +54,23 @@ class ExperimentFiles(SetupBase):
         self.host.spec = get_preset(name)
         self.show_spec()
         self.notify(self.host.spec.description or name, title=f"Preset {name}", timeout=4)
+
+    def load_spec(self, spec: ExperimentSpec, source: str) -> None:
+        """Show ``spec`` (a past run's, from ``source``) here and come to the top, asking
+        first, as for a preset, when that would replace the user's edits (a "no" leaves
+        everything as it was)."""
+
+        def load() -> None:
+            if not self._live():
+                return
+            self.host.spec = spec
+            while self.app.screen is not self and len(self.app.screen_stack) > 2:
+                self.app.pop_screen()
+            self.show_spec()
+            self.notify(f"from {clean(source)}", title=f"Loaded {clean(spec.name)}",
+                        timeout=4, markup=False)
+
+        self.replace_edits(f"the spec of {source}", load)
 
     def action_load_preset(self, name: str) -> None:
         self.request_preset(name)
