@@ -69,3 +69,5 @@ def test_every_view_writes_a_metric_the_same_way() -> None:
     start = LOOP.index("def fmt(value):")
     exec(compile(LOOP[start:LOOP.index("\n\n\n", start)], "script", "exec"), namespace)
     assert namespace["fmt"](1.0) == "1.0000" and namespace["fmt"](1234.5) == "1234"
+    for value in (1.0, 0.87194, 1234.5, -0.5, 5e-05, 0.0, 123456.0, float("nan")):
+        assert namespace["fmt"](value) == metric_text(value)

@@ -76,9 +76,7 @@ def metric_text(value: float) -> str:
     not ``1`` beside ``0.8719``) from 0.001 to 1 000, else 4 significant digits (``1235``,
     ``1.235e+05``, ``5e-05``: never ``0.0000`` for a small non-zero value); the exported
     script's ``fmt`` and ``ktui runs show`` are the same rule."""
-    if value == 0 or (0.001 <= abs(value) < 1000) or not math.isfinite(value):
-        return f"{value:.4f}"
-    return f"{value:.4g}"
+    return f"{value:.4f}" if value == 0 or 0.001 <= abs(value) < 1000 else f"{value:.4g}"
 
 
 #: Eighths of a cell, lowest to highest (a sparkline's bars).

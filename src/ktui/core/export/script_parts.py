@@ -125,7 +125,7 @@ def clip_gradients(grads):
 [/]
 def fmt(value):
     """A number as ``ktui train`` prints it."""
-    return f"{value:.4f}" if abs(value) < 1000 else f"{value:.4g}"
+    return f"{value:.4f}" if value == 0 or 0.001 <= abs(value) < 1000 else f"{value:.4g}"
 
 
 def main():
