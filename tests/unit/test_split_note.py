@@ -54,3 +54,4 @@ def test_headless_run_says_it_before_loading(tmp_path: Path) -> None:
         capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
     notes = [line for line in proc.stderr.splitlines() if line.startswith("ktui: note:")]
     assert len(notes) == 1 and "outnumbers training" in notes[0], proc.stderr
+

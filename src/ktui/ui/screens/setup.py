@@ -210,9 +210,12 @@ class SetupScreen(ExperimentFiles, LayerEditing, FieldHints, DataPart, Backgroun
         return problems
 
     def _describe_dataset(self) -> str:
-        """The core's one line on the dataset (its kind says it; loads nothing)."""
+        """The core's one line on the dataset (its kind says it; loads nothing), and a note
+        when the validation split may surprise (more validation than training images)."""
         try:
-            return self.spec.dataset.describe()
+            spec = self.spec
+            note = spec.dataset.split_note(spec.train.validation_split)
+            return spec.dataset.describe() + (f" · note: {note}" if note else "")
         except Exception as err:  # a description must never break the form
             return f"(cannot describe the dataset: {err})"
 
