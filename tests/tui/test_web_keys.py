@@ -48,3 +48,19 @@ async def test_in_a_browser_the_keys_are_set_and_closing_the_tab_stops_the_run(
         app.exit()  # what textual-serve asks when the tab closes
         await pilot.pause()
     assert control.stop_reason == "browser tab closed"
+
+
+def test_the_help_says_the_browser_keys_in_a_browser() -> None:
+    """The help lists the keys the app has in a browser (F9 trains there; ctrl+r reloads
+    the page), not only the terminal's (issue 23, item 7)."""
+    from ktui.ui.app import KtuiApp
+    from ktui.ui.screens.help import section_lines, sections
+
+    setup = next(s for s in sections(KtuiApp) if SetupScreen in s.classes)
+    terminal = dict((what, keys) for keys, what in section_lines(setup))
+    browser = dict((what, keys) for keys, what in section_lines(setup, WEB_KEYMAP))
+    train = next(what for what in terminal if terminal[what].startswith("ctrl+r"))
+    assert "f9" not in terminal[train].lower()
+    assert browser[train].lower().startswith("f9")
+    background = next(what for what in browser if "background" in what)
+    assert browser[background].lower().startswith("f7")

@@ -12,7 +12,7 @@ never imports the app, which imports it.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from rich.console import Group
@@ -25,6 +25,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
 from ktui.ui.commands import key_label
+from ktui.ui.web_keys import WEB_KEYMAP
 
 
 @dataclass(frozen=True)
@@ -156,8 +157,11 @@ def _bindings(cls: type, own_only: bool, textual_too: bool) -> list[Binding]:
     return out
 
 
-def section_lines(section: Section) -> list[tuple[str, str]]:
-    """(keys, what they do) for one section: one line per action, its keys together."""
+def section_lines(section: Section, keymap: Mapping[str, str] | None = None
+                  ) -> list[tuple[str, str]]:
+    """(keys, what they do) for one section: one line per action, its keys together.
+    ``keymap`` (binding id -> keys, as Textual's ``set_keymap`` takes them) replaces a
+    binding's keys where the app applied one (in a browser: ``F9`` for ``ctrl+r``)."""
     lines: dict[str, tuple[list[str], str]] = {}
     for cls in section.classes:
         for binding in _bindings(cls, section.own_only, section.textual_too):
@@ -166,20 +170,23 @@ def section_lines(section: Section) -> list[tuple[str, str]]:
                 continue
             what = section.explain.get(name) or binding.tooltip or binding.description.lower()
             keys, _ = lines.setdefault(binding.action, ([], what))
-            label = binding.key_display or key_label(binding.key)
-            if label not in keys:
-                keys.append(label)
+            if keymap and binding.id in keymap:
+                labels = [key_label(k.strip()) for k in keymap[binding.id].split(",")]
+            else:
+                labels = [binding.key_display or key_label(binding.key)]
+            keys.extend(label for label in labels if label not in keys)
     return [("  ".join(keys), what) for keys, what in lines.values()] + list(section.extra)
 
 
-def help_renderable(all_sections: Iterable[Section]) -> Group:
+def help_renderable(all_sections: Iterable[Section],
+                    keymap: Mapping[str, str] | None = None) -> Group:
     parts: list[Text | Table] = [
         Text.assemble(("ktui keys", "bold underline"), ("   esc closes · ↑ ↓ scroll", "dim"))]
     for section in all_sections:
         table = Table(box=None, show_header=False, padding=(0, 2, 0, 0), pad_edge=False)
         table.add_column(style="bold", no_wrap=True, min_width=16)
         table.add_column()
-        for keys, what in section_lines(section):
+        for keys, what in section_lines(section, keymap):
             table.add_row(keys, what)
         parts += [Text(""), Text(section.title, style="bold underline"), table]
     return Group(*parts)
@@ -210,8 +217,10 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help"):
-            yield Static(help_renderable(here_first(sections(type(self.app)), self.here)),
-                         id="help-text")
+            # In a browser the app rebinds the keys browsers keep (ui/web_keys.py).
+            keymap = WEB_KEYMAP if self.app.is_web else None
+            yield Static(help_renderable(here_first(sections(type(self.app)), self.here),
+                                         keymap), id="help-text")
 
     def action_close(self) -> None:
         self.dismiss(None)
