@@ -5,6 +5,7 @@ before a past run's spec replaces edits, dimmed dialogs, the save notification's
 from __future__ import annotations
 
 import io
+import shlex
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ from textual import events
 from textual.message import Message
 from textual.widgets import DataTable, Input, Select, Static, Switch
 
+from ktui.core.spec.presets import get_preset
 from ktui.ui.screens.confirm import ConfirmScreen
 from ktui.ui.screens.runs import RunsScreen
 from ktui.ui.screens.setup import SetupScreen, get_path
@@ -260,3 +262,39 @@ async def test_loading_a_runs_spec_over_edits_asks_first(
         await pilot.press("l")
         await until(pilot, lambda: isinstance(app.screen, SetupScreen))
         assert app.spec.name == "linear-gd"
+
+
+# ---- 8: the saved spec's command names the user's layer files ---------------------------------
+
+@pytest.mark.slow
+async def test_the_save_notification_names_the_layer_files_the_spec_uses(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from ktui.cli.parser import build_parser
+    from ktui.core import user_layers
+
+    example = Path(__file__).resolve().parents[2] / "examples" / "my_layers.py"
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "my specs").mkdir()
+    user_layers.use_files([example])  # what `ktui --layers examples/my_layers.py` does
+    try:
+        spec = get_preset("linear-gd")
+        app = make_test_app(spec)
+        said: list[str] = []
+        async with app.run_test(size=SIZE) as pilot:
+            monkeypatch.setattr(app, "notify", lambda message, **kw: said.append(message))
+            for target, layer in (("my specs/plain.toml", "Dense"),
+                                  ("my specs/mine.toml", "MyDense")):
+                app.spec.layers[0].kind = layer
+                await pilot.press("ctrl+s")
+                assert isinstance(app.screen, SpecFileScreen)
+                app.screen.query_one("#spec-path", Input).value = target
+                await pilot.press("enter")
+                await until(pilot, lambda: isinstance(app.screen, SetupScreen) and bool(said))
+                # The command as a shell would split it, read by ktui's own parser.
+                words = shlex.split(said.pop())
+                assert words[0] == "ktui"
+                args = build_parser().parse_args(words[1:])
+                assert args.command == "train" and args.spec == target
+                assert (args.layers or []) == ([str(example)] if layer == "MyDense" else [])
+    finally:
+        user_layers.register([])

@@ -3,9 +3,12 @@ spec files (through the save/open dialog)."""
 
 from __future__ import annotations
 
+import os
+import shlex
 from collections.abc import Callable
 from typing import Any
 
+from ktui.core import user_layers
 from ktui.core.spec import ExperimentSpec
 from ktui.core.spec.presets import PRESETS, get_preset
 from ktui.core.text import clean
@@ -13,6 +16,16 @@ from ktui.ui.screens.confirm import ConfirmScreen
 from ktui.ui.screens.setup_base import SetupBase, safe_validate
 from ktui.ui.screens.spec_file import SpecFileScreen, default_file_name
 from ktui.ui.widgets.experiment_header import ExperimentHeader
+
+
+def train_command(path: str | os.PathLike[str], spec: ExperimentSpec) -> str:
+    """The command that trains the spec saved at ``path``: ``ktui train --spec PATH``, with
+    ``--layers FILE`` for each of the user's layer files its layers use (without it the
+    spec's own layer kinds are unknown), every path quoted for a shell."""
+    words = ["ktui", "train", "--spec", str(path)]
+    for f in user_layers.files_used(spec.layers):
+        words += ["--layers", str(f.path)]
+    return shlex.join(words)
 
 
 class ExperimentFiles(SetupBase):
@@ -104,7 +117,8 @@ class ExperimentFiles(SetupBase):
                 if self.spec == result[1]:
                     self._reset_base()  # what is saved is no longer lost by a preset
                     self.spec_changed()
-                self.notify(f"ktui train --spec {result[0]}", title="Saved", timeout=4)
+                self.notify(clean(train_command(result[0], result[1])), title="Saved",
+                            timeout=6, markup=False)
 
         self.app.push_screen(SpecFileScreen("save", spec, path), saved)
 
