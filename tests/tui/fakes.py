@@ -13,9 +13,11 @@ from collections.abc import Callable, Iterator
 
 from ktui.core.events import (
     EpochDone,
+    Evaluating,
     Event,
     LayerSummary,
     LayerWeights,
+    LrChanged,
     Paused,
     Resumed,
     RunFailed,
@@ -24,6 +26,7 @@ from ktui.core.events import (
     StepDone,
     TensorStats,
 )
+from ktui.core.events.insight import Confusion, Predictions, SampleSet
 from ktui.core.spec import ExperimentSpec
 from ktui.core.training.control import TrainerControl
 
@@ -156,3 +159,86 @@ def raising(spec: ExperimentSpec, sink: Sink, control: TrainerControl | None = N
     """A train function with a bug: it raises after the run started."""
     sink(next(linear_events()))
     raise RuntimeError("boom: the fake trainer fell over")
+
+
+# ---- a run with every kind of event the trainer sends ---------------------------------------
+
+#: Fashion-MNIST's classes (the fake run below is a 10-class classifier, as fashion-mlp).
+FASHION_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt",
+                   "Sneaker", "Bag", "Ankle boot")
+_MLP = (("dense_1", 784 * 8), ("dense_2", 8 * 10))
+
+
+def _histogram_stats(size: int, spread: float) -> TensorStats:
+    counts = tuple(max(1, round(size * math.exp(-((i - 4.5) / 2.5) ** 2) / 4.4)) for i in range(10))
+    return TensorStats(size=size, mean=0.0, std=spread, norm=spread * math.sqrt(size),
+                       min=-3 * spread, max=3 * spread, histogram=counts)
+
+
+def _mlp_weights(epoch: int) -> tuple[LayerWeights, ...]:
+    return tuple(LayerWeights(name, _histogram_stats(size, 0.05 + 0.01 * epoch * (i + 1)),
+                              _histogram_stats(10, 0.01))
+                 for i, (name, size) in enumerate(_MLP))
+
+
+def _matrix(epoch: int, total: int, split: str) -> Confusion:
+    """``total`` examples, 10 classes: right more often each epoch, the rest one class off."""
+    per, extra = divmod(total, 10)
+    rows = []
+    for t in range(10):
+        n = per + (t < extra)
+        right = min(n, n * (epoch + 1) // 4)
+        row = [0] * 10
+        row[t] += right
+        row[(t + 6) % 10] += n - right
+        rows.append(tuple(row))
+    return Confusion(epoch, split, tuple(rows), FASHION_CLASSES)
+
+
+def every_kind_events(epochs: int = 3, steps: int = 4, val: int = 20,
+                      test: int = 30) -> Iterator[Event]:
+    """A small classifier run that sends every kind of event the real trainer sends, in its
+    order: the run's start and its validation sample (one 28x28 image per class), steps with
+    gradient norms per layer, a pause and a resume, a learning rate set by the user, each
+    epoch's end (with its rate) then the validation confusion matrix and the predictions, a
+    plateau's lower rate, then the test evaluation and its matrix. :func:`scripted` ends it
+    with a RunFinished; :func:`failing` is the run that ends with a RunFailed instead."""
+    images = tuple(tuple((40 + 20 * c) if 4 + c <= r < 12 + c else (r * 5 + col) % 30
+                         for r in range(28) for col in range(28)) for c in range(10))
+    yield RunStarted(
+        name="fashion-mlp", devices=("CPU:0",),
+        layers=(LayerSummary("flatten", "Flatten", (None, 784), 0, 0),
+                *(LayerSummary(n, "Dense", (None, 10), p, p) for n, p in _MLP)),
+        total_params=sum(p for _, p in _MLP), trainable_params=sum(p for _, p in _MLP),
+        epochs=epochs, start_epoch=0, steps_per_epoch=steps, batch_size=32,
+        train_samples=steps * 32, val_samples=val, test_samples=test,
+        task="classification", metric_names=("accuracy",), initial_weights=_mlp_weights(0),
+        wb_model=False)
+    yield SampleSet("validation", tuple(range(10)), tuple(float(c) for c in range(10)),
+                    FASHION_CLASSES, (28, 28), images)
+    g, lr = 0, 0.001
+    for e in range(1, epochs + 1):
+        for s in range(1, steps + 1):
+            g += 1
+            if e == 1 and s == 2:
+                yield Paused(1, 1)
+                yield Resumed(1, 1)
+                yield LrChanged(1, 1, lr=0.002, previous=lr, source="user")
+                lr = 0.002
+            yield StepDone(e, s, steps, g, 2.3 * 0.8 ** (g / steps), steps_per_s=50.0,
+                           grad_norms={name: 0.5 * (2 - i) * 0.9 ** g
+                                       for i, (name, _) in enumerate(_MLP)})
+        loss = 2.3 * 0.8 ** e
+        yield EpochDone(
+            epoch=e, epochs=epochs, loss=loss, val_loss=loss + 0.05,
+            metrics={"accuracy": 0.2 * e}, val_metrics={"accuracy": 0.2 * e - 0.05},
+            weights=_mlp_weights(e), seconds=0.5, samples_per_s=256.0, lr=lr)
+        yield _matrix(e, val, "validation")
+        yield Predictions(e, "validation",
+                          tuple(float(c if c < 3 * e else (c + 6) % 10) for c in range(10)),
+                          tuple(0.5 + 0.04 * c for c in range(10)))
+        if e == 2:
+            yield LrChanged(e, 0, lr=lr / 2, previous=lr, source="plateau")
+            lr /= 2
+    yield Evaluating("test")
+    yield _matrix(epochs, test, "test")
