@@ -54,6 +54,7 @@ from ktui.ui.screens.setup_sections import (
     is_sub,
     problem_name,
 )
+from ktui.ui.unbroken import unbroken
 from ktui.ui.widgets.data_card import DataCardView
 from ktui.ui.widgets.experiment_header import ExperimentHeader
 from ktui.ui.widgets.fields import FieldDef, FieldRow
@@ -191,7 +192,8 @@ class SetupScreen(ExperimentFiles, LayerEditing, FieldHints, DataPart, Backgroun
         desc = self._describe_dataset()
         if desc != self._shown_desc:
             self._shown_desc = desc
-            self.query_one("#dataset-desc", Static).update(Text(desc, style="italic"))
+            self.query_one("#dataset-desc", Static).update(Text(unbroken(desc),
+                                                                style="italic"))
         errors = safe_validate(spec)
         for row in self.query(FieldRow):
             key = row.field.key

@@ -24,6 +24,7 @@ from ktui.core.schema import field_of
 from ktui.core.spec import ExperimentSpec
 from ktui.core.spec.describe import custom_name, headline, same_experiment
 from ktui.core.spec.presets import PRESETS
+from ktui.ui.unbroken import unbroken
 from ktui.ui.widgets.fields import FieldRow, setup_def
 
 NAME_FIELD = setup_def("name", field_of(ExperimentSpec, "name"))
@@ -99,7 +100,8 @@ class ExperimentHeader(Vertical):
                 row.set_value(spec.name)
         if shown_desc != self._shown_desc:
             self._shown_desc = shown_desc
-            self.query_one("#spec-desc", Static).update(Text(shown_desc, style="dim"))
+            self.query_one("#spec-desc", Static).update(Text(unbroken(shown_desc),
+                                                             style="dim"))
         shown = base.name if not self.dirty(spec) and base.name in PRESETS else Select.NULL
         if shown != self._preset_shown:
             self._show_preset(shown)
