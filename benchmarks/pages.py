@@ -132,7 +132,7 @@ async def _measure(events: list[Any], page: str,
                 epochs += 1
                 # The pictures that wait for their redraw interval, forced now (as their
                 # timers would, later): counted apart, per redraw.
-                waiting = [w for w in screen.query("GalleryView, WeightStrips")
+                waiting = [w for w in screen.query("ConfusionView, GalleryView, WeightStrips")
                            if getattr(w, "_timer", None) is not None]
                 if waiting:
                     before, t0 = sum(frames), time.thread_time()

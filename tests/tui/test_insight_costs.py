@@ -67,3 +67,37 @@ async def test_an_epoch_repaints_a_line_once_on_the_learned_page() -> None:
         assert regions and all(calls), calls  # regions, never the whole view
         rows = [r.y for r in regions]
         assert len(rows) == len(set(rows)), regions  # one region a line
+
+
+async def test_a_new_matrix_waits_for_its_interval_while_training_not_once_paused() -> None:
+    """While training, matrices closer than MIN_INTERVAL_S are drawn once, the latest, when
+    the interval is over (a short epoch brought one a frame, ~6.5 KB each); paused, the
+    latest is drawn at once."""
+    from dataclasses import replace
+
+    from ktui.core.events import Paused
+    from ktui.ui.widgets.insight.confusion import MIN_INTERVAL_S
+
+    from .helpers import TEST_SETTINGS
+
+    assert MIN_INTERVAL_S >= 1
+    app = make_test_app(get_preset("fashion-mlp"))
+    app.settings = replace(TEST_SETTINGS, chart_min_interval=None)  # production intervals
+    async with app.run_test(size=(120, 40)) as pilot:
+        events = list(classifier_insight_events(epochs=4))
+        screen = await feed(pilot, [])
+        await pilot.press("v")
+        await settle(pilot)
+        view = screen.query_one(ConfusionView)
+        for event in events:
+            screen.handle_event(event)
+            if isinstance(event, Confusion):
+                screen.flush()
+                await pilot.pause()
+            if isinstance(event, Confusion) and event.epoch == 3:
+                break
+        assert "epoch 1" in view.content.plain  # 2 and 3 wait for the interval
+        screen.handle_event(Paused(3, 0))
+        screen.flush()
+        await settle(pilot)
+        assert "epoch 3" in view.content.plain

@@ -218,11 +218,13 @@ class TrainingPages(Screen[None]):
                          self._show_strips)
         elif page == "learned" and self.spec.task == "classification":
             confusion, gallery = self.query_one(ConfusionView), self.query_one(GalleryView)
-            self._update(confusion, (id(insight), insight.confusions_seen),
+            now = self.view.state != "running"  # paused or over: the latest at once
+            self._update(confusion, (id(insight), insight.confusions_seen, now),
                          lambda: confusion.show(insight.confusion.get("validation"),
-                                                insight.confusion.get("test")))
-            self._update(gallery, (id(insight), insight.samples_seen, insight.predictions_seen),
-                         lambda: gallery.show(insight.sample, insight.predictions))
+                                                insight.confusion.get("test"), now))
+            self._update(gallery, (id(insight), insight.samples_seen, insight.predictions_seen,
+                                   now),
+                         lambda: gallery.show(insight.sample, insight.predictions, now))
 
     def _update(self, widget: Widget, key: tuple[int, ...], show: Any) -> None:
         """``show()`` when ``widget`` is on screen and ``key`` (its data) moved since."""

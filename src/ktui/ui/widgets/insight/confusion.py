@@ -4,10 +4,15 @@ Rows are the true classes, columns the predicted ones (numbered; the row labels 
 names, so ten classes fit 80 columns). A cell's background is the share of its row: right
 answers on the diagonal in green, errors in red, so the classes a model confuses (a shirt
 for a T-shirt) stand out. The test set's final matrix when there is one, else the latest
-validation one. Drawn only when the matrix changes; the cells that change are repainted alone.
+validation one. Drawn when the matrix changes, at most once per :data:`MIN_INTERVAL_S` while
+the run goes on (a fast run's epochs do not each redraw it; paused or over, at once); the lines
+that change are repainted alone.
 """
 
 from __future__ import annotations
+
+import time
+from typing import Any
 
 import numpy as np
 from rich.console import Group
@@ -16,6 +21,7 @@ from rich.text import Text
 
 from ktui.core.events import Confusion
 from ktui.core.insight import accuracy, class_stats
+from ktui.ui.settings import settings_of
 from ktui.ui.widgets.insight.pictures import cell_style, short_name
 from ktui.ui.widgets.partial_static import PartialStatic
 
@@ -26,6 +32,9 @@ NAME_WIDTH = 8
 MAX_NAME_WIDTH = 16
 #: The recall and precision columns.
 SCORES_WIDTH = 14
+#: Seconds between two redraws for new matrices while training: a new matrix changes most
+#: cells (~6.5 KB at 120x40), and a short epoch brings one every frame.
+MIN_INTERVAL_S = 3.0
 
 
 def _fraction(value: float | None) -> str:
@@ -94,6 +103,8 @@ class ConfusionView(PartialStatic):
         self._shown: tuple[object, ...] | None = None
         self._data: tuple[Confusion | None, Confusion | None] = (None, None)
         self._lines = 0
+        self._drawn_at = -1e9
+        self._timer: Any = None
 
     @property
     def matrix(self) -> Confusion | None:
@@ -101,8 +112,20 @@ class ConfusionView(PartialStatic):
         validation, test = self._data
         return test if test is not None else validation
 
-    def show(self, validation: Confusion | None, test: Confusion | None) -> None:
+    def show(self, validation: Confusion | None, test: Confusion | None,
+             now: bool = False) -> None:
+        """New matrices; ``now``: draw without waiting for the interval (paused, over)."""
         self._data = (validation, test)
+        chosen = settings_of(self).chart_min_interval
+        wait = self._drawn_at + (MIN_INTERVAL_S if chosen is None else chosen) - time.monotonic()
+        if wait > 0 and not now and self._shown is not None and self._shown[0] is not None:
+            if self._timer is None:
+                self._timer = self.set_timer(wait, self._later)
+            return
+        self._draw()
+
+    def _later(self) -> None:
+        self._timer = None
         self._draw()
 
     def on_resize(self) -> None:
@@ -114,7 +137,7 @@ class ConfusionView(PartialStatic):
         key = (None if chosen is None else (chosen.epoch, chosen.split, chosen.matrix), width)
         if key == self._shown:
             return
-        self._shown = key
+        self._shown, self._drawn_at = key, time.monotonic()
         if chosen is None or not chosen.matrix:
             self._show(Text(WAITING, style="dim italic"))
             return

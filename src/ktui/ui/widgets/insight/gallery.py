@@ -4,8 +4,9 @@ predicted labels and the confidence, misclassified first (``m`` cycles the order
 Each image is half-block cells (see :mod:`.pictures`), at full size when a few of them fill
 the page and at half size otherwise; as many as fit are shown. A gallery frame is tens of
 kilobytes of terminal output, so it is drawn only when its data, order or size changed, at
-most once per :data:`MIN_INTERVAL_S` for new predictions (a fast run's epochs do not each
-redraw it), and only the cells that changed are repainted.
+most once per :data:`MIN_INTERVAL_S` for new predictions while the run goes on (a fast
+run's epochs do not each redraw it; paused, stopped or finished, at once), and only the
+lines that changed are repainted.
 """
 
 from __future__ import annotations
@@ -32,9 +33,11 @@ from ktui.ui.widgets.insight.pictures import (
 )
 from ktui.ui.widgets.partial_static import PartialStatic
 
-#: Seconds between two redraws for new predictions (a change of order or size: at once);
-#: a frame is ~30 KB at 120x40 and a new order repaints most of it.
-MIN_INTERVAL_S = 10.0
+#: Seconds between two redraws for new predictions while training (a change of order or
+#: size, a pause, the end: at once). A redraw is 40-60 KB at 120x40 (9 in 10 bytes are
+#: colour codes: a truecolour pair a run of cells; a new order moves most pictures), so at 10 s
+#: the gallery alone sent 4-6 KB/s (``python -m benchmarks.pages``).
+MIN_INTERVAL_S = 30.0
 #: Full-size images when at least this many fit; else half size.
 MIN_FULL_SIZE = 6
 #: A tile's column is at least this wide, so its labels read ("→Pullover 76%") even under a
@@ -63,9 +66,12 @@ class GalleryView(PartialStatic):
         #: The positions drawn, in order (for tests and the title).
         self.shown: list[int] = []
 
-    def show(self, sample: SampleSet | None, predictions: Predictions | None) -> None:
+    def show(self, sample: SampleSet | None, predictions: Predictions | None,
+             now: bool = False) -> None:
+        """New data; ``now``: draw it without waiting for the interval (the run is paused
+        or over)."""
         self.sample, self.predictions = sample, predictions
-        self._draw()
+        self._draw(now=now)
 
     def cycle_mode(self) -> str:
         """The next order (misclassified first → random → by class), drawn at once."""
@@ -106,7 +112,10 @@ class GalleryView(PartialStatic):
         key = (upper, lower)
         style = self._styles.get(key)
         if style is None:
-            style = Style(color=Color.from_rgb(*upper), bgcolor=Color.from_rgb(*lower))
+            # Both halves alike (most of a picture: its flat background): a space on that
+            # background, whose colour code is half as long (~15 bytes less a run).
+            style = (Style(bgcolor=Color.from_rgb(*lower)) if upper == lower else
+                     Style(color=Color.from_rgb(*upper), bgcolor=Color.from_rgb(*lower)))
             if len(self._styles) < 4096:
                 self._styles[key] = style
         return style
@@ -170,10 +179,10 @@ class GalleryView(PartialStatic):
                 count += 1
                 continue
             if run is not None:
-                line.append("▀" * count, self._style(*run))
+                line.append(("▀" if run[0] != run[1] else " ") * count, self._style(*run))
             run, count = cell, 1
         if run is not None:
-            line.append("▀" * count, self._style(*run))
+            line.append(("▀" if run[0] != run[1] else " ") * count, self._style(*run))
 
     def _layout(self, shape: tuple[int, ...], width: int, height: int) -> tuple[int, int, int]:
         """(scale, columns, rows) of tiles for a ``width`` × ``height`` area."""
