@@ -189,3 +189,60 @@ def test_snapshot_sweep_view_without_colour(snap_compare, tmp_path: Path,
 
     assert snap_compare(app_for(held, every=3600), terminal_size=(80, 24),
                         run_before=run_before)
+
+
+# ---- a view that started its sweep (ktui sweep --view) --------------------------------------
+
+async def test_leaving_a_sweep_it_started_asks_stop_or_leave_running(tmp_path: Path) -> None:
+    """``q`` (or ``escape``) while the sweep runs asks; ``escape`` stays, ``l`` leaves it
+    running (nothing stopped), ``s`` stops it (the study's stop and a stop to the running
+    trial); once the sweep ended, ``q`` quits without asking."""
+    from ktui.core.sweep.steer import stop_requested
+    from ktui.ui.screens.sweep_leave import SweepLeaveScreen
+
+    held = build_study(tmp_path)
+    running = [True]
+
+    async def leave(leave_key: str, answer: str):
+        app = make_sweep_app(held, every=0.05, settings=TEST_SETTINGS,
+                             running=lambda: running[0])
+        async with app.run_test(size=(120, 40)) as pilot:
+            screen = await shown(pilot)
+            await pilot.press(leave_key)
+            await until(pilot, lambda: isinstance(pilot.app.screen, SweepLeaveScreen))
+            await pilot.press("escape")  # stay
+            await until(pilot, lambda: pilot.app.screen is screen)
+            assert pilot.app.is_running and app.choice == ""
+            await pilot.press(leave_key)
+            await until(pilot, lambda: isinstance(pilot.app.screen, SweepLeaveScreen))
+            await pilot.press(answer)
+            await pilot.pause()
+        return app
+
+    for keys, choice in ((("q", "l"), "leave"), (("escape", "s"), "stop")):
+        app = await leave(*keys)
+        assert app.choice == choice and app.return_code == 0
+        if choice == "leave":
+            assert not stop_requested(held.study) and held._prune.sent == []
+    assert stop_requested(held.study) == "stopped from the sweep view"
+    assert len(held._prune.sent) == 1 and held._prune.sent[0].name.endswith("lr-test-t004")
+
+    running[0] = False  # the sweep ended: nothing to ask
+    app = make_sweep_app(held, settings=TEST_SETTINGS, running=lambda: running[0])
+    async with app.run_test(size=(120, 40)) as pilot:
+        await shown(pilot)
+        await pilot.press("q")
+        await pilot.pause()
+    assert app.choice == "" and not app.is_running
+
+
+def test_snapshot_sweep_leave_question(snap_compare, tmp_path: Path) -> None:
+    held = build_study(tmp_path)
+
+    async def run_before(pilot) -> None:
+        await shown(pilot)
+        await pilot.press("q")
+        await pilot.pause()
+
+    app = make_sweep_app(held, every=3600, settings=TEST_SETTINGS, running=lambda: True)
+    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)

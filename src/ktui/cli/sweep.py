@@ -48,16 +48,33 @@ def _root(args: argparse.Namespace) -> Path:
     return runs_root(getattr(args, "runs_dir", None))
 
 
+def _worker_args(args: argparse.Namespace, isolate: bool) -> tuple[str, ...]:
+    """What each worker process is given besides the study: the layer files loaded here
+    (``--layers``, ``$KTUI_LAYERS``), ``--no-checks`` and ``--isolate`` as given."""
+    from ktui.core import user_layers
+    from ktui.core.sweep.layers import layer_args
+
+    out = layer_args(user_layers.registered())
+    if getattr(args, "no_checks", False):
+        out.append("--no-checks")
+    if isolate:
+        out.append("--isolate")
+    return tuple(out)
+
+
 def _start(args: argparse.Namespace) -> int:
-    from ktui.cli.common import check_valid
-    from ktui.cli.sweep_run import supervise
-    from ktui.cli.sweep_settings import settings_for
+    from ktui.cli.common import check_valid, use_layer_files, warn_user_layers
+    from ktui.cli.sweep_run import Workers, supervise
+    from ktui.cli.sweep_settings import gpu_workers, settings_for
     from ktui.core.spec.steering import monitor_problem
     from ktui.core.sweep import study as studymod
+    from ktui.core.sweep.layers import layer_records
     from ktui.core.sweep.space import SweepError, build_space
 
+    use_layer_files(args)  # your layers (--layers) before the spec names them
     spec, settings = settings_for(args)
     check_valid(spec, args.spec or getattr(args, "data", None) or f"preset {spec.name}")
+    warn_user_layers(spec)  # your layers' checks, once, before any trial
     params = build_space(settings["params"], spec)
     metric = settings["metric"] or ("val_loss" if spec.train.validation_split else "loss")
     problems = []
@@ -74,22 +91,38 @@ def _start(args: argparse.Namespace) -> int:
         raise SweepError(problems)
     root = _root(args)
     url = settings["storage"] or studymod.default_storage(root, name)
+    data = specmod.spec_to_dict(spec)
     config = studymod.SweepConfig(
-        spec=specmod.spec_to_dict(spec), params=[p.text for p in params], metric=metric,
+        spec=data, params=[p.text for p in params], metric=metric,
         direction=direction, trials=settings["trials"], sampler=settings["sampler"],
         pruner=studymod.pruner_settings(settings["pruner"], spec.train.epochs,
                                         settings["warmup_epochs"]),
-        seed=settings["seed"])
+        seed=settings["seed"], layers=layer_records(data),
+        isolate=bool(getattr(args, "isolate", False)))
+    count, gpus = gpu_workers(spec, settings["workers"], config.trials)
+    workers = Workers(count, _worker_args(args, False), gpus)  # --isolate: in the study
     study = studymod.create(url, name, config)
     baseline = "" if settings["no_baseline"] else _enqueue_baseline(study, config, params)
+    layers = "".join(f" --layers {clean(r['path'])}" for r in config.layers)
     say(f"ktui: sweep {clean(name)}: {config.trials} trials of {clean(spec.name)}, "
-        f"{spec.train.epochs} epochs each, {settings['workers']} worker"
-        f"{'s' * (settings['workers'] != 1)}, {config.sampler} sampler, "
+        f"{spec.train.epochs} epochs each, {_workers_words(workers)}, "
+        f"{'each trial its own process, ' * config.isolate}{config.sampler} sampler, "
         f"{config.pruner['kind']} pruner, {direction} {metric}\n"
         f"ktui: space: {'; '.join(p.describe() for p in params)}{baseline}\n"
         f"ktui: storage {clean(url)} (join with `ktui sweep join --storage {clean(url)} "
-        f"--study {clean(name)}`)\n")
-    return supervise(url, name, settings["workers"], root, config)
+        f"--study {clean(name)}{layers}`)\n")
+    if getattr(args, "view", False):
+        from ktui.cli.sweep_view import view_while_running
+
+        return view_while_running(study, url, workers, root, getattr(args, "runs_dir", None))
+    return supervise(url, name, workers, root, config)
+
+
+def _workers_words(workers) -> str:  # noqa: ANN001 - a sweep_run.Workers
+    words = f"{workers.count} worker{'s' * (workers.count != 1)}"
+    if workers.gpus:
+        words += f" (one per GPU: {','.join(workers.gpus)})"
+    return words
 
 
 def _enqueue_baseline(study, config, params) -> str:
@@ -111,20 +144,38 @@ def _enqueue_baseline(study, config, params) -> str:
 
 
 def _join(args: argparse.Namespace) -> int:
-    from ktui.cli.sweep_run import supervise
+    from ktui.cli.common import use_layer_files
+    from ktui.cli.sweep_run import Workers, supervise
+    from ktui.cli.sweep_settings import gpu_workers
+    from ktui.core import user_layers
     from ktui.core.sweep import study as studymod
+    from ktui.core.sweep.layers import files_named, layer_problem
     from ktui.core.sweep.worker import TRIALS_PER_WORKER, run_worker
 
     root = _root(args)
     if args.worker_index is not None:  # a worker process: trials here, quietly
+        use_layer_files(args)
+        extra = _worker_args(args, False)
         run_worker(args.storage, args.study, root, args.worker_index,
-                   args.max_trials or TRIALS_PER_WORKER)
+                   args.max_trials or TRIALS_PER_WORKER, isolate=args.isolate,
+                   train_args=[a for a in extra if a != "--isolate"])
         return EXIT_OK
     study = studymod.load(args.storage, args.study)
     config = studymod.config_of(study)
-    say(f"ktui: joining sweep {clean(study.study_name)} with {args.workers} worker"
-        f"{'s' * (args.workers != 1)}\n")
-    return supervise(args.storage, study.study_name, args.workers, root, config, start=False)
+    named = files_named([*user_layers.env_paths(), *(getattr(args, "layers", None) or [])])
+    if (why := layer_problem(config, study.study_name, named)) is not None:
+        raise UsageError(why)  # before any code of a wrong file runs
+    use_layer_files(args)
+    spec = None
+    if args.workers is None:  # one per GPU: is the study's spec one that fits on one?
+        try:
+            spec = specmod.parse_spec(config.spec)
+        except specmod.SpecError:
+            spec = None
+    count, gpus = gpu_workers(spec, args.workers, config.trials)
+    workers = Workers(count, _worker_args(args, args.isolate), gpus)
+    say(f"ktui: joining sweep {clean(study.study_name)} with {_workers_words(workers)}\n")
+    return supervise(args.storage, study.study_name, workers, root, config, start=False)
 
 
 def _open(args: argparse.Namespace):  # (study, config, storage url)
@@ -172,7 +223,7 @@ def _view(args: argparse.Namespace) -> int:
     from ktui.ui.sweep_app import run_sweep_view
 
     study, _config, url = _open(args)
-    return run_sweep_view(study, url, getattr(args, "runs_dir", None))
+    return run_sweep_view(study, url, getattr(args, "runs_dir", None)).return_code or EXIT_OK
 
 
 def _best(args: argparse.Namespace) -> int:

@@ -32,6 +32,13 @@ def _where(parser: argparse.ArgumentParser, required: bool = False) -> None:
                            "SPEC-DATE when starting; the storage's only study otherwise)"))
 
 
+def _isolate(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--isolate", action="store_true",
+                        help="run each trial as its own `ktui train` process (your layer "
+                        "files imported afresh, a crash fails only that trial, GPU memory "
+                        "freed after each); slower to start than trials in the worker")
+
+
 def add_sweep(sub: typing.Any, add_spec_source: typing.Callable[[typing.Any], None],
               add_runs_dir: typing.Callable[[typing.Any], None]) -> None:
     sweep = sub.add_parser(
@@ -46,7 +53,12 @@ def add_sweep(sub: typing.Any, add_spec_source: typing.Callable[[typing.Any], No
     sweep.add_argument("--trials", type=_positive, metavar="N",
                        help="trials in all, over every worker (default 20)")
     sweep.add_argument("--workers", type=_positive, metavar="K",
-                       help="worker processes on this machine (default 1)")
+                       help="worker processes on this machine (default: one per GPU with "
+                       "several GPUs, each seeing its own; else 1)")
+    _isolate(sweep)
+    sweep.add_argument("--view", action="store_true",
+                       help="follow the sweep in the sweep view (TUI) while its workers run "
+                       "in the background; leaving asks whether to stop it")
     sweep.add_argument("--metric", metavar="NAME",
                        help="what a trial is judged by (default val_loss, loss without a "
                        "validation split)")
@@ -69,8 +81,15 @@ def add_sweep(sub: typing.Any, add_spec_source: typing.Callable[[typing.Any], No
                            description="Run trials of an existing study until it has its "
                            "trials: the spec, the space and the pruner come from the study.")
     _where(join, required=True)
-    join.add_argument("--workers", type=_positive, default=1, metavar="K",
-                      help="worker processes here (default 1)")
+    join.add_argument("--workers", type=_positive, metavar="K",
+                      help="worker processes here (default: one per GPU with several GPUs; "
+                      "else 1)")
+    _isolate(join)
+    join.add_argument("--layers", metavar="FILE", action="append",
+                      help="your layer file, when the study's spec uses one: the same file "
+                      "(same content) the sweep was started with (repeatable)")
+    join.add_argument("--no-checks", action="store_true",
+                      help="train even when a check of your layers fails")
     join.add_argument("--worker-index", type=int, help=argparse.SUPPRESS)
     join.add_argument("--max-trials", type=_positive, help=argparse.SUPPRESS)
     add_runs_dir(join)

@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from ktui.cli.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, say
@@ -23,23 +24,44 @@ POLL_S = 0.5
 RESTARTS = 3
 
 
-def _spawn(url: str, study: str, index: int, root: Path) -> subprocess.Popen:
-    argv = [sys.executable, "-m", "ktui", "sweep", "join", "--storage", url, "--study", study,
-            "--worker-index", str(index), "--runs-dir", str(root)]
-    return subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                            start_new_session=True)
+@dataclass(frozen=True)
+class Workers:
+    """How this box's workers start: how many, the arguments each gets besides the study
+    (``--layers F``, ``--isolate``) and the GPU ids they share, one each
+    (:mod:`ktui.core.sweep.gpus`; none: every worker sees what this process sees)."""
+
+    count: int
+    args: tuple[str, ...] = ()
+    gpus: tuple[str, ...] = ()
+
+    def argv(self, url: str, study: str, index: int, root: Path) -> list[str]:
+        return [sys.executable, "-m", "ktui", "sweep", "join", "--storage", url, "--study",
+                study, "--worker-index", str(index), "--runs-dir", str(root), *self.args]
+
+    def env(self, slot: int) -> dict[str, str] | None:
+        from ktui.core.sweep.gpus import worker_env
+
+        return worker_env(self.gpus, slot)
 
 
-def supervise(url: str, study_name: str, workers: int, root: Path, config: SweepConfig,
+def _spawn(workers: Workers, url: str, study: str, slot: int, index: int, root: Path
+           ) -> subprocess.Popen:
+    return subprocess.Popen(workers.argv(url, study, index, root), stdin=subprocess.DEVNULL,
+                            stdout=subprocess.DEVNULL, start_new_session=True,
+                            env=workers.env(slot))
+
+
+def supervise(url: str, study_name: str, workers: Workers, root: Path, config: SweepConfig,
               start: bool = True) -> int:
-    """Run ``workers`` worker processes until the study has its trials; the exit code."""
+    """Run the worker processes until the study has its trials; the exit code."""
     from ktui.core.sweep.report import status_lines, trial_line
     from ktui.core.sweep.steer import stop_requested, total_trials
     from ktui.core.sweep.worker import fail_stale, remaining
 
     study = load(url, study_name)
     offset = 1000 * (int(time.time()) % 1000) if not start else 0  # a join: other seeds
-    procs = {i: _spawn(url, study_name, offset + i, root) for i in range(workers)}
+    procs = {i: _spawn(workers, url, study_name, i, offset + i, root)
+             for i in range(workers.count)}
     crashes = dict.fromkeys(procs, 0)
     told = {t.number for t in study.get_trials(deepcopy=False) if t.state.is_finished()}
     interrupted = False
@@ -63,7 +85,8 @@ def supervise(url: str, study_name: str, workers: int, root: Path, config: Sweep
                         say(f"ktui: worker {i} exited with code {code}\n")
                     if not interrupted and crashes[i] <= RESTARTS and not \
                             stop_requested(study) and remaining(study, total_trials(study)):
-                        procs[i] = _spawn(url, study_name, offset + i + 100 * crashes[i], root)
+                        procs[i] = _spawn(workers, url, study_name, i,
+                                          offset + i + 100 * crashes[i], root)
                 time.sleep(POLL_S)
             except KeyboardInterrupt:
                 if interrupted:

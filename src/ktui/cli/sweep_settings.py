@@ -13,7 +13,7 @@ from ktui.core import spec as specmod
 from ktui.core.sweep.space import SweepError
 from ktui.core.sweep.table import merge_params, read_table, split_sweep
 
-DEFAULTS: dict[str, Any] = {"trials": 20, "workers": 1, "metric": None, "direction": None,
+DEFAULTS: dict[str, Any] = {"trials": 20, "workers": None, "metric": None, "direction": None,
                             "pruner": "median", "sampler": "tpe", "study": None,
                             "storage": None, "epochs": None, "seed": 0,
                             "warmup_epochs": None}
@@ -55,6 +55,23 @@ def settings_for(args: argparse.Namespace) -> tuple[specmod.ExperimentSpec, dict
     out["no_baseline"] = bool(getattr(args, "no_baseline", False))
     if out["epochs"] is not None:
         spec.train.epochs = out["epochs"]
-    if out["workers"] > out["trials"]:
+    if out["workers"] is not None and out["workers"] > out["trials"]:
         raise SweepError([f"--workers {out['workers']} is more than --trials {out['trials']}"])
     return spec, out
+
+
+def gpu_workers(spec: specmod.ExperimentSpec | None, workers: int | None, trials: int
+                ) -> tuple[int, tuple[str, ...]]:
+    """How many workers, and the GPU ids they share one each: with several GPUs (and a spec
+    that trains on one), ``--workers`` defaults to their number; else to 1, all GPUs as
+    they are (:mod:`ktui.core.sweep.gpus`)."""
+    import os
+
+    from ktui.core.sweep.gpus import ENV, default_workers, gpu_ids, gpus_here, spreads_over_gpus
+
+    ids: list[str] = []
+    if spec is None or spreads_over_gpus(spec.train):
+        ids = gpu_ids(gpus_here(), os.environ.get(ENV))
+    if len(ids) < 2:
+        ids = []  # one GPU or none: nothing to share out
+    return (workers or default_workers(ids, trials)), tuple(ids)

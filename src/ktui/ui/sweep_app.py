@@ -4,6 +4,7 @@ view or a recorded run on top of it, as the runs list does."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 
 from textual import events
@@ -14,6 +15,7 @@ from ktui.core.sweep.held import HeldStudy
 from ktui.core.sweep.study import config_of
 from ktui.ui.app import KtuiApp
 from ktui.ui.screens.sweep import EVERY_S, SweepScreen
+from ktui.ui.screens.sweep_leave import SweepLeaveScreen
 from ktui.ui.settings import DEFAULT_SETTINGS, AppSettings, session_settings
 from ktui.ui.shutdown import install_signal_handlers
 from ktui.ui.stderr import native_stderr_to_log
@@ -28,36 +30,61 @@ def _base_spec(held: HeldStudy) -> specmod.ExperimentSpec:
 
 
 class SweepApp(KtuiApp):
-    """The ktui app opened on a sweep."""
+    """The ktui app opened on a sweep. ``running``: whether the sweep this view started
+    (``ktui sweep --view``) still runs; leaving while it does asks whether to stop it or
+    leave it running (:attr:`choice` says which: ``"stop"``, ``"leave"``, "" not asked)."""
 
     def __init__(self, held: HeldStudy, *, every: float = EVERY_S,
-                 settings: AppSettings = DEFAULT_SETTINGS, runs_dir: str | None = None) -> None:
+                 settings: AppSettings = DEFAULT_SETTINGS, runs_dir: str | None = None,
+                 running: Callable[[], bool] | None = None) -> None:
         super().__init__(_base_spec(held), settings=settings, runs_dir=runs_dir)
         self.held, self.every = held, every
+        self.running = running
+        self.choice = ""
 
     def on_mount(self, event: events.Mount) -> None:
         event.prevent_default()  # not the setup view: the sweep's
         self.push_screen(SweepScreen(self.held, self.every))
 
+    async def action_quit(self) -> None:
+        """``q``: while the sweep this view started runs, ask what becomes of it."""
+        if isinstance(self.screen, SweepLeaveScreen):
+            return  # already asking
+        if self.running is None or self.run_in_progress() or not self.running():
+            await super().action_quit()
+            return
+        self.push_screen(SweepLeaveScreen(self.held.study.study_name), self._leave)
+
+    def _leave(self, choice: str | None) -> None:
+        if choice is None:
+            return  # stay
+        self.choice = choice
+        if choice == "stop":
+            self.held.stop()  # the study's stop and a stop to each running trial: quick
+        self.quit_now()
+
 
 def make_sweep_app(held: HeldStudy, *, every: float = EVERY_S,
                    settings: AppSettings = DEFAULT_SETTINGS,
-                   runs_dir: str | None = None) -> SweepApp:
+                   runs_dir: str | None = None,
+                   running: Callable[[], bool] | None = None) -> SweepApp:
     """The sweep view's app for the CLI and the tests."""
-    return SweepApp(held, every=every, settings=settings, runs_dir=runs_dir)
+    return SweepApp(held, every=every, settings=settings, runs_dir=runs_dir, running=running)
 
 
-def run_sweep_view(study, url: str, runs_dir: str | None = None) -> int:  # noqa: ANN001
-    """Run the sweep view until the user leaves; the exit code."""
+def run_sweep_view(study, url: str, runs_dir: str | None = None,  # noqa: ANN001
+                   running: Callable[[], bool] | None = None) -> SweepApp:
+    """Run the sweep view until the user leaves; the app (its ``return_code``, and what
+    became of a sweep it started: ``choice``)."""
     with native_stderr_to_log():
-        app = make_sweep_app(HeldStudy(study, url), runs_dir=runs_dir,
+        app = make_sweep_app(HeldStudy(study, url), runs_dir=runs_dir, running=running,
                              settings=replace(session_settings(), warm_up_tf=False))
         restore = install_signal_handlers(app)
         try:
             app.run()
         finally:
             restore()
-    return app.return_code or 0
+    return app
 
 
 __all__ = ["SweepApp", "make_sweep_app", "run_sweep_view"]

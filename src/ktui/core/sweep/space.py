@@ -258,11 +258,6 @@ def build_space(texts: Sequence[str], spec: specmod.ExperimentSpec) -> list[Para
         errors += problems
         if param is not None:
             params.append(param)
-    if spec.layers and any(getattr(layer, "kind", "") for layer in spec.layers):
-        from ktui.core.user_layers import uses_user_layers
-
-        if uses_user_layers(spec):
-            errors.append("a sweep runs ktui's own layers only (this spec uses a layer file)")
     errors += check_space(spec, params)
     if errors:
         raise SweepError(errors)

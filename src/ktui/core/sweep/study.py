@@ -49,6 +49,10 @@ class SweepConfig:
     sampler: str = "tpe"
     pruner: dict[str, Any] = field(default_factory=lambda: {"kind": "median"})
     seed: int = 0
+    #: Your layer files the spec uses: ``{"path", "sha256"}`` each (``join`` needs the same).
+    layers: list[dict[str, str]] = field(default_factory=list)
+    #: Each trial a ``ktui train`` subprocess (``--isolate``) instead of in the worker.
+    isolate: bool = False
     version: int = CONFIG_VERSION
 
     def space(self) -> list[Param]:

@@ -17,6 +17,7 @@ import os
 import queue
 import socket
 import statistics
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,7 @@ from ktui.core import spec as specmod
 from ktui.core.events import EpochDone, RunFailed, RunFinished
 from ktui.core.runs.metrics_log import epoch_row
 from ktui.core.spec.model import MAX_NAME
+from ktui.core.sweep.isolated import TrialProcess, TrialProcessDied
 from ktui.core.sweep.space import Param, apply_values
 from ktui.core.sweep.study import SweepConfig, stopped_why
 from ktui.core.text import metric_text
@@ -56,9 +58,13 @@ def trial_name(study: str, number: int) -> str:
 
 def trial_spec(config: SweepConfig, study: str, number: int, values: dict[str, Any]
                ) -> specmod.ExperimentSpec:
+    from ktui.core.user_layers import resolve_shapes
+
     data = apply_values(config.spec, values)
     data["name"] = trial_name(study, number)
-    return specmod.check(specmod.parse_spec(data))
+    spec = specmod.parse_spec(data)
+    resolve_shapes(spec)  # your layers' output shapes (TensorFlow; only for a layer file)
+    return specmod.check(spec)
 
 
 def sweep_block(study: str, number: int, values: dict[str, Any], **more: Any) -> dict[str, Any]:
@@ -96,15 +102,17 @@ def stopped_reason(trial: optuna.Trial, epoch: int, why: str) -> str:
 class Objective:
     """Optuna's objective: one trial per call, trained into ``runs_root``."""
 
-    def __init__(self, config: SweepConfig, runs_root: Path) -> None:
+    def __init__(self, config: SweepConfig, runs_root: Path, isolate: bool = False,
+                 train_args: Sequence[str] = ()) -> None:
         self.config, self.runs_root = config, runs_root
         self.params = config.space()
         self.sign = -1.0 if config.direction == "maximize" else 1.0
+        #: Each trial a ``ktui train`` subprocess given ``train_args`` (``--layers F``).
+        self.isolate = isolate or config.isolate
+        self.train_args = list(train_args)
 
     def __call__(self, trial: optuna.Trial) -> float:
         from ktui.core.runs.rundir import RunDir
-        from ktui.core.session import start_run
-        from ktui.core.training.control import TrainerControl
 
         trial.set_user_attr(PID_ATTR, os.getpid())
         trial.set_user_attr(HOST_ATTR, socket.gethostname())
@@ -114,14 +122,10 @@ class Objective:
         run = RunDir.create(self.runs_root, spec)
         run.write_summary({"sweep": sweep_block(study, trial.number, values)})
         trial.set_user_attr(RUN_ATTR, str(run.path.resolve()))
-        events: queue.Queue = queue.Queue()
-
-        def sink(event: object) -> None:  # the trainer's thread: queue, nothing more
-            if isinstance(event, (EpochDone, RunFinished, RunFailed)):
-                events.put(event)
-
-        control = TrainerControl()
-        handle = start_run(spec, [sink], run=run, control=control)
+        if self.isolate:
+            handle = events = control = TrialProcess(run, self.runs_root, self.train_args)
+        else:
+            handle, events, control = self._start_here(spec, run)
         try:
             best, pruned, final = self._follow(trial, handle, events, control)
         except BaseException:  # Ctrl+C, a storage error: the run stops, saved, then we go
@@ -131,7 +135,27 @@ class Objective:
         handle.join()
         if not pruned and isinstance(final, RunFinished) and final.status == "stopped":
             pruned = stopped_reason(trial, final.epochs_done, control.stop_reason)
-        return self._result(trial, run, values, best, pruned, final, handle.error)
+        elif pruned and self.isolate:  # its trainer recorded who asked: the worker's pid
+            run.write_summary({"reason": f"stopped: {pruned}"})
+        error = handle.error
+        if isinstance(error, TrialProcessDied):  # it could not say so itself
+            run.write_summary({"status": "failed", "reason": str(error)})
+        return self._result(trial, run, values, best, pruned, final, error)
+
+    @staticmethod
+    def _start_here(spec: specmod.ExperimentSpec, run: Any) -> tuple[Any, queue.Queue, Any]:
+        """The trial trained in this process: its handle, its events, its control."""
+        from ktui.core.session import start_run
+        from ktui.core.training.control import TrainerControl
+
+        events: queue.Queue = queue.Queue()
+
+        def sink(event: object) -> None:  # the trainer's thread: queue, nothing more
+            if isinstance(event, (EpochDone, RunFinished, RunFailed)):
+                events.put(event)
+
+        control = TrainerControl()
+        return start_run(spec, [sink], run=run, control=control), events, control
 
     def _follow(self, trial: optuna.Trial, handle: Any, events: queue.Queue,
                 control: Any) -> tuple[float, str, RunFinished | RunFailed | None]:
@@ -160,7 +184,9 @@ class Objective:
                 pruned: str, final: RunFinished | RunFailed | None,
                 error: BaseException | None) -> float:
         state, value, reason = "complete", self.sign * best, ""
-        if error is not None:
+        if isinstance(error, TrialProcessDied):
+            state, reason = "failed", str(error)
+        elif error is not None:
             state, reason = "failed", f"ktui crashed: {type(error).__name__}: {error}"
         elif pruned:
             state, reason = "pruned", pruned

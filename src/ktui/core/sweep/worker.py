@@ -11,6 +11,7 @@ every worker before each trial and by ``ktui sweep`` and ``sweep status``.
 from __future__ import annotations
 
 import socket
+from collections.abc import Sequence
 from pathlib import Path
 
 import optuna
@@ -68,18 +69,21 @@ def remaining(study: optuna.Study, total: int) -> int:
 
 
 def run_worker(url: str, study_name: str, runs_root: Path, worker: int | None = None,
-               max_trials: int = TRIALS_PER_WORKER) -> int:
+               max_trials: int = TRIALS_PER_WORKER, isolate: bool = False,
+               train_args: Sequence[str] = ()) -> int:
     """Run trials of the study until it has its total (or ``max_trials`` here); how many
-    this worker ran."""
+    this worker ran. ``isolate``: each trial a ``ktui train`` subprocess given
+    ``train_args`` (the study's own setting may ask for it too)."""
     from ktui.core.tfenv import import_tf
 
     quiet()
     # A failed trial's traceback is Optuna's warning; its reason is in the trial, and the
     # sweep prints it.
     optuna.logging.set_verbosity(optuna.logging.ERROR)
-    import_tf()  # before Optuna or ktui import TensorFlow: its start-up noise off
-    first = load(url, study_name)
-    config = config_of(first)
+    config = config_of(load(url, study_name))
+    isolate = isolate or config.isolate
+    if not isolate:  # trials here: TensorFlow once, quietly (an isolated trial's process
+        import_tf()  # imports its own; this one then never touches a GPU)
     study = load(url, study_name, sampler=make_sampler(config, worker),
                  pruner=make_pruner(config.pruner))
     fail_stale(study)
@@ -96,6 +100,6 @@ def run_worker(url: str, study_name: str, runs_root: Path, worker: int | None = 
                 or ran >= max_trials:
             study.stop()
 
-    study.optimize(Objective(config, runs_root), callbacks=[enough], catch=(RuntimeError,),
-                   gc_after_trial=False)
+    objective = Objective(config, runs_root, isolate, train_args)
+    study.optimize(objective, callbacks=[enough], catch=(RuntimeError,), gc_after_trial=False)
     return ran

@@ -6,7 +6,8 @@ a sparkline), read again every second from the one study the view holds
 ``enter`` opens the selected trial's run: the watch view while it trains, its recorded
 curves once it ended. ``p`` prunes the selected running trial (a stop over its run's control
 channel: the trial ends pruned), ``+`` adds trials (asks how many), ``s`` stops the sweep
-(asks first). Leaving the view never touches the sweep.
+(asks first). Leaving the view leaves the sweep as it is, except that a view which started
+its sweep (``ktui sweep --view``) asks whether to stop it.
 """
 
 from __future__ import annotations
@@ -180,10 +181,11 @@ class SweepScreen(Screen[None]):
             return not self.stopped
         return True
 
-    def action_back(self) -> None:
-        """Leave (the sweep goes on); the app ends when this view is its first."""
+    async def action_back(self) -> None:
+        """Leave; the app ends when this view is its first, as ``q`` ends it (which asks
+        what becomes of a sweep the view started, ``ktui sweep --view``)."""
         if len(self.app.screen_stack) <= 2:
-            self.app.exit(0)
+            await self.app.run_action("quit")
         else:
             self.app.pop_screen()
 
