@@ -100,6 +100,8 @@ async def test_the_hint_changes_in_the_same_call_as_the_focus() -> None:
             assert hint_of(setup).startswith(f"{label}:"), key  # no await in between
         setup.focus_next()
         assert not hint_of(setup).startswith("n:")
+        setup.set_focus(setup.query_one("#btn-train"))  # first in the tab order
+        assert hint_of(setup).startswith("Train: check the experiment")
 
 
 # ---- 3: a switch's state in words -------------------------------------------------------------

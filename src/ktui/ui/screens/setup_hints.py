@@ -86,6 +86,10 @@ class FieldHints(SetupBase):
             if isinstance(node, SettingsSection):  # its title (a row inside is a FieldRow)
                 self._set_hint(node.hint())
                 return
+            if node.id == "btn-train":  # first in the tab order: the line was blank
+                self._set_hint(Text.assemble(("Train", "bold"), ": check the experiment and "
+                                             "start training (ctrl+r, from anywhere)"))
+                return
             if node.id == "preset":
                 self._set_hint(Text.assemble(("preset", "bold"),
                                              ": one of the seeds' experiments, ready to train"))
