@@ -127,6 +127,10 @@ def test_sweep_table() -> None:
     _, errors = read_table({"trials": 0, "pruner": "asha", "colour": 1,
                             "params": {"a": 3}})
     assert len(errors) == 4, errors
+    assert read_table({"isolate": True}) == ({"isolate": True}, [])  # each trial a process
+    assert read_table({"isolate": 1})[1] == ["sweep.isolate: must be true or false, got 1"]
+    assert read_table({"workers": True})[1] == [
+        "sweep.workers: must be a whole number >= 1, got True"]
     assert merge_params(["a=log:1..2", "b=int:1..2"], ["a=float:1..2"]) == [
         "b=int:1..2", "a=float:1..2"]
 

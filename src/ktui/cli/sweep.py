@@ -98,7 +98,7 @@ def _start(args: argparse.Namespace) -> int:
         pruner=studymod.pruner_settings(settings["pruner"], spec.train.epochs,
                                         settings["warmup_epochs"]),
         seed=settings["seed"], layers=layer_records(data),
-        isolate=bool(getattr(args, "isolate", False)))
+        isolate=settings["isolate"])
     count, gpus = gpu_workers(spec, settings["workers"], config.trials)
     workers = Workers(count, _worker_args(args, False), gpus)  # --isolate: in the study
     study = studymod.create(url, name, config)

@@ -53,6 +53,7 @@ def settings_for(args: argparse.Namespace) -> tuple[specmod.ExperimentSpec, dict
             out[key] = value
     out["params"] = merge_params(table.get("params", []), list(getattr(args, "param", [])))
     out["no_baseline"] = bool(getattr(args, "no_baseline", False))
+    out["isolate"] = bool(getattr(args, "isolate", False) or table.get("isolate", False))
     if out["epochs"] is not None:
         spec.train.epochs = out["epochs"]
     if out["workers"] is not None and out["workers"] > out["trials"]:

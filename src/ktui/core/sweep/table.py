@@ -6,6 +6,7 @@
     trials = 40
     workers = 2
     metric = "val_loss"        # direction, pruner, sampler, study, storage, epochs, seed too
+    isolate = true             # each trial its own ktui train process
     [sweep.params]
     "train.learning_rate" = "log:1e-4..1e-1"
     "layers.2.units" = "choice:16,32,64"
@@ -29,6 +30,7 @@ _KEYS: dict[str, tuple[type | tuple[type, ...], str]] = {
     "metric": (str, "a metric's name"), "direction": (str, "min or max"),
     "pruner": (str, " or ".join(PRUNERS)), "sampler": (str, " or ".join(SAMPLERS)),
     "study": (str, "a name"), "storage": (str, "a URL or journal file path"),
+    "isolate": (bool, "true or false"),
 }
 
 
@@ -55,7 +57,7 @@ def read_table(table: Any) -> tuple[dict[str, Any], list[str]]:
                           f"{', '.join(_KEYS)})")
             continue
         kind, must = _KEYS[key]
-        bad = not isinstance(value, kind) or isinstance(value, bool) or (
+        bad = not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool) or (
             key in ("trials", "workers", "epochs") and value < 1) or (
             key == "pruner" and value not in PRUNERS) or (
             key == "sampler" and value not in SAMPLERS)
