@@ -118,8 +118,8 @@ FEATURES: dict[str, Callable[[ExperimentSpec], bool]] = {
     "stop_when": lambda s: bool(s.train.stop_when.strip()),
     "max_minutes": lambda s: s.train.max_minutes > 0,
     # A stop rule of any kind: the loop keeps a reason to end the run.
-    "stop": lambda s: s.train.early_stopping.enabled or bool(s.train.stop_when.strip())
-    or s.train.max_minutes > 0,
+    "stop": lambda s: any(FEATURES[k](s) for k in ("early_stopping", "stop_when",
+                                                    "max_minutes")),
     # Your layers may add losses (add_loss); ktui's own never do.
     "layer_losses": lambda s: bool(user_layers.files_used(s.layers)),
 }
