@@ -53,9 +53,10 @@ class Plain(keras.layers.Layer):
 
 
 @pytest.fixture(autouse=True)
-def layer_file(tmp_path: Path) -> Iterator[None]:
+def layer_file(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[None]:
     path = tmp_path / "mine.py"
-    path.write_text(FILE, encoding="utf-8")
+    # Another hash per test: shapes and checks are kept per file content, as in a fresh app.
+    path.write_text(f"{FILE}\n# {request.node.name}\n", encoding="utf-8")
     user_layers.use_files([path])
     verdicts.forget()
     yield
@@ -195,3 +196,14 @@ async def test_a_tui_run_logs_what_model_keras_cannot_do(tmp_path: Path) -> None
     assert said.startswith("layer 1 (Plain): Plain.__init__ takes no **kwargs"), said
     assert "model.keras saves but cannot load it back" in said
     assert "unexpected keyword argument" in said  # Keras' own reason, whole
+
+
+async def test_a_spec_whose_layer_fails_a_check_is_never_ready_to_train() -> None:
+    """A stack that never went through the layer form (a spec file): its checks run too."""
+    spec = get_preset("linear-gd")
+    spec.layers = [LayerSpec("Unused", {}), *spec.layers]
+    app = make_test_app(spec)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: "weight 'unused'" in status(pilot), timeout=120)
+        await settle(pilot)
+        assert "ready to train" not in status(pilot)

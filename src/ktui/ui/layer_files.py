@@ -14,8 +14,9 @@ from textual.message import Message
 from textual.widget import Widget
 
 from ktui.core import user_layers
+from ktui.core.user_layers import verdicts
 from ktui.core.user_layers.checks import Report, checks_for
-from ktui.core.user_layers.shapes import Failed, ensure
+from ktui.core.user_layers.shapes import Failed, ensure, stack_inputs
 
 
 @dataclass
@@ -24,6 +25,10 @@ class LayersReloaded(Message):
 
     files: list[user_layers.LayerFile] | None
     problem: str = ""
+
+
+class StackChecked(Message):
+    """The checks of a stack's user layers ran and changed a verdict: validate again."""
 
 
 @dataclass
@@ -93,4 +98,22 @@ def probe_in_thread(node: Widget, key: tuple[Any, ...], kind: user_layers.UserKi
                     exit_on_error=False)
 
 
-__all__ = ["LayerProbed", "LayersReloaded", "apply_reload", "probe_in_thread", "start_reload"]
+def check_stack_in_thread(node: Widget, spec: Any, data_dir: str | None) -> None:
+    """Run the checks of every user layer of ``spec`` (a copy) in a worker, so a stack that
+    never went through the layer form (a spec file, a reload) is not "ready to train" while
+    a check fails; ``node`` gets :class:`StackChecked` when a verdict changed."""
+
+    def work() -> None:
+        before = verdicts.version()
+        for index, kind, shape, params in stack_inputs(spec):
+            if not isinstance(ensure(kind, shape, params), Failed):
+                checks_for(spec, index, kind, shape, params, data_dir)
+        if verdicts.version() != before:
+            node.post_message(StackChecked())
+
+    node.run_worker(work, thread=True, group="stack-checks", exclusive=True,
+                    exit_on_error=False)
+
+
+__all__ = ["LayerProbed", "LayersReloaded", "StackChecked", "apply_reload",
+           "check_stack_in_thread", "probe_in_thread", "start_reload"]

@@ -36,6 +36,8 @@ def refuse_on_failed_checks(refuse: bool) -> None:
 def record(key: tuple[Any, ...], failure: str | None) -> None:
     """The verdict of the checks just run for ``key``: a failed check's line, or None."""
     with _lock:
+        if _failed.get(key) == failure:
+            return  # the same verdict: nothing for a view to redraw
         if failure is None:
             _failed.pop(key, None)
         else:

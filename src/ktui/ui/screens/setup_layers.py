@@ -16,7 +16,13 @@ from ktui.core import user_layers
 from ktui.core.catalog import LAYER_KINDS
 from ktui.core.spec import LayerSpec
 from ktui.core.user_layers import verdicts
-from ktui.ui.layer_files import LayersReloaded, apply_reload, start_reload
+from ktui.ui.layer_files import (
+    LayersReloaded,
+    StackChecked,
+    apply_reload,
+    check_stack_in_thread,
+    start_reload,
+)
 from ktui.ui.screens.layer_form import LayerFormScreen
 from ktui.ui.screens.setup_base import SetupBase
 from ktui.ui.widgets.layer_stack import LayerStack
@@ -174,6 +180,15 @@ class LayerEditing(SetupBase):
 
     def on_model_summary_shapes_worked_out(self, message: ModelSummary.ShapesWorkedOut
                                           ) -> None:
+        message.stop()
+        if self._live():
+            self.spec_changed()
+            if user_layers.uses_user_layers(self.spec):  # then their checks, in a worker
+                check_stack_in_thread(self, self.spec.copy(),
+                                      getattr(self.app, "data_dir", None))
+
+    def on_stack_checked(self, message: StackChecked) -> None:
+        """A check's verdict changed: the status line says it (or no longer)."""
         message.stop()
         if self._live():
             self.spec_changed()
