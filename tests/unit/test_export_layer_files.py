@@ -95,3 +95,59 @@ def test_an_edited_layer_file_in_the_script_is_said_in_one_warning_line(tmp_path
         f"warning: scale_layers.py in this script is not the file the run used (sha256 "
         f"{recorded[:12]}...): it was edited since the export"]
     assert "done: 1 epochs" in done.stdout
+
+
+#: keras-io's subclassing guide's layer that adds a loss (tests/unit/test_added_losses.py).
+ACTIVITY = '''import keras
+from keras import ops
+
+
+class ActivityRegularizationLayer(keras.layers.Layer):
+    def __init__(self, rate=1e-2, **kwargs):
+        super().__init__(**kwargs)
+        self.rate = rate
+
+    def call(self, inputs):
+        self.add_loss(self.rate * ops.mean(inputs))
+        return inputs
+'''
+
+
+@pytest.mark.slow
+def test_a_script_with_a_layer_that_adds_a_loss_reports_the_runs_loss(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The loop adds ``model.losses`` only for your layers (ktui's never add any): with one
+    that does, the script's loss and val_loss are the run's, added loss included."""
+    import csv
+
+    from ktui.cli import main
+    from ktui.core import spec as specmod
+
+    layers = tmp_path / "activity.py"
+    layers.write_text(ACTIVITY, encoding="utf-8")
+    spec = get_preset("linear-gd")
+    spec.train.epochs = 3
+    spec.layers = [*spec.layers, LayerSpec("ActivityRegularizationLayer", {"rate": 10.0})]
+    user_layers.use_files([layers])
+    spec_file = tmp_path / "spec.toml"
+    specmod.save(spec, spec_file)
+    user_layers.register([])
+    runs = tmp_path / "runs"
+    assert main(["train", "--spec", str(spec_file), "--layers", str(layers),
+                 "--runs-dir", str(runs)]) == 0, capsys.readouterr().err
+    (run,) = runs.iterdir()
+    script = tmp_path / "activity_run.py"
+    assert main(["export", str(run), "--python", str(script), "--layers", str(layers),
+                 "--runs-dir", str(runs)]) == 0, capsys.readouterr().err
+    assert "model.losses" in script.read_text(encoding="utf-8")
+    done = _run(script)
+    assert done.returncode == 0 and done.stderr == "", done.stderr[-2000:]
+    printed = [dict(zip(*[iter(line.split()[2:-1])] * 2, strict=True))
+               for line in done.stdout.splitlines() if line.startswith("epoch ")]
+    with (run / "metrics.csv").open() as f:
+        logged = list(csv.DictReader(f))
+    assert len(printed) == len(logged) == 3
+    for shown, row in zip(printed, logged, strict=True):
+        assert float(row["reg_loss"]) != 0  # the layer's loss is in the run's
+        for key in ("loss", "val_loss"):
+            assert float(shown[key]) == pytest.approx(float(row[key]), rel=1e-3, abs=1e-4)
