@@ -31,6 +31,7 @@ from ktui.core.runs.replay import load_recorded
 from ktui.core.spec import ExperimentSpec, SpecError, validate
 from ktui.core.spec.presets import DEFAULT_PRESET, get_preset
 from ktui.ui.commands import KtuiCommands, with_keys
+from ktui.ui.comparing import Comparing
 from ktui.ui.messages import TensorFlowStatus
 from ktui.ui.safety import ErrorNet, SurvivingApp, display_path, install_dispatch_guard
 from ktui.ui.screens.confirm import ConfirmScreen
@@ -44,16 +45,12 @@ from ktui.ui.training_thread import TrainFn
 from ktui.ui.views import help_screen, is_help, is_training, recorded_run_screen, training_screen
 from ktui.ui.watching import Watching, open_watch
 from ktui.ui.web_keys import InBrowser
-from ktui.ui.widgets.charts.compared import ComparedRun, compared_run
+from ktui.ui.widgets.charts.compared import ComparedRun
 
 if TYPE_CHECKING:  # the training views are imported when first used (see ktui.ui.views)
     from ktui.ui.screens.training import TrainingScreen
 
-#: Past runs overlaid on the live charts at most (more would bury the live curves).
-MAX_COMPARED = 3
-
-
-class KtuiApp(SurvivingApp, Watching, InBrowser, App[int]):
+class KtuiApp(SurvivingApp, Watching, Comparing, InBrowser, App[int]):
     """Setup view first; the training view on top of it while a run is shown.
 
     A bug in a handler is logged and shown instead of ending the app (SurvivingApp,
@@ -211,41 +208,6 @@ class KtuiApp(SurvivingApp, Watching, InBrowser, App[int]):
             self.pop_screen()
         self.switch_screen(SetupScreen())
         self.notify(f"from {source}", title=f"Loaded {spec.name}", timeout=4)
-
-    def compared_names(self) -> list[str]:
-        return [c.name for c in self.compared]
-
-    def toggle_compare(self, run: RunDir) -> bool:
-        """Mark or unmark ``run`` for the overlay; False when three are already marked."""
-        names = self.compared_names()
-        if run.name in names:
-            del self.compared[names.index(run.name)]
-        elif len(self.compared) >= MAX_COMPARED:
-            self.notify(f"At most {MAX_COMPARED} runs; unmark one (space) or clear (c).",
-                        title="Comparing", severity="warning")
-            return False
-        else:
-            try:
-                self.compared.append(compared_run(run))
-            except Exception as err:  # a damaged run: say so, keep the others
-                self.notify(f"{run.name}: {type(err).__name__}: {err}", title="Cannot compare",
-                            severity="error", markup=False)
-                return False
-        self._comparison_changed()
-        return True
-
-    def action_clear_compare(self) -> None:
-        if self.compared:
-            self.compared = []
-            self._comparison_changed()
-            self.notify("No past runs overlaid now.", title="Comparison cleared", timeout=3)
-
-    def _comparison_changed(self) -> None:
-        for screen in self.screen_stack:
-            if is_training(screen):
-                screen.show_comparison()
-            elif isinstance(screen, RunsScreen) and screen.is_mounted:
-                screen.reload()
 
     # ---- TensorFlow warm-up ------------------------------------------------------------
     @work(thread=True, exit_on_error=False, group="warmup")
