@@ -27,6 +27,8 @@ from .helpers import make_test_app, settle, training, until
 pytestmark = pytest.mark.slow  # TensorFlow builds the layers: seconds per test
 
 FILE = '''
+import warnings
+
 import keras
 
 
@@ -35,6 +37,16 @@ class Unused(keras.layers.Layer):
 
     def build(self, input_shape):
         self.unused = self.add_weight(shape=(1,), name="unused")
+
+    def call(self, inputs):
+        return inputs
+
+
+class Chatty(keras.layers.Layer):
+    """Says something while it is built, as Keras does of odd layers."""
+
+    def build(self, input_shape):
+        warnings.warn("Chatty was built without weights", UserWarning, stacklevel=2)
 
     def call(self, inputs):
         return inputs
@@ -207,3 +219,20 @@ async def test_a_spec_whose_layer_fails_a_check_is_never_ready_to_train() -> Non
         await until(pilot, lambda: "weight 'unused'" in status(pilot), timeout=120)
         await settle(pilot)
         assert "ready to train" not in status(pilot)
+
+
+async def test_the_form_shows_what_keras_or_your_code_warned() -> None:
+    app = make_test_app(get_preset("linear-gd"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        app.screen.query_one("LayerStack").focus()
+        await pilot.press("a")
+        await until(pilot, lambda: isinstance(app.screen, LayerFormScreen))
+        form = app.screen
+        assert isinstance(form, LayerFormScreen)
+        form.query_one("#kind", Select).value = "Chatty"
+        checks = form.query_one("#checks", Static)
+        await until(pilot, lambda: "gradient" in plain(checks), timeout=120)
+        text = plain(checks)
+        assert "⚠ UserWarning: Chatty was built without weights" in text, text
+        assert form.check_action("train_anyway", ()) is False  # a warning refuses nothing
