@@ -69,6 +69,8 @@ TARGETS: dict[str, tuple[float | None, bool, str]] = {
     "tty_bytes_per_s": (10_000, False, "bytes/s to the terminal while training (120×40)"),
     "tty_bytes_per_s_fps1": (6_000, False, "the same at --fps 1"),
     "tty_bytes_per_s_learned": (10_000, False, "the same, the learned page (gallery) open"),
+    "tui_vs_headless_learned": (0.97, True, "training samples/s, learned page open ÷ headless"),
+    "tui_vs_headless_gradients": (0.97, True, "the same, the gradients page open"),
     "ui_cpu_fraction": (None, False, "the TUI's main thread CPU ÷ training time"),
     "peak_rss_ratio": (1.25, False, "peak RSS of ktui train ÷ seed 001 script"),
     "matmul_fraction": (None, True, "MLP epoch FLOP/s ÷ 2048² matmul FLOP/s"),
@@ -232,12 +234,24 @@ class Bench:
         full = apps.run_tui(spec_file, env={"KTUI_FULL_REPAINT": "1"})
         self.extra["tty_bytes_per_s_full_repaint"] = full.tty_bytes_per_s or 0.0
         self.extra["ui_cpu_fraction_full_repaint"] = full.ui_cpu_fraction
-        # The insight views open: the learned page (confusion matrix and prediction gallery).
+        # The insight views open: the learned page (confusion matrix and prediction gallery)
+        # and the gradients page (norms per layer, the kernels' heat strips).
         learned = apps.run_tui(spec_file, keys=b"v")
+        grads = apps.run_tui(spec_file, keys=b"vv")
+        lv, gv = max(_steady_rates(learned)) / h, max(_steady_rates(grads)) / h
         self.results["tty_bytes_per_s_learned"] = learned.tty_bytes_per_s or 0.0
-        self.extra["tui_vs_headless_learned"] = max(_steady_rates(learned)) / h
+        self.results["tui_vs_headless_learned"] = lv
+        self.results["tui_vs_headless_gradients"] = gv
+        self.extra.update(tty_bytes_per_s_gradients=grads.tty_bytes_per_s or 0.0,
+                          ui_cpu_fraction_learned=learned.ui_cpu_fraction,
+                          ui_cpu_fraction_gradients=grads.ui_cpu_fraction)
         self.notes["tty_bytes_per_s_learned"] = (
-            f"the learned page shown (v): {max(_steady_rates(learned)) / h:.2f}× speed")
+            f"the learned page shown (v): {lv:.2f}× speed; UI thread "
+            f"{learned.ui_cpu_fraction or 0:.3f} of the training time")
+        self.notes["tui_vs_headless_learned"] = "the learned page shown from run_started (v)"
+        self.notes["tui_vs_headless_gradients"] = (
+            f"the gradients page shown (v v): {grads.tty_bytes_per_s or 0:,.0f} B/s, UI thread "
+            f"{grads.ui_cpu_fraction or 0:.3f}")
         self.notes["tty_bytes_per_s"] += (f"; {full.tty_bytes_per_s or 0:,.0f} repainting "
                                           "whole widgets (KTUI_FULL_REPAINT=1)")
         scan = {}
@@ -397,7 +411,8 @@ def main(argv: list[str] | None = None) -> int:
         # in-process throughput last, so TensorFlow in this process cannot slow the children.
         bench.attempt(["first_frame_s", "tf_import_s"], bench.startup)
         bench.attempt(["tui_vs_headless", "tty_bytes_per_s", "tty_bytes_per_s_fps1",
-                       "tty_bytes_per_s_learned", "ui_cpu_fraction", "peak_rss_ratio"],
+                       "tty_bytes_per_s_learned", "tui_vs_headless_learned",
+                       "tui_vs_headless_gradients", "ui_cpu_fraction", "peak_rss_ratio"],
                       lambda: bench.apps(Path(tmp)))
         bench.attempt(["soak_kb_per_epoch"], bench.soak)
         bench.attempt(["mirrored_vs_fit", "spe_speedup_cpu"], bench.distributed)

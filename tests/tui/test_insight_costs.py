@@ -101,3 +101,26 @@ async def test_a_new_matrix_waits_for_its_interval_while_training_not_once_pause
         screen.flush()
         await settle(pilot)
         assert "epoch 3" in view.content.plain
+
+
+async def test_a_frame_does_not_search_the_screen_for_the_page_switcher() -> None:
+    """``page`` is read a few times a frame; a DOM query walks the whole screen (~40 % of a
+    frame's flush, cProfile), so the switcher is looked up once."""
+    app = make_test_app(get_preset("fashion-mlp"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await feed(pilot, list(classifier_insight_events(epochs=1)))
+        screen.flush_pages()
+        queried: list[object] = []
+        real_query = screen.query
+
+        def query(selector=None):  # type: ignore[no-untyped-def]
+            queried.append(selector)
+            return real_query(selector)
+
+        screen.query = query  # type: ignore[method-assign]
+        for _ in range(3):
+            screen.flush_pages()
+        await pilot.press("v")  # the page still follows the switcher
+        await settle(pilot)
+        assert screen.page == "learned"
+        assert not [q for q in queried if "ContentSwitcher" in str(q)], queried
