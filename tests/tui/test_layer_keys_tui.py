@@ -111,6 +111,8 @@ async def test_f5_reloads_the_layer_files_from_a_field_and_the_footer_says_so(
         # On the layer list its own r (and f5) reload; the footer keeps its room for the rest.
         app.screen.query_one("LayerStack").focus()
         await pilot.pause()
+        hint = str(app.screen.query_one("#hint").render())
+        assert "f5 reload" in hint and "r reload" not in hint  # the hint says the key
         before = user_layers.generation()
         await pilot.press("f5")
         await until(pilot, lambda: user_layers.generation() > before, timeout=60)

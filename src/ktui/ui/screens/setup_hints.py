@@ -80,7 +80,8 @@ class FieldHints(SetupBase):
                 self._set_hint(text)
                 return
             if isinstance(node, LayerStack):
-                mine = " · r reload" if user_layers.registered() else ""
+                key = "r" if self.app.is_web else "f5"  # a browser's F5 reloads the page
+                mine = f" · {key} reload" if user_layers.registered() else ""
                 self._set_hint(Text(LAYERS_HINT + mine))
                 return
             if isinstance(node, SettingsSection):  # its title (a row inside is a FieldRow)
