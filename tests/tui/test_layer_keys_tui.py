@@ -238,3 +238,23 @@ async def test_the_form_shows_what_keras_or_your_code_warned() -> None:
         text = plain(checks)
         assert "⚠ UserWarning: Chatty was built without weights" in text, text
         assert form.check_action("train_anyway", ()) is False  # a warning refuses nothing
+
+
+async def test_the_training_view_says_what_your_layers_warned() -> None:
+    """RunStarted.warnings (a UserWarning from a user layer, a class model.keras cannot load
+    back) are shown when the run starts, not only kept in events.jsonl (issue 22, item 10)."""
+    import dataclasses
+    from itertools import islice
+
+    from .fakes import linear_events
+    from .helpers import feed
+
+    first, *rest = list(islice(linear_events(epochs=2, steps=2), 4))
+    warned = dataclasses.replace(first, warnings=("layer 1 (MyDense): careful\x1b[31m",))
+    app = make_test_app(get_preset("linear-gd"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await feed(pilot, [warned, *rest])
+        said: list[tuple[str, str]] = [(n.title, n.message) for n in app._notifications]
+        assert any(t == "Your layers warned (1)" and "careful" in m and "\x1b" not in m
+                   for t, m in said), said
+        assert screen.view.state in ("running", "finished")

@@ -247,6 +247,10 @@ class TrainingScreen(LiveLearningRate, TrainingPages, ChartControls):
         was = v.state
         v.apply(ev, now=self.now())
         self.lr_event(ev)
+        if isinstance(ev, RunStarted) and ev.warnings:  # your layers': kept in events.jsonl
+            self.notify("\n".join(clean(w) for w in ev.warnings[:3]), severity="warning",
+                        title=f"Your layers warned ({len(ev.warnings)})", timeout=10,
+                        markup=False)
         if isinstance(ev, RunStarted) and self.control and self.control.paused:
             v.pause(v.started_at or 0.0)  # paused before it started: say so at once
             v.state = "paused"
