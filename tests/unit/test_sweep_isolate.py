@@ -21,13 +21,12 @@ from ktui.core import spec as specmod  # noqa: E402
 from ktui.core.spec.presets import get_preset  # noqa: E402
 from ktui.core.sweep import study as studymod  # noqa: E402
 
-pytestmark = pytest.mark.slow
-
 
 def _summary(run: str) -> dict:
     return json.loads((Path(run) / "summary.json").read_text())
 
 
+@pytest.mark.slow
 def test_isolated_trials_report_prune_and_survive_a_crash(tmp_path: Path) -> None:
     from ktui.core.sweep.worker import run_worker
 
@@ -83,3 +82,30 @@ def test_isolated_trials_report_prune_and_survive_a_crash(tmp_path: Path) -> Non
     assert summary["status"] == "stopped" and summary["epochs_done"] < 6
     assert summary["reason"] == f"stopped: {reason}"  # not "from a viewer (pid N)"
     assert summary["sweep"]["state"] == "pruned"
+
+
+def test_a_trial_process_that_cannot_start_fails_its_trial(tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch
+                                                           ) -> None:
+    """No process to be had (EAGAIN): each trial fails with the reason, the worker ends."""
+    import errno
+
+    from ktui.core.sweep import isolated
+    from ktui.core.sweep.worker import run_worker
+
+    def refused(*_a, **_k):
+        raise OSError(errno.EAGAIN, os.strerror(errno.EAGAIN))
+
+    monkeypatch.setattr(isolated.subprocess, "Popen", refused)
+    config = studymod.SweepConfig(spec=specmod.spec_to_dict(get_preset("linear-gd")),
+                                  trials=2, params=["train.learning_rate=log:1e-3..0.5"],
+                                  pruner={"kind": "none"}, isolate=True)
+    url = studymod.default_storage(tmp_path, "nope")
+    study = studymod.create(url, "nope", config)
+    assert run_worker(url, "nope", tmp_path, worker=0) == 2  # isolated by the study
+    trials = study.get_trials()
+    assert [t.state.name for t in trials] == ["FAIL", "FAIL"]
+    why = f"cannot start its ktui train process: {os.strerror(errno.EAGAIN)}"
+    assert all(t.user_attrs["reason"] == why for t in trials)
+    summary = _summary(trials[0].user_attrs["run_dir"])
+    assert summary["status"] == "failed" and summary["reason"] == why

@@ -155,10 +155,9 @@ def _join(args: argparse.Namespace) -> int:
     root = _root(args)
     if args.worker_index is not None:  # a worker process: trials here, quietly
         use_layer_files(args)
-        extra = _worker_args(args, False)
         run_worker(args.storage, args.study, root, args.worker_index,
                    args.max_trials or TRIALS_PER_WORKER, isolate=args.isolate,
-                   train_args=[a for a in extra if a != "--isolate"])
+                   train_args=_worker_args(args, False))  # (--layers, --no-checks)
         return EXIT_OK
     study = studymod.load(args.storage, args.study)
     config = studymod.config_of(study)

@@ -52,12 +52,16 @@ class TrialProcess:
     def __init__(self, run: RunDir, root: Path, extra: Sequence[str] = ()) -> None:
         self.run = run
         self.log = run.path / LOG_NAME
-        with open(self.log, "ab") as out:
-            # In the worker's own session (no new one): a worker killed with its process
-            # group takes its trial along; a Ctrl+C is forwarded by stop().
-            self.proc = subprocess.Popen(train_argv(run, root, extra),
-                                         stdin=subprocess.DEVNULL, stdout=out,
-                                         stderr=subprocess.STDOUT, close_fds=True)
+        try:
+            with open(self.log, "ab") as out:
+                # In the worker's own session (no new one): a worker killed with its process
+                # group takes its trial along; a Ctrl+C is forwarded by stop().
+                self.proc = subprocess.Popen(train_argv(run, root, extra),
+                                             stdin=subprocess.DEVNULL, stdout=out,
+                                             stderr=subprocess.STDOUT, close_fds=True)
+        except OSError as err:  # no process left, no disk for its log: this trial fails
+            raise TrialProcessDied(f"cannot start its ktui train process: "
+                                   f"{err.strerror or err}") from None
         self._follower = EventFollower(run)
         self._ready: collections.deque[Event] = collections.deque()
         self._final: RunFinished | RunFailed | None = None

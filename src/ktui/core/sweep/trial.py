@@ -123,7 +123,11 @@ class Objective:
         run.write_summary({"sweep": sweep_block(study, trial.number, values)})
         trial.set_user_attr(RUN_ATTR, str(run.path.resolve()))
         if self.isolate:
-            handle = events = control = TrialProcess(run, self.runs_root, self.train_args)
+            try:
+                handle = events = control = TrialProcess(run, self.runs_root, self.train_args)
+            except TrialProcessDied as err:
+                run.write_summary({"status": "failed", "reason": str(err)})
+                return self._result(trial, run, values, math.inf, "", None, err)
         else:
             handle, events, control = self._start_here(spec, run)
         try:
