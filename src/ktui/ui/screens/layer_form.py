@@ -48,8 +48,9 @@ from ktui.ui.settings import settings_of
 from ktui.ui.widgets.fields import FieldRow, param_def
 
 Shape = tuple[int, ...]
-KEYS_HINT = "enter/ctrl+s save · esc cancel"
-RELOAD_HINT = "↵ save · esc cancel · f5 reload"
+#: ctrl+s saves anywhere; enter only in a field (on the kind selector it opens the list).
+KEYS_HINT = "^s save · esc cancel"
+RELOAD_HINT = "^s save · esc cancel · f5 reload"
 #: Seconds after the last keystroke before a user layer is built and checked again.
 PROBE_DELAY = 0.4
 
