@@ -126,3 +126,13 @@ def test_reading_a_file_refuses_what_a_layer_always_refused() -> None:
 def test_dropout_seed_range_is_an_interval() -> None:
     seed = LAYER_KINDS["Dropout"].param("seed")
     assert seed.check(2**32) == "must be in [0, 4294967295], got 4294967296"
+
+
+def test_the_tutorials_are_called_tutorials_in_what_the_user_reads() -> None:
+    # "Seed" meant both the tutorials and the random seed (issue 21, item 21): the layer
+    # form showed "(seed 001 DenseLayer; seed 003 Dense)" beside a seed field.
+    import re
+
+    for name, kind in LAYER_KINDS.items():
+        shown = " ".join([kind.origin, kind.help, *(p.help for p in kind.params)])
+        assert not re.search(r"\bseed \d{3}\b", shown, re.IGNORECASE), (name, shown)
