@@ -230,3 +230,21 @@ async def test_elapsed_time_counts_from_when_the_trainer_took_the_run(tmp_path: 
         await until(pilot, lambda: screen.view.epochs_done == 2)
         elapsed = screen.view.elapsed(screen.now())
         assert elapsed is not None and 595 < elapsed < 700
+
+
+async def test_the_watch_view_footer_fits_80_columns(tmp_path: Path) -> None:
+    """At 80x24 "l Load spec" pushed "q Quit" and "? Help" under the palette's corner."""
+    run, _ = watched(tmp_path, 1 + 2 * 5)
+    trainer = Trainer()
+    app = make_test_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = watch_screen(run, trainer)
+        app.push_screen(screen)
+        await until(pilot, lambda: screen.view.epochs_done == 2)
+        await pilot.pause()
+        keys = list(screen.query("FooterKey"))
+        labels = " ".join(str(k.render()) for k in keys)
+        assert "Quit" in labels and "Help" in labels, labels
+        palette = [k for k in keys if "palette" in str(k.render())]
+        right = palette[0].region.x if palette else 80
+        assert all(k.region.right <= right for k in keys if k not in palette), labels

@@ -74,8 +74,11 @@ class WatchScreen(TrainingScreen):
     trains it now) are read from the run unless given (a test fixes them)."""
 
     BINDINGS = [
-        Binding("l", "load_spec", "Load spec", id="load_spec"),
-        Binding("escape,b", "back", "Leave", id="back"),
+        # Not in the footer: at 80 columns the steering keys fill it (it pushed "q Quit"
+        # and "? Help" off); the help and the palette list it.
+        Binding("l", "load_spec", "Load spec", id="load_spec", show=False),
+        Binding("escape,b", "back", "Back", id="back",
+                tooltip="leave the run (it goes on training)"),
     ]
 
     def __init__(self, spec: ExperimentSpec, run: RunDir, *,
