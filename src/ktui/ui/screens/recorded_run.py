@@ -36,8 +36,10 @@ class RecordedRunScreen(TrainingScreen):
         self.run_dir = str(recorded.run.path)
 
     def title_text(self) -> Text:
+        # "(read-only)" is the part a narrow title drops: at 80 columns the line showed
+        # "recorded run," and lost the rest at the comma.
         return title_line(self.recorded.run.name, headline(self.spec),
-                          ("recorded run, read-only", "bold magenta"))
+                          ("recorded run (read-only)", "bold magenta"))
 
     def shows_clocks(self) -> bool:
         return False  # a past run's pace is not measured here
