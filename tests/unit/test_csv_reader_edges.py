@@ -1,0 +1,59 @@
+"""The CSV reader's edges that ``make mutation`` found untested (issue 25.6): numeric class
+names, where a non-UTF-8 byte is, the decode error's last resort."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from ktui.core.datasets.base import DataCorruptError
+from ktui.core.datasets.csv_read import _Reader, read_csv
+
+UTF8_ADVICE = ("ktui reads UTF-8 CSV files: save it as UTF-8 (in a spreadsheet: CSV UTF-8)")
+
+
+def write(tmp_path: Path, data: bytes, name: str = "data.csv") -> Path:
+    path = tmp_path / name
+    path.write_bytes(data)
+    return path
+
+
+def test_numeric_class_names_are_the_values_as_written(tmp_path: Path) -> None:
+    """Whole numbers keep every digit (1000000, not 1e+06), fractions stay fractions."""
+    big = write(tmp_path, b"x,y\n1,1000000\n2,2000000\n3,1000000\n", "big.csv")
+    table = read_csv(big, "", [], "classification", None)
+    assert table.class_names == ("1000000", "2000000")
+    assert table.class_values == (1e6, 2e6) and table.y.tolist() == [0, 1, 0]
+    halves = write(tmp_path, b"x,y\n1,0.5\n2,1.5\n3,0.5\n", "halves.csv")
+    table = read_csv(halves, "", [], "classification", None)
+    assert table.class_names == ("0.5", "1.5") and table.class_values == (0.5, 1.5)
+
+
+def test_a_non_utf8_byte_in_the_header_names_its_line(tmp_path: Path) -> None:
+    """A blank first line, then a Latin-1 byte on line 2: the message says line 2."""
+    path = write(tmp_path, b"\n\xe9,b\n1,2\n")
+    with pytest.raises(DataCorruptError) as raised:
+        read_csv(path, "", [], "auto", None)
+    assert str(raised.value) == (f"{path}, line 2: not UTF-8 text (byte 0xe9); " + UTF8_ADVICE)
+
+
+def test_a_late_non_utf8_byte_names_its_line(tmp_path: Path) -> None:
+    """Past the first 64 KiB the rows' reader finds it: the same message, the right line."""
+    rows = b"".join(b"%d,%d\n" % (i, i % 2) for i in range(20_000))
+    path = write(tmp_path, b"x,y\n" + rows + b"7,\xff\n")
+    assert path.stat().st_size > 65536
+    with pytest.raises(DataCorruptError) as raised:
+        read_csv(path, "", [], "auto", None)
+    assert str(raised.value) == (f"{path}, line 20002: not UTF-8 text (byte 0xff); "
+                                 + UTF8_ADVICE)
+
+
+def test_the_decode_error_without_a_bad_line_says_the_file(tmp_path: Path) -> None:
+    """The last resort (every line decodes: the file changed under the reader) still names
+    the file and says what to do."""
+    path = write(tmp_path, b"x,y\n1,2\n")
+    reader = _Reader(path, ("x", "y"), ",", "y", ("x",), "auto")
+    assert str(reader._decode_error()) == f"{path}: not UTF-8 text; save it as UTF-8"
+    assert np.array_equal(read_csv(path, "", [], "regression", None).x, [[1.0]])
