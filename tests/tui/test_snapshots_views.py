@@ -9,20 +9,23 @@ TensorFlow) and a scripted run, so every screen is the same on every run.
 
 from __future__ import annotations
 
+import textwrap
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from itertools import islice
 from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import DataTable, Input
+from textual.widgets import DataTable, Input, Select, Static
 
+from ktui.core import user_layers
 from ktui.core.events import Event, RunFinished
 from ktui.core.spec import ExperimentSpec, LayerSpec
 from ktui.core.spec.presets import get_preset
 from ktui.core.training.control import TrainerControl
 from ktui.ui.screens.confirm import ConfirmScreen
+from ktui.ui.screens.layer_form import LayerFormScreen
 from ktui.ui.screens.lr_input import LrInputScreen
 from ktui.ui.screens.problems import ProblemsScreen
 from ktui.ui.screens.recorded_run import RecordedRunScreen
@@ -264,3 +267,55 @@ async def test_a_past_runs_title_at_80_columns_says_recorded_run_whole(
         await pilot.pause()
         shown = app.screen.query_one("#run-title").render_line(0).text.rstrip()
         assert shown.endswith("recorded run"), shown
+
+
+# ---- a user layer's checks, one failed (last: it needs TensorFlow) ---------------------------
+
+FORGETFUL = textwrap.dedent('''
+    import keras
+
+
+    class Forgetful(keras.layers.Layer):
+        """Scales its input; get_config forgets ``factor``."""
+
+        def __init__(self, factor=1.0, **kwargs):
+            super().__init__(**kwargs)
+            self.factor = factor
+
+        def call(self, inputs):
+            return inputs * self.factor
+
+        def get_config(self):  # written by hand, and `factor` forgotten
+            config = super().get_config()
+            config.pop("factor", None)
+            return config
+''')
+
+
+@pytest.fixture
+def forgetful(tmp_path: Path) -> Iterator[None]:
+    path = tmp_path / "mine.py"
+    path.write_text(FORGETFUL, encoding="utf-8")
+    user_layers.use_files([path])  # what `ktui --layers mine.py` does
+    yield
+    user_layers.register([])
+
+
+@by_size
+@pytest.mark.slow  # TensorFlow builds the layer and trains it one step: seconds
+def test_layer_checks_with_a_failure(snap_compare, forgetful: None,
+                                     size: tuple[int, int]) -> None:
+    """The layer form's checks panel when a check fails: which one, and ctrl+y."""
+    async def run_before(pilot: Pilot) -> None:
+        await pilot.press("a")
+        await until(pilot, lambda: isinstance(pilot.app.screen, LayerFormScreen))
+        form = pilot.app.screen
+        form.query_one("#kind", Select).value = "Forgetful"
+        await until(pilot, lambda: bool(form.query("#param-factor")))
+        form.query_one("#param-factor Input", Input).value = "2"
+        checks = form.query_one("#checks", Static)
+        await until(pilot, lambda: "ctrl+y" in str(checks.content), timeout=120)
+        await settle(pilot)
+
+    assert snap_compare(make_test_app(get_preset("linear-gd")), terminal_size=size,
+                        run_before=run_before)
