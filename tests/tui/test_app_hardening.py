@@ -114,7 +114,7 @@ async def test_a_timer_callback_bug_in_ktui_code_is_survived() -> None:
     async with app.run_test(size=SIZE) as pilot:
         app.set_timer(0.01, partial(app.toggle_compare, None))  # type: ignore[arg-type]
         await until(pilot, lambda: bool(app.internal_errors))
-        assert app.internal_errors[0].where == "KtuiApp.toggle_compare"
+        assert app.internal_errors[0].where == "Comparing.toggle_compare"  # an app part
         assert "AttributeError" in notifications(app)[0]
         assert app.is_running
         app.take_internal_errors()
