@@ -188,3 +188,17 @@ async def test_confusion_fits_a_page_of_an_80x24_terminal() -> None:
         assert view.size.height >= len(lines) and view.size.height <= 18
         assert max(len(line) for line in lines) <= view.size.width
         assert "recall" in lines[1] and lines[-1].startswith("9 Ankle boot")
+
+
+def test_the_gallery_fills_an_80x24_page() -> None:
+    """At 80x24 half-size pictures fit one band of 5 and left 7 of 16 rows empty (issue 21,
+    item 7): a third of the size shows two bands, twice as many, labels whole."""
+    from ktui.ui.widgets.insight.gallery import LABEL_MIN, GalleryView
+
+    gallery = GalleryView()
+    scale, cols, rows = gallery._layout((28, 28), 78, 16)
+    assert (scale, rows) == (3, 2) and cols * rows >= 10
+    assert LABEL_MIN >= len("→Pullover 76%")
+    # Where half size already fills the page, it stays (120x40: three bands).
+    scale, cols, rows = gallery._layout((28, 28), 118, 30)
+    assert scale == 2 and rows == 3

@@ -42,7 +42,7 @@ MIN_INTERVAL_S = 30.0
 MIN_FULL_SIZE = 6
 #: A tile's column is at least this wide, so its labels read ("→Pullover 76%") even under a
 #: small image.
-LABEL_MIN = 12
+LABEL_MIN = 13
 WAITING = "prediction gallery: waiting for the validation sample"
 NOT_IMAGES = "prediction gallery: for image data (this sample is a table)"
 _RIGHT, _WRONG = Style(color="green"), Style(color="red", bold=True)
@@ -185,17 +185,24 @@ class GalleryView(PartialStatic):
             line.append(("▀" if run[0] != run[1] else " ") * count, self._style(*run))
 
     def _layout(self, shape: tuple[int, ...], width: int, height: int) -> tuple[int, int, int]:
-        """(scale, columns, rows) of tiles for a ``width`` × ``height`` area."""
-        best = (2, 1, 1)
+        """(scale, columns, rows) of tiles for a ``width`` × ``height`` area: full size when
+        at least :data:`MIN_FULL_SIZE` fit, else half size, else a third when a third shows
+        twice as many (at 80x24 half size fits one band and left 7 of 16 rows empty)."""
+        fits: dict[int, tuple[int, int, int]] = {}
         for scale in (1, 2, 3):
             tile_w, tile_h = tile_size(shape, scale)
             cols = max((width + 1) // (max(tile_w, LABEL_MIN) + 1), 0)
             rows = max(height // (tile_h + 2), 0)
             if cols and rows:
-                best = (scale, cols, rows)
-                if scale > 1 or cols * rows >= MIN_FULL_SIZE:
-                    return best
-        return best
+                fits[scale] = (scale, cols, rows)
+        if 1 in fits and fits[1][1] * fits[1][2] >= MIN_FULL_SIZE:
+            return fits[1]
+        if 2 in fits:
+            half, third = fits[2], fits.get(3)
+            if third and third[1] * third[2] >= 2 * half[1] * half[2]:
+                return third
+            return half
+        return fits.get(3) or fits.get(1) or (2, 1, 1)
 
     def _labels(self, band: list[int], sample: SampleSet, predicted: tuple[float, ...],
                 confidence: tuple[float, ...], width: int, true_line: bool) -> Text:
