@@ -57,3 +57,32 @@ def test_the_decode_error_without_a_bad_line_says_the_file(tmp_path: Path) -> No
     reader = _Reader(path, ("x", "y"), ",", "y", ("x",), "auto")
     assert str(reader._decode_error()) == f"{path}: not UTF-8 text; save it as UTF-8"
     assert np.array_equal(read_csv(path, "", [], "regression", None).x, [[1.0]])
+
+
+def test_a_header_without_rows(tmp_path: Path) -> None:
+    path = write(tmp_path, b"x,y\n\n")
+    with pytest.raises(DataCorruptError) as raised:
+        read_csv(path, "", [], "auto", None)
+    assert str(raised.value) == f"{path}: a header but no data rows; add one row per sample"
+
+
+def test_the_table_keeps_every_column_and_the_chosen_ones(tmp_path: Path) -> None:
+    path = write(tmp_path, b"a;b;c;label\n1;2;3;0.5\n4;5;6;1.5\n")
+    table = read_csv(path, "label", ["c", "a"], "regression", None)
+    assert (table.columns, table.features, table.target, table.delimiter) == (
+        ("a", "b", "c", "label"), ("c", "a"), "label", ";")
+    assert table.x.tolist() == [[3.0, 1.0], [6.0, 4.0]] and table.y.shape == (2, 1)
+    assert (table.task, table.class_names, table.class_values) == ("regression", (), ())
+
+
+def test_too_many_numeric_classes(tmp_path: Path) -> None:
+    """1001 distinct whole numbers are no classes (at most 1000); 1000 are."""
+    rows = b"".join(b"%d,%d\n" % (i, i) for i in range(1001))
+    path = write(tmp_path, b"x,y\n" + rows)
+    with pytest.raises(DataCorruptError) as raised:
+        read_csv(path, "", [], "classification", None)
+    assert str(raised.value) == (f"{path}, column 'y': 1,001 distinct values: too many to be "
+                                 "classes (at most 1000); use task = \"regression\"")
+    fits = write(tmp_path, b"x,y\n" + rows.rsplit(b"\n", 2)[0] + b"\n", "fits.csv")
+    table = read_csv(fits, "", [], "classification", None)
+    assert len(table.class_names) == 1000 and table.y.tolist() == list(range(1000))
