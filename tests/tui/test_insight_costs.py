@@ -124,3 +124,29 @@ async def test_a_frame_does_not_search_the_screen_for_the_page_switcher() -> Non
         await settle(pilot)
         assert screen.page == "learned"
         assert not [q for q in queried if "ContentSwitcher" in str(q)], queried
+
+
+async def test_a_whole_frame_searches_the_screen_for_nothing() -> None:
+    """The frame's own lookups (the charts, the chart grid, the progress line) were three
+    queries over the whole screen 4 times a second: 176 µs of a frame whose other work
+    takes 46 µs when nothing changed (measured side by side, fashion-mlp at 120x40)."""
+    app = make_test_app(get_preset("fashion-mlp"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await feed(pilot, list(classifier_insight_events(epochs=1)))
+        screen.flush()
+        queried: list[object] = []
+        real_query, real_one = screen.query, screen.query_one
+
+        def query(*args, **kwargs):  # type: ignore[no-untyped-def]
+            queried.append(args)
+            return real_query(*args, **kwargs)
+
+        def query_one(*args, **kwargs):  # type: ignore[no-untyped-def]
+            queried.append(args)
+            return real_one(*args, **kwargs)
+
+        screen.query, screen.query_one = query, query_one  # type: ignore[method-assign]
+        for _ in range(3):
+            screen._progress_dirty = True
+            screen.flush()
+        assert not queried, queried

@@ -33,7 +33,7 @@ from ktui.ui.screens.run_result import failure_text, finished_text, title_line
 from ktui.ui.screens.training_lr import STEERABLE, LiveLearningRate
 from ktui.ui.screens.training_pages import GradientsPage, LearnedPage, PageTabs, TrainingPages
 from ktui.ui.training_thread import run_training
-from ktui.ui.widgets.charts import Chart, LossChart, LrChart, MetricChart, WeightsChart
+from ktui.ui.widgets.charts import LossChart, LrChart, MetricChart, WeightsChart
 from ktui.ui.widgets.charts.grid import ChartGrid
 from ktui.ui.widgets.progress import RunProgress
 
@@ -135,9 +135,6 @@ class TrainingScreen(LiveLearningRate, TrainingPages, ChartControls):
     def on_resize(self, event: Resize) -> None:
         self.layout_charts()
 
-    def charts(self) -> list[Chart]:
-        return list(self.query(Chart))
-
     def layout_charts(self) -> None:
         """As many charts as the terminal has room for (see ChartGrid)."""
         grid = self.query_one(ChartGrid)
@@ -176,7 +173,7 @@ class TrainingScreen(LiveLearningRate, TrainingPages, ChartControls):
 
     def flush(self) -> None:
         """Redraw charts with new data and the progress text; called ``fps`` times a second."""
-        if self.query_one(ChartGrid).lr_wanted != self.lr_chart_wanted():
+        if self.one(ChartGrid).lr_wanted != self.lr_chart_wanted():
             self.layout_charts()  # the learning rate began to move: its chart joins
         for chart in self.charts():
             if self.page_shows(chart):  # a hidden page draws nothing (training_pages)
@@ -185,7 +182,7 @@ class TrainingScreen(LiveLearningRate, TrainingPages, ChartControls):
         if self._progress_dirty or (self.view.state in IN_PROGRESS
                                     and self.host.settings.timings):
             self._progress_dirty = False
-            self.query_one(RunProgress).show(self.view, self.host.tf_status, now=self.now())
+            self.one(RunProgress).show(self.view, self.host.tf_status, now=self.now())
 
     # ---- the worker -----------------------------------------------------------------------
     def start_run(self) -> None:

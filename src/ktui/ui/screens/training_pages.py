@@ -12,7 +12,7 @@ screen's :class:`RunHistory` (its ``insight``), so a past run's pages are its re
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -124,6 +124,9 @@ class GradientsPage(InsightPage):
         yield WeightStrips(id="weight-strips")
 
 
+W = TypeVar("W", bound=Widget)
+
+
 class TrainingPages(Screen[None]):
     """The training view's page switcher: keys, what a page shows, what is drawn (mixed into
     :class:`ktui.ui.screens.training.TrainingScreen`)."""
@@ -156,6 +159,22 @@ class TrainingPages(Screen[None]):
                 return PAGES[0]
             switcher = self._switcher = switchers.first()
         return switcher.current or PAGES[0]
+
+    def charts(self) -> list[Chart]:
+        """Every chart of the view, found once (a frame asks 4 times a second, and a query
+        walks the whole screen)."""
+        charts: list[Chart] | None = getattr(self, "_charts", None)
+        if not charts or not charts[0].is_attached:
+            charts = self._charts = list(self.query(Chart))
+        return charts
+
+    def one(self, kind: type[W]) -> W:
+        """The view's one widget of ``kind``, found once (see :meth:`charts`)."""
+        found: dict[type, Any] = self.__dict__.setdefault("_found", {})
+        widget = found.get(kind)
+        if widget is None or not widget.is_attached:
+            widget = found[kind] = self.query_one(kind)
+        return widget
 
     def page_shows(self, widget: Widget) -> bool:
         """Whether ``widget`` is on screen: displayed, and so is every container up to the
