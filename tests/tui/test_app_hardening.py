@@ -292,6 +292,7 @@ async def test_q_during_a_run_asks_and_no_keeps_training() -> None:
     assert app.return_code == 0
 
 
+@pytest.mark.slow
 async def test_ctrl_c_quits_at_once_and_still_stops_the_trainer() -> None:
     app = make_test_app(start=True, train_fn=slow_run())
     async with app.run_test(size=SIZE) as pilot:
@@ -409,6 +410,7 @@ def test_signal_handlers_respect_nohup_and_are_undone() -> None:
         signal.signal(signal.SIGHUP, before_hup)
 
 
+@pytest.mark.slow
 def test_wait_for_trainers_waits_for_the_last_save() -> None:
     done: list[str] = []
 

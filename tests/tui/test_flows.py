@@ -318,6 +318,7 @@ async def test_a_raising_trainer_is_shown_not_fatal() -> None:
         assert app.is_running
 
 
+@pytest.mark.slow
 async def test_quit_during_a_run_stops_the_trainer_quickly() -> None:
     seen = {}
 

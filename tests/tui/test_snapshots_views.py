@@ -37,9 +37,11 @@ from .helpers import make_test_app, settle, training, until
 from .recorded_runs import make_runs_root
 from .test_watch_view import Trainer, watch_screen, watched
 
-SIZES = [(80, 24), (120, 40)]
-IDS = ["80x24", "120x40"]
-by_size = pytest.mark.parametrize("size", SIZES, ids=IDS)
+#: 80×24 is where a view breaks first: in `make test-fast`; 120×40 only in `make test` (each
+#: snapshot is seconds of a 2-core box, and the fast loop must stay under 90 s).
+by_size = pytest.mark.parametrize("size", [
+    pytest.param((80, 24), id="80x24"),
+    pytest.param((120, 40), id="120x40", marks=pytest.mark.slow)])
 
 #: Events of the held run: started, two epochs of 20 steps, seven steps into the third.
 HELD_EVENTS = 1 + 21 * 2 + 7
@@ -94,8 +96,9 @@ def row_of(table: DataTable, name: str) -> int:
 # ---- a past run ------------------------------------------------------------------------------
 
 @by_size
-@pytest.mark.parametrize("run", ["20260105-120000-fashion-mlp", "20260103-101500-linear-gd"],
-                         ids=["classifier", "linear"])
+@pytest.mark.parametrize("run", [
+    pytest.param("20260105-120000-fashion-mlp", id="classifier"),
+    pytest.param("20260103-101500-linear-gd", id="linear", marks=pytest.mark.slow)])
 def test_past_run(snap_compare, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                   size: tuple[int, int], run: str) -> None:
     """A finished run opened from the runs list: its charts, its test result, ``l``/``b``."""

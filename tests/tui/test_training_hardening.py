@@ -491,6 +491,7 @@ async def test_damaged_past_run_opens_in_the_app(tmp_path: Path,
 
 # ---- the trainer: initial weights, evaluating, pauses -------------------------------------
 
+@pytest.mark.slow
 def test_trainer_sends_initial_weights_and_evaluating() -> None:
     from ktui.core.training.loop import train
 
@@ -508,6 +509,7 @@ def test_trainer_sends_initial_weights_and_evaluating() -> None:
     assert kinds[-2:] == ["Evaluating", "RunFinished"] and kinds.count("Evaluating") == 1
 
 
+@pytest.mark.slow
 def test_trainer_leaves_pauses_out_of_rates_and_durations() -> None:
     from ktui.core.training.loop import train
 

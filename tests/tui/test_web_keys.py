@@ -4,6 +4,7 @@ it, and the footer shows those keys."""
 
 from __future__ import annotations
 
+import pytest
 from textual.widgets import Footer
 
 from ktui.ui.screens.runs import RunsScreen
@@ -31,6 +32,7 @@ async def test_the_browser_keys_work() -> None:
         await until(pilot, lambda: training(app).view.state == "finished")
 
 
+@pytest.mark.slow
 async def test_in_a_browser_the_keys_are_set_and_closing_the_tab_stops_the_run(
         monkeypatch) -> None:
     from ktui.ui.app import KtuiApp

@@ -182,12 +182,14 @@ def _run_cli(tmp_path: Path, layers: Path, spec: specmod.ExperimentSpec,
     return code, capsys.readouterr().err, runs
 
 
+@pytest.mark.slow
 def test_the_cli_trains_the_embedding_its_data_fits(tmp_path: Path, layers: Path,
                                                     capsys: pytest.CaptureFixture[str]) -> None:
     code, err, _ = _run_cli(tmp_path, layers, _spec(tmp_path, layers), capsys)
     assert code == EXIT_OK, err
 
 
+@pytest.mark.slow
 def test_user_warnings_go_to_the_run_log_not_raw_to_stderr(
         tmp_path: Path, layers: Path, capsys: pytest.CaptureFixture[str]) -> None:
     spec = _spec(tmp_path, layers, first="Chatty")
@@ -217,6 +219,7 @@ PIXELS = textwrap.dedent('''
 ''')
 
 
+@pytest.mark.slow
 def test_the_cli_checks_read_the_data_from_data_dir(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:

@@ -91,6 +91,7 @@ def test_a_layer_random_at_inference_is_said_to_be_so(layers: Path) -> None:
     assert "get_config" not in warning.text
 
 
+@pytest.mark.slow
 def test_no_checks_trains_a_layer_whose_check_fails(
         tmp_path: Path, layers: Path, capsys: pytest.CaptureFixture[str]) -> None:
     spec = _spec_file(tmp_path, layers, LayerSpec("Forgetful", {"factor": 2.0}))

@@ -77,6 +77,7 @@ async def _screen_until(ws: object, text: bytes, timeout: float) -> bytes:
     return ANSI.sub(b"", seen)
 
 
+@pytest.mark.slow
 def test_the_app_in_a_browser(server: int) -> None:
     base = f"http://localhost:{server}"
 
