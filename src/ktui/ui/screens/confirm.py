@@ -20,40 +20,8 @@ from textual.widgets import Button, Static
 class ConfirmScreen(ModalScreen[bool]):
     """Ask ``question``; dismiss with True (yes) or False (no)."""
 
-    # Centred over the view behind it, dimmed: ktui.tcss's ``ModalScreen`` rule, as every
-    # dialog (a background here lost to the app's ``Screen`` rule: the view went blank).
-    DEFAULT_CSS = """
-    ConfirmScreen > #confirm {
-        width: auto;
-        min-width: 40;
-        max-width: 80%;
-        height: auto;
-        border: round $warning;
-        padding: 0 1;
-        background: $surface;
-    }
-    ConfirmScreen #confirm-question {
-        width: auto;
-        max-width: 100%;
-        height: auto;
-    }
-    ConfirmScreen #confirm-keys {
-        width: auto;
-        height: auto;
-        color: $text-muted;
-        margin-top: 1;
-    }
-    ConfirmScreen #confirm-buttons {
-        width: 100%;
-        height: 1;
-        align-horizontal: right;
-        margin-top: 1;
-    }
-    ConfirmScreen #confirm-buttons Button {
-        margin-left: 2;
-    }
-    """
-
+    # Styled by ktui.tcss's ``.question`` rules (every question dialog alike), centred over
+    # the view behind it, dimmed, by its ``ModalScreen`` rule.
     BINDINGS = [
         Binding("y,enter", "answer(True)", "Yes", priority=True, id="confirm_yes"),
         Binding("n,escape", "answer(False)", "No", priority=True, id="confirm_no"),
@@ -66,12 +34,13 @@ class ConfirmScreen(ModalScreen[bool]):
         self.no = no
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="confirm"):
+        with Vertical(id="confirm", classes="question"):
             # Text, not markup: a question may quote a user's name with brackets in it.
-            yield Static(Text(self.question, style="bold"), id="confirm-question")
+            yield Static(Text(self.question, style="bold"), id="confirm-question",
+                         classes="question-text")
             yield Static(Text(f"y/enter: {self.yes.lower()} · n/esc: {self.no.lower()}"),
-                         id="confirm-keys")
-            with Horizontal(id="confirm-buttons"):
+                         id="confirm-keys", classes="question-keys")
+            with Horizontal(id="confirm-buttons", classes="question-buttons"):
                 yield Button(self.no, id="confirm-no-button", compact=True,
                              action="screen.answer(False)")
                 yield Button(self.yes, id="confirm-yes-button", variant="warning",

@@ -18,37 +18,7 @@ from textual.widgets import Button, Static
 class SweepLeaveScreen(ModalScreen[str | None]):
     """Ask what becomes of the running sweep ``name`` when the view closes."""
 
-    # As ConfirmScreen's (the one other question of this kind): small, centred, dimmed.
-    DEFAULT_CSS = """
-    SweepLeaveScreen > #sweep-leave {
-        width: auto;
-        min-width: 40;
-        max-width: 80%;
-        height: auto;
-        border: round $warning;
-        padding: 0 1;
-        background: $surface;
-    }
-    SweepLeaveScreen #sweep-leave-question, SweepLeaveScreen #sweep-leave-keys {
-        width: auto;
-        max-width: 100%;
-        height: auto;
-    }
-    SweepLeaveScreen #sweep-leave-keys {
-        color: $text-muted;
-        margin-top: 1;
-    }
-    SweepLeaveScreen #sweep-leave-buttons {
-        width: 100%;
-        height: 1;
-        align-horizontal: right;
-        margin-top: 1;
-    }
-    SweepLeaveScreen #sweep-leave-buttons Button {
-        margin-left: 2;
-    }
-    """
-
+    # Styled by ktui.tcss's ``.question`` rules, as ConfirmScreen (the other question).
     BINDINGS = [
         Binding("l,enter", "answer('leave')", "Leave running", priority=True,
                 id="sweep_leave_running"),
@@ -61,14 +31,14 @@ class SweepLeaveScreen(ModalScreen[str | None]):
         self.sweep_name = name
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="sweep-leave"):
+        with Vertical(id="sweep-leave", classes="question"):
             # Text, not markup: a study's name may hold brackets.
             yield Static(Text(f"Sweep {self.sweep_name} is running. Leave it running in the "
                               "background, or stop it?", style="bold"),
-                         id="sweep-leave-question")
+                         id="sweep-leave-question", classes="question-text")
             yield Static(Text("l/enter: leave running · s: stop the sweep · esc: stay"),
-                         id="sweep-leave-keys")
-            with Horizontal(id="sweep-leave-buttons"):
+                         id="sweep-leave-keys", classes="question-keys")
+            with Horizontal(id="sweep-leave-buttons", classes="question-buttons"):
                 yield Button("Stay", compact=True, action="screen.answer(None)")
                 yield Button("Stop sweep", compact=True, variant="warning",
                              action="screen.answer('stop')")
