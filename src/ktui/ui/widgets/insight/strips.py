@@ -166,10 +166,6 @@ def strips(histograms: dict[str, list[HistogramColumn]], width: int, height: int
 class WeightStrips(Widget):
     """The heat strips of every layer's kernel (see the module's docstring)."""
 
-    DEFAULT_CSS = """
-    WeightStrips { height: 1fr; }
-    """
-
     def __init__(self, *, id: str | None = None) -> None:  # noqa: A002 - Textual's own name
         super().__init__(id=id)
         self.histograms: dict[str, list[HistogramColumn]] = {}
