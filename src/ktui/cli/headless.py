@@ -19,6 +19,7 @@ import typing
 
 from ktui.cli.errors import EXIT_FAILED, EXIT_OK, EXIT_USAGE, Refused, say, silence_stdout
 from ktui.core import spec as specmod
+from ktui.core.processes import die_with_parent
 from ktui.core.text import clean
 
 if typing.TYPE_CHECKING:
@@ -145,6 +146,7 @@ def _run(args: argparse.Namespace, spec: specmod.ExperimentSpec, root: os.PathLi
 
     previous = {sig: signal.signal(sig, on_signal)
                 for sig in (getattr(signal, n, None) for n in STOP_SIGNALS) if sig is not None}
+    die_with_parent()  # an --isolate trial: SIGTERM (a clean stop) when its worker dies
     try:
         try:
             handle = start_run(spec, [display], runs_root=root, run=run_dir,

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import os
 import queue
 import signal
 import subprocess
@@ -26,7 +27,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ktui.core.events import EpochDone, Event, RunFailed, RunFinished
+from ktui.core.processes import PARENT_ENV
 from ktui.core.runs.background import LOG_NAME, log_tail
+from ktui.core.runs.background import train_argv as background_argv
 from ktui.core.runs.follow import EventFollower
 from ktui.core.runs.remote_control import RemoteControl
 from ktui.core.runs.rundir import RunDir
@@ -42,8 +45,7 @@ class TrialProcessDied(RuntimeError):
 
 def train_argv(run: RunDir, root: Path, extra: Sequence[str] = ()) -> list[str]:
     """The trial's command line: the run's own spec into the run's own folder."""
-    return [sys.executable, "-m", "ktui", "train", "--spec", str(run.spec_file),
-            "--into-run", str(run.path), "--runs-dir", str(root), *extra]
+    return [sys.executable, "-m", "ktui", *background_argv(run, root), *extra]
 
 
 class TrialProcess:
@@ -56,9 +58,11 @@ class TrialProcess:
             with open(self.log, "ab") as out:
                 # In the worker's own session (no new one): a worker killed with its process
                 # group takes its trial along; a Ctrl+C is forwarded by stop().
+                # It stops (SIGTERM) if this worker is killed: no trial trains for nobody.
                 self.proc = subprocess.Popen(train_argv(run, root, extra),
                                              stdin=subprocess.DEVNULL, stdout=out,
-                                             stderr=subprocess.STDOUT, close_fds=True)
+                                             stderr=subprocess.STDOUT, close_fds=True,
+                                             env={**os.environ, PARENT_ENV: str(os.getpid())})
         except OSError as err:  # no process left, no disk for its log: this trial fails
             raise TrialProcessDied(f"cannot start its ktui train process: "
                                    f"{err.strerror or err}") from None
