@@ -86,3 +86,99 @@ def test_too_many_numeric_classes(tmp_path: Path) -> None:
     fits = write(tmp_path, b"x,y\n" + rows.rsplit(b"\n", 2)[0] + b"\n", "fits.csv")
     table = read_csv(fits, "", [], "classification", None)
     assert len(table.class_names) == 1000 and table.y.tolist() == list(range(1000))
+
+
+# ---- the rows' pass ----------------------------------------------------------------------------
+
+def test_count_lines_counts_every_newline_of_every_block(tmp_path: Path) -> None:
+    from ktui.core.datasets.csv_read import count_lines
+
+    assert count_lines(write(tmp_path, b"a\nb\n", "small.csv")) == 3
+    big = write(tmp_path, b"1,2\n" * 600_000, "big.csv")  # 2.4 MB: three 1 MiB blocks
+    assert count_lines(big) == 600_001
+
+
+def test_blank_lines_are_skipped_anywhere(tmp_path: Path) -> None:
+    path = write(tmp_path, b"x,y\n1,2\n\n   \n3,4\n\n5,6\n")
+    table = read_csv(path, "", [], "regression", None)
+    assert table.x.dtype == np.float32 and table.x.tolist() == [[1.0], [3.0], [5.0]]
+    assert table.y.ravel().tolist() == [2.0, 4.0, 6.0]
+
+
+def test_a_row_with_a_missing_delimiter(tmp_path: Path) -> None:
+    path = write(tmp_path, b"x,y\n1,2\n3\n")
+    with pytest.raises(DataCorruptError) as raised:
+        read_csv(path, "", [], "auto", None)
+    assert str(raised.value) == (f"{path}, line 3: 1 fields, but the header has 2; every row "
+                                 "needs one value per column (a missing or extra delimiter?)")
+
+
+def test_a_quoted_line_break_is_kept_as_written(tmp_path: Path) -> None:
+    """A text class may hold a Windows line break inside quotes: read byte for byte."""
+    path = write(tmp_path, b'x,y\r\n1,"two\r\nlines"\r\n2,one\r\n3,one\r\n')
+    assert read_csv(path, "", [], "classification", None).class_names == ("one", "two\r\nlines")
+
+
+def test_several_blocks_of_rows(tmp_path: Path) -> None:
+    """More rows than one block of 8192: every block lands in its place, and a bad cell in
+    the first block names its line."""
+    n = 8192 * 2 + 5
+    rows = [b"%d,%d\n" % (i, 2 * i) for i in range(n)]
+    path = write(tmp_path, b"x,y\n" + b"".join(rows), "many.csv")
+    table = read_csv(path, "", [], "regression", None)
+    assert table.x.shape == (n, 1) and table.x[-1, 0] == n - 1 and table.y[8192, 0] == 16384
+    rows[100] = b"oops,1\n"
+    bad = write(tmp_path, b"x,y\n" + b"".join(rows), "bad.csv")
+    with pytest.raises(DataCorruptError) as raised:
+        read_csv(bad, "", [], "regression", None)
+    assert str(raised.value).startswith(f"{bad}, line 102, column 'x': 'oops' is not a number")
+
+
+def test_a_file_gone_between_the_header_and_the_rows(tmp_path: Path) -> None:
+    from ktui.core.datasets.base import DataError
+
+    path = write(tmp_path, b"x,y\n1,2\n")
+    reader = _Reader(path, ("x", "y"), ",", "y", ("x",), "auto")
+    path.unlink()
+    with pytest.raises(DataError) as raised:
+        reader.read()
+    assert str(raised.value) == f"{path}: cannot read (No such file or directory)"
+
+
+# ---- the header --------------------------------------------------------------------------------
+
+def test_a_character_cut_at_the_end_of_the_first_64_kib(tmp_path: Path) -> None:
+    """The header's 64 KiB may end inside a two-byte character: that is no decoding error."""
+    data = b"x,y\n" + b"11,e\n" + b"1,e\n" * 16_381 + "1,é\n".encode()
+    assert data[65535] == 0xC3  # the first byte of é is the 64 KiB's last
+    table = read_csv(write(tmp_path, data), "", [], "auto", None)
+    assert table.class_names == ("e", "é") and table.y.tolist()[-1] == 1
+
+
+def test_a_semicolon_file_of_two_columns_is_found(tmp_path: Path) -> None:
+    table = read_csv(write(tmp_path, b"x;y\n1;2\n3;4\n"), "", [], "regression", None)
+    assert table.delimiter == ";" and table.columns == ("x", "y")
+
+
+def test_column_errors_list_the_columns_up_to_200_characters(tmp_path: Path) -> None:
+    from ktui.core.datasets.base import DataError
+
+    path = write(tmp_path, b"a,b,c\n1,2,3\n")
+    with pytest.raises(DataError) as raised:
+        read_csv(path, "z", [], "auto", None)
+    assert str(raised.value) == (f"{path}: no column 'z' to use as the target (its columns: "
+                                 "a, b, c); set target to one of them")
+    assert raised.value.field == "target"
+    with pytest.raises(DataError) as raised:
+        read_csv(path, "c", ["a", "c"], "auto", None)
+    assert str(raised.value) == (f"{path}: column 'c' is the target; it cannot be a feature too")
+    with pytest.raises(DataError) as raised:
+        read_csv(path, "c", ["a", "a"], "auto", None)
+    assert str(raised.value) == f"{path}: features lists a column twice"
+    assert raised.value.field == "features"
+    names = [f"column_{i:03d}" for i in range(40)]  # 40 x 10 + 39 x 2 = 478 characters
+    wide = write(tmp_path, (",".join(names) + "\n" + ",".join("1" * 40) + "\n").encode(),
+                 "wide.csv")
+    with pytest.raises(DataError) as raised:
+        read_csv(wide, "z", [], "auto", None)
+    assert f"(its columns: {', '.join(names)[:200]}…); set target" in str(raised.value)
