@@ -193,6 +193,7 @@ def test_snapshot_sweep_view_without_colour(snap_compare, tmp_path: Path,
 
 # ---- a view that started its sweep (ktui sweep --view) --------------------------------------
 
+@pytest.mark.slow
 async def test_leaving_a_sweep_it_started_asks_stop_or_leave_running(tmp_path: Path) -> None:
     """``q`` (or ``escape``) while the sweep runs asks; ``escape`` stays, ``l`` leaves it
     running (nothing stopped), ``s`` stops it (the study's stop and a stop to the running
