@@ -37,11 +37,14 @@ from .helpers import make_test_app, settle, training, until
 from .recorded_runs import make_runs_root
 from .test_watch_view import Trainer, watch_screen, watched
 
-#: 80×24 is where a view breaks first: in `make test-fast`; 120×40 only in `make test` (each
-#: snapshot is seconds of a 2-core box, and the fast loop must stay under 90 s).
-by_size = pytest.mark.parametrize("size", [
-    pytest.param((80, 24), id="80x24"),
-    pytest.param((120, 40), id="120x40", marks=pytest.mark.slow)])
+WIDE = pytest.param((120, 40), id="120x40", marks=pytest.mark.slow)
+#: Each snapshot is seconds of CPU on a 2-core box and `make test-fast` must stay under 90 s:
+#: the fast loop keeps the 80×24 ones of the views whose height depends on their content (a
+#: past run, the problems list, the open dialog's errors), where a view breaks first;
+#: ``make test`` takes every size of every view.
+by_size = pytest.mark.parametrize("size", [pytest.param((80, 24), id="80x24"), WIDE])
+by_size_slow = pytest.mark.parametrize("size", [
+    pytest.param((80, 24), id="80x24", marks=pytest.mark.slow), WIDE])
 
 #: Events of the held run: started, two epochs of 20 steps, seven steps into the third.
 HELD_EVENTS = 1 + 21 * 2 + 7
@@ -117,7 +120,7 @@ def test_past_run(snap_compare, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
 
 # ---- the runs list without colour ------------------------------------------------------------
 
-@by_size
+@by_size_slow
 def test_runs_list_without_colour(snap_compare, tmp_path: Path,
                                   monkeypatch: pytest.MonkeyPatch, size: tuple[int, int]) -> None:
     """NO_COLOR: the status words and the marked rows read without colour."""
@@ -161,7 +164,7 @@ def test_problems_list(snap_compare, size: tuple[int, int]) -> None:
 
 # ---- the open and save dialogs ---------------------------------------------------------------
 
-@by_size
+@by_size_slow
 def test_save_dialog(snap_compare, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                      size: tuple[int, int]) -> None:
     """ctrl+s: the path proposed from the experiment's name."""
@@ -211,7 +214,7 @@ def test_open_dialog_with_errors(snap_compare, tmp_path: Path,
 
 # ---- over a run in progress: the quit question and the learning-rate dialog ------------------
 
-@by_size
+@by_size_slow
 def test_quit_question(snap_compare, size: tuple[int, int]) -> None:
     """q while a run is in progress asks first."""
     async def run_before(pilot: Pilot) -> None:
@@ -224,7 +227,7 @@ def test_quit_question(snap_compare, size: tuple[int, int]) -> None:
     assert snap_compare(app, terminal_size=size, run_before=run_before)
 
 
-@by_size
+@by_size_slow
 def test_learning_rate_dialog(snap_compare, size: tuple[int, int]) -> None:
     """L in the training view: the rate now, its range, and an invalid entry flagged."""
     async def run_before(pilot: Pilot) -> None:
@@ -240,7 +243,7 @@ def test_learning_rate_dialog(snap_compare, size: tuple[int, int]) -> None:
 
 # ---- the watch view --------------------------------------------------------------------------
 
-@by_size
+@by_size_slow
 def test_watch_view(snap_compare, tmp_path: Path, size: tuple[int, int]) -> None:
     """A run another process trains, five epochs and two steps in."""
     run, _ = watched(tmp_path, 1 + 5 * 5 + 2)
