@@ -182,3 +182,12 @@ def test_column_errors_list_the_columns_up_to_200_characters(tmp_path: Path) -> 
     with pytest.raises(DataError) as raised:
         read_csv(wide, "z", [], "auto", None)
     assert f"(its columns: {', '.join(names)[:200]}…); set target" in str(raised.value)
+
+
+@pytest.mark.parametrize("cell", ["-nan", "+NaN", "NA", "?"])
+def test_signed_nan_is_a_missing_value_like_the_others(tmp_path: Path, cell: str) -> None:
+    path = write(tmp_path, f"x,y\n1,2\n{cell},3\n".encode())
+    with pytest.raises(DataCorruptError) as raised:
+        read_csv(path, "", [], "regression", None)
+    assert str(raised.value) == (f"{path}, line 3, column 'x': missing value ({cell!r}); ktui "
+                                 "does not guess missing values: fill them in or drop the row")
