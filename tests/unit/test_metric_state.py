@@ -28,3 +28,11 @@ def test_confusion_counts_in_one_int32_matrix() -> None:
     assert ConfusionCounts(2, dtype="float64").dtype == "float64"
     restored = ConfusionCounts.from_config(metric.get_config())
     assert restored.classes == 3 and restored.name == "confusion"
+
+
+def test_built_metrics_report_under_their_registered_names() -> None:
+    from ktui.core.metrics import build_metric
+
+    assert build_metric("accuracy").name == "accuracy"
+    auc = build_metric("auc")  # a Keras AUC inside the one-hot wrapper
+    assert (auc.name, auc.inner.name) == ("auc", "auc_inner")
