@@ -191,3 +191,25 @@ def test_signed_nan_is_a_missing_value_like_the_others(tmp_path: Path, cell: str
         read_csv(path, "", [], "regression", None)
     assert str(raised.value) == (f"{path}, line 3, column 'x': missing value ({cell!r}); ktui "
                                  "does not guess missing values: fill them in or drop the row")
+
+
+def test_a_text_feature_and_bad_targets_among_text(tmp_path: Path) -> None:
+    path = write(tmp_path, b"x,y\n1,2\nred,3\n", "text.csv")
+    with pytest.raises(DataCorruptError) as raised:
+        read_csv(path, "", [], "regression", None)
+    assert str(raised.value) == (
+        f"{path}, line 3, column 'x': 'red' is not a number; features must be numbers: leave "
+        "the column out by listing the others (--features a,b or features = [...] under "
+        "[dataset]), or encode it as numbers")
+    missing = write(tmp_path, b"x,y\n1,cat\n2,NA\n", "missing.csv")
+    with pytest.raises(DataCorruptError) as raised:
+        read_csv(missing, "", [], "auto", None)
+    assert str(raised.value) == (f"{missing}, line 3, column 'y': missing target ('NA'); every "
+                                 "row needs its target: fill it in or drop the row")
+    infinite = write(tmp_path, b"x,y\n1,cat\n2,inf\n3,dog\n", "inf.csv")
+    with pytest.raises(DataCorruptError) as raised:
+        read_csv(infinite, "", [], "auto", None)
+    assert str(raised.value) == (f"{infinite}, line 3, column 'y': the target 'inf' is not a "
+                                 "finite number")
+    mixed = write(tmp_path, b"x,y\n1,cat\n2,7\n3,dog\n", "mixed.csv")
+    assert read_csv(mixed, "", [], "auto", None).class_names == ("7", "cat", "dog")
