@@ -72,6 +72,15 @@ def entry(kind: UserKind, shape: Shape, params: dict[str, Any]
     return _table.get(key(kind, shape, kind.resolve(params)))
 
 
+class CheckRefused(StackError):
+    """The layer works out (``found``: its output shape and parameter count) but a check of
+    it failed and was not accepted: the run refuses it, the form still shows its shape."""
+
+    def __init__(self, message: str, found: tuple[Shape, int]) -> None:
+        super().__init__(message)
+        self.found = found
+
+
 def make_infer(name: str, sha256: str):
     """The ``infer`` of a user kind: the worked-out shape, its failure, or ShapePending."""
 
@@ -85,7 +94,7 @@ def make_infer(name: str, sha256: str):
             raise StackError(found.message)
         refused = verdicts.refusal(k)  # a failed check: not ready to train until accepted
         if refused is not None:
-            raise StackError(f"{refused} ({verdicts.ANYWAY})")
+            raise CheckRefused(f"{refused} ({verdicts.ANYWAY})", found)
         return found
 
     return infer

@@ -14,7 +14,7 @@ from ktui.core import user_layers
 from ktui.core.catalog import LAYER_KINDS, LayerKind
 from ktui.core.user_layers import verdicts
 from ktui.core.user_layers.checks import BATCH, Report
-from ktui.core.user_layers.shapes import Failed
+from ktui.core.user_layers.shapes import CheckRefused, Failed
 
 #: Lines of a failure's traceback shown under the checks (the whole one is in the notes).
 TRACEBACK_LINES = 4
@@ -78,3 +78,17 @@ def checks_text(kind: user_layers.UserKind, result: Any, waiting: bool,
 
 
 __all__ = ["TRACEBACK_LINES", "checks_text", "kind_help", "kind_options"]
+
+
+def output_of(kind: LayerKind, shape: tuple[int | None, ...],
+              params: dict[str, Any]) -> tuple[tuple[int | None, ...], int, bool]:
+    """(output shape, parameter count, whether a check refuses it) for the form's shape
+    line: a failed check is said once, in the checks below, not again on the shape line."""
+    try:
+        out, count = kind.output(shape, params)
+    except CheckRefused as refused:
+        (out, count), failed = refused.found, True
+    else:
+        failed = False
+    return out, count, failed
+

@@ -1,9 +1,8 @@
 """Add or edit one layer: a form generated from the catalog, one field per parameter.
 
-Every field is checked with its schema ``Field.check`` as the user types; Save stays disabled
-while any field is invalid, so an invalid layer never reaches the spec. A preview line shows
-the layer's output shape for the input it will get (the catalog's TF-free inference), or why
-it cannot take that input.
+Every field is checked with its schema ``Field.check`` as the user types (Save is disabled
+while one is invalid); a preview line shows the output shape for the input the layer will
+get (the catalog's TF-free inference), or why it cannot take that input.
 
 A layer class of the user's own (``--layers``) gets the same form, made from its ``__init__``;
 its shape is worked out and its checks run (round trip, model.keras, gradients) by TensorFlow
@@ -43,7 +42,7 @@ from ktui.ui.layer_files import (
     probe_in_thread,
     start_reload,
 )
-from ktui.ui.screens.layer_checks import checks_text, kind_help, kind_options
+from ktui.ui.screens.layer_checks import checks_text, kind_help, kind_options, output_of
 from ktui.ui.settings import settings_of
 from ktui.ui.widgets.fields import FieldRow, param_def
 
@@ -242,14 +241,15 @@ class LayerFormScreen(ModalScreen[LayerSpec | None]):
         params = {**self.layer_spec.params, **self._values()}
         text.append(format_shape(self.input_shape) + " → ")
         try:
-            out, count = kind.output(tuple(self.input_shape), params)
+            out, count, failed = output_of(kind, tuple(self.input_shape), params)
         except user_layers.ShapePending:
             return text.append(f"working it out (TensorFlow builds {kind.name})…", style="dim")
         except StackError as err:
             return text.append(f"⚠ {err}", style="bold red")
         except Exception as err:  # a value the checks let through but inference cannot use
             return text.append(f"⚠ cannot work out the shape ({err})", style="bold red")
-        return text.append(format_shape(out), style="bold").append(f" · {count:,} params")
+        text.append(format_shape(out), style="bold").append(f" · {count:,} params")
+        return text.append("  ⚠ a check failed (below)", style="bold red") if failed else text
 
     def _values(self) -> dict[str, Any]:
         if not self._ready:
