@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -76,8 +77,9 @@ class CheckRefused(StackError):
     """The layer works out (``found``: its output shape and parameter count) but a check of
     it failed and was not accepted: the run refuses it, the form still shows its shape."""
 
-    def __init__(self, message: str, found: tuple[Shape, int]) -> None:
-        super().__init__(message)
+    def __init__(self, message: str, found: tuple[Shape, int] = ((), 0),
+                 index: int | None = None, rows: Sequence[Any] = ()) -> None:
+        super().__init__(message, index, rows)  # infer_stack re-raises it naming the layer
         self.found = found
 
 
