@@ -366,7 +366,8 @@ async def test_edits_make_a_custom_experiment_and_show_what_it_is_now() -> None:
         assert preset.value is Select.NULL  # shows "custom"
         assert setup.query_one("#f-name Input", Input).value == "fashion-mlp-custom"
         assert shown(setup.query_one("#spec-desc", Static)).rstrip().endswith(
-            "Dense 200-300-100-10 on Fashion-MNIST (10\u202f000 images), Adam lr 3e-4, 12 epochs")
+            # thousands joined by ui.unbroken's blank, which no wrap breaks at
+            "Dense 200-300-100-10 on Fashion-MNIST (10\u2800000 images), Adam lr 3e-4, 12 epochs")
         # Back to the preset's value: the preset again, with its own name and description.
         setup.query_one("#f-train-epochs Input", Input).value = "10"
         await pilot.pause()

@@ -145,8 +145,7 @@ class TrainingScreen(LiveLearningRate, TrainingPages, ChartControls):
     def action_cycle_chart(self) -> None:
         if self.page == "learned":  # the confusion matrix or the gallery (training_pages)
             return self.action_cycle_view()
-        if line := self.query_one(ChartGrid).cycle(*self.size):
-            self.notify(line, timeout=2)
+        self.query_one(ChartGrid).cycle(*self.size)
         self.refresh_bindings()
         self.flush()
 

@@ -280,9 +280,10 @@ class Chart(PlotextPlot):
         return self.title
 
     def note(self) -> str:
-        """A dim remark after the legend (compared runs left out, and why)."""
+        """A dim remark after the legend: compared runs left out, which chart this is."""
         n = self.hidden_compared
-        return f"{n} hidden: other dataset" if n else ""
+        parts = (f"{n} hidden: other dataset" if n else "", getattr(self, "position", ""))
+        return " · ".join(p for p in parts if p)
 
     def extra_yticks(self) -> tuple[float, ...]:
         """Values that must be labelled on the y axis (the W/b chart's true values)."""

@@ -63,26 +63,24 @@ class ChartGrid(Grid):
             if chart.display != (chart.id in shown):
                 chart.display = chart.id in shown
                 chart.mark_dirty()
+        self._mark_positions()
 
-    def cycle(self, width: int, height: int) -> str:
-        """The next chart (or pair) on a short terminal; returns what is shown now, for a
-        notification (``showing W and b (2 of 3) · c: next``): the footer says only
-        "Chart"."""
+    def cycle(self, width: int, height: int) -> None:
+        """The next chart (or pair) on a short terminal."""
         self.index += 1
         self.fit(width, height)
-        return self.shown_line()
 
-    def shown_line(self) -> str:
-        """Which of the charts a short terminal shows, and how many there are to cycle."""
-        charts = [c for c in self.charts()
-                  if c.id != "lr-chart" or self.lr_wanted]
+    def _mark_positions(self) -> None:
+        """On a short terminal each cycled chart's header says which it is (``2 of 3 · c:
+        next``: the footer says only "Chart"); with every chart shown, none does."""
+        charts = [c for c in self.charts() if c.id != "lr-chart" or self.lr_wanted]
         cycled = charts[1:] if self.mode == "pair" else charts
-        shown = [c for c in cycled if c.display]
-        if not shown or not cycled:
-            return ""
-        where = cycled.index(shown[0]) + 1
-        names = " + ".join(c.title for c in charts if c.display)
-        return f"showing {names} ({where} of {len(cycled)}) · c: next"
+        for chart in charts:
+            where = (f"{cycled.index(chart) + 1} of {len(cycled)} · c: next"
+                     if self.mode != "all" and chart in cycled and chart.display else "")
+            if getattr(chart, "position", "") != where:
+                chart.position = where
+                chart.mark_dirty()
 
     def show_compared(self, runs: Iterable[ComparedRun], own: str | None, dataset: str) -> None:
         """Overlay the past runs that trained on ``dataset`` (never the run ``own`` shown
