@@ -70,12 +70,16 @@ MUTATION_DIR ?= /tmp/ktui-mutation
 MUTATE ?= src/ktui/core/losses.py src/ktui/core/metrics.py \
   src/ktui/core/training/schedules.py src/ktui/core/training/stopping.py \
   src/ktui/core/events/codec.py src/ktui/core/history.py src/ktui/core/spec/validate.py \
-  src/ktui/core/datasets/csv_read.py src/ktui/core/text.py src/ktui/core/export/literals.py
+  src/ktui/core/datasets/csv_read.py \
+  src/ktui/core/datasets/csv_header.py src/ktui/core/text.py src/ktui/core/export/literals.py
 MUTATION_TESTS ?= tests/unit/test_oracles.py tests/unit/test_layers.py \
   tests/unit/test_steering.py tests/unit/test_history.py tests/unit/test_insight_history.py \
   tests/unit/test_follow.py tests/unit/test_spec.py tests/unit/test_defaults.py \
   tests/unit/test_own_data.py tests/unit/test_data.py tests/unit/test_own_bad_files.py \
-  tests/unit/test_export.py tests/unit/test_pure_core.py
+  tests/unit/test_export.py tests/unit/test_pure_core.py tests/unit/test_validate_rules.py \
+  tests/unit/test_csv_reader_edges.py tests/unit/test_schedule_edges.py \
+  tests/unit/test_metric_state.py tests/unit/test_bad_inputs.py tests/unit/test_own_regression.py \
+  tests/unit/test_reporters.py
 
 mutation: $(STAMP)
 	$(BIN)/python -m pip install -q 'mutmut>=3.8,<4'

@@ -8,11 +8,13 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import signal
 import sys
 import textwrap
 import threading
 import time
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
@@ -23,6 +25,7 @@ from textual.command import CommandList
 from textual.widgets import DataTable, Static
 
 from ktui.core.runs import RunDir
+from ktui.core.runs.listing import list_runs
 from ktui.core.spec.presets import get_preset
 from ktui.ui import app as app_module
 from ktui.ui.app import KtuiApp, install_signal_handlers
@@ -160,26 +163,65 @@ def _edit_summary(run: RunDir, **fields: object) -> None:
     run.summary_file.write_text(json.dumps(data))
 
 
-DAMAGES = {
-    "epochs_done is text": lambda run: _edit_summary(run, epochs_done="ten"),
-    "updated is a list": lambda run: _edit_summary(run, updated=[1, 2]),
-    "best is a list": lambda run: _edit_summary(run, best=[0.5]),
-    "status is a number": lambda run: _edit_summary(run, status=5),
-    "summary is a list": lambda run: run.summary_file.write_text("[1, 2]"),
-    "spec has Latin-1 bytes": lambda run: run.spec_file.write_bytes(
-        run.spec_file.read_bytes().replace(b'name = "', b'name = "\xe9t\xe9 ')),
-    "spec is binary": lambda run: run.spec_file.write_bytes(bytes(range(256)) * 4),
-    "metrics row has an extra field": lambda run: run.metrics_file.write_text(
-        run.metrics_file.read_text() + "11,0.5,0.5,0.5,0.5,9,9,9\n"),
+#: Each damage, what it does to the run, and what the listing must do with it: ``skipped``
+#: with these words in its note, or ``listed`` (a damaged metrics row is skipped inside the run,
+#: not the whole run).
+DAMAGES: dict[str, tuple[Callable[[RunDir], object], str, str]] = {
+    "epochs_done is text": (lambda run: _edit_summary(run, epochs_done="ten"), "skipped",
+                            "damaged run (summary.json: epochs_done must be a whole number"),
+    "updated is a list": (lambda run: _edit_summary(run, updated=[1, 2]), "skipped",
+                          "damaged run (summary.json: updated must be a number"),
+    "best is a list": (lambda run: _edit_summary(run, best=[0.5]), "skipped",
+                       "damaged run (summary.json: best must be an object of numbers"),
+    "status is a number": (lambda run: _edit_summary(run, status=5), "skipped",
+                           "damaged run (summary.json: status must be one of"),
+    "summary is a list": (lambda run: run.summary_file.write_text("[1, 2]"), "skipped",
+                          "not a readable ktui run (summary.json: not a JSON object)"),
+    "spec has Latin-1 bytes": (lambda run: run.spec_file.write_bytes(
+        run.spec_file.read_bytes().replace(b'name = "', b'name = "\xe9t\xe9 ')), "skipped",
+        "not a readable ktui run (spec.toml: not UTF-8 text: byte 0xe9"),
+    "spec is binary": (lambda run: run.spec_file.write_bytes(bytes(range(256)) * 4), "skipped",
+                       "not a readable ktui run (spec.toml: not UTF-8 text: byte 0x80"),
+    "metrics row has an extra field": (lambda run: run.metrics_file.write_text(
+        run.metrics_file.read_text() + "11,0.5,0.5,0.5,0.5,9,9,9\n"), "listed", ""),
 }
+
+#: Through the whole app: one damage of each outcome in the quick loop, the rest when slow.
+_QUICK_DAMAGES = {"status is a number", "metrics row has an extra field"}
+
+
+def _note_words(note: str) -> str:
+    """The note with a file's folder cut off (it holds tmp_path): ``(spec.toml: ...``."""
+    return re.sub(r"\(\S*/(summary\.json|spec\.toml)", r"(\1", note)
 
 
 @pytest.mark.parametrize("damage", list(DAMAGES))
+def test_each_damage_has_its_own_outcome_in_the_listing(damage: str, tmp_path: Path) -> None:
+    runs = make_runs_root(tmp_path / "ktui-runs")
+    damage_run, outcome, words = DAMAGES[damage]
+    damage_run(runs["best"])
+    infos, problems = list_runs(tmp_path / "ktui-runs")
+    names = [info.name for info in infos]
+    for key in ("worse", "fashion", "failed", "interrupted"):
+        assert runs[key].name in names
+    about_it = [_note_words(p) for p in problems if p.startswith(runs["best"].name)]
+    if outcome == "skipped":
+        assert runs["best"].name not in names
+        assert len(about_it) == 1
+        assert about_it[0].startswith(f"{runs['best'].name}: skipped, {words}")
+    else:
+        assert runs["best"].name in names and about_it == []
+
+
+@pytest.mark.parametrize("damage", [
+    pytest.param(name, marks=() if name in _QUICK_DAMAGES else pytest.mark.slow)
+    for name in DAMAGES])
 async def test_a_damaged_run_never_ends_the_app(damage: str, tmp_path: Path,
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     runs = make_runs_root(tmp_path / "ktui-runs")
-    DAMAGES[damage](runs["best"])
+    damage_run, outcome, words = DAMAGES[damage]
+    damage_run(runs["best"])
     app = make_test_app(runs_dir="ktui-runs")
     async with app.run_test(size=(120, 36)) as pilot:
         await pilot.press("ctrl+l")
@@ -191,11 +233,13 @@ async def test_a_damaged_run_never_ends_the_app(damage: str, tmp_path: Path,
         for key in ("worse", "fashion", "failed", "interrupted"):
             assert runs[key].name in names
         note = text_of(screen.query_one("#runs-note", Static))
-        skipped = runs["best"].name not in names
-        if skipped:
+        if outcome == "skipped":
+            assert runs["best"].name not in names
             assert f"{runs['best'].name}: skipped" in note
             assert "2 runs skipped:" in note  # with the broken folder of make_runs_root
         else:  # listed: opening, comparing and loading it must not end the app either
+            assert runs["best"].name in names
+            assert runs["best"].name not in note
             table.move_cursor(row=names.index(runs["best"].name))
             await pilot.press("space")
             await pilot.press("enter")
