@@ -136,3 +136,26 @@ def test_the_features_are_the_templates_blocks() -> None:
     marked = {name for line in LOOP.splitlines() if line.startswith("[")
               and line != "[/]" for name in line.strip("[]!").split("|")}
     assert marked == set(FEATURES)
+
+
+def _step_decorators(script: str) -> dict[str, dict[str, str]]:
+    """Each compiled step's ``tf.function`` keywords, by the step's name."""
+    steps = {}
+    for node in ast.walk(ast.parse(script)):
+        if isinstance(node, ast.FunctionDef) and node.name in ("train_step", "eval_step"):
+            (call,) = [d for d in node.decorator_list if isinstance(d, ast.Call)]
+            steps[node.name] = {kw.arg: ast.unparse(kw.value) for kw in call.keywords}
+    return steps
+
+
+@pytest.mark.parametrize("jit", [False, True])
+def test_the_script_compiles_its_steps_with_xla_exactly_when_the_run_did(jit: bool) -> None:
+    """A spec with ``jit_compile = true`` trained with XLA; its script compiled without it
+    (different last bits, another speed) until the loop gained its ``jit`` part."""
+    spec = get_preset("fashion-mlp")
+    spec.train.jit_compile = jit
+    steps = _step_decorators(export_script(spec))
+    assert set(steps) == {"train_step", "eval_step"}
+    for keywords in steps.values():
+        assert keywords.get("jit_compile") == ("True" if jit else None)
+        assert "input_signature" in keywords

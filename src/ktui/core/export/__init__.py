@@ -122,6 +122,8 @@ FEATURES: dict[str, Callable[[ExperimentSpec], bool]] = {
                                                     "max_minutes")),
     # Your layers may add losses (add_loss); ktui's own never do.
     "layer_losses": lambda s: bool(user_layers.files_used(s.layers)),
+    # The step compiled with XLA, as ktui compiled it (its numerics differ in the last bits).
+    "jit": lambda s: s.train.jit_compile,
 }
 
 

@@ -170,7 +170,12 @@ def main():
         for metric in metrics:
             metric.update_state(y, pred)
 
+[jit]
+    @tf.function(input_signature=signature, jit_compile=True)  # XLA, as the run compiled it
+[/]
+[!jit]
     @tf.function(input_signature=signature)
+[/]
     def train_step(x, y):
         with tf.GradientTape() as tape:
             pred = model(x, training=True)
@@ -188,7 +193,12 @@ def main():
         optimizer.apply(grads, model.trainable_variables)
         measure(y, pred, loss)
 
+[jit]
+    @tf.function(input_signature=signature, jit_compile=True)
+[/]
+[!jit]
     @tf.function(input_signature=signature)
+[/]
     def eval_step(x, y):
         pred = model(x, training=False)
 [layer_losses]
