@@ -159,3 +159,26 @@ def test_the_script_compiles_its_steps_with_xla_exactly_when_the_run_did(jit: bo
     for keywords in steps.values():
         assert keywords.get("jit_compile") == ("True" if jit else None)
         assert "input_signature" in keywords
+
+
+def test_top_level_cuts_each_definition_as_ast_does() -> None:
+    """The one-split segments are :func:`ast.get_source_segment`'s, byte for byte, over the
+    modules the exporter copies from (multi-line, one-line, non-ASCII text)."""
+    import importlib.util
+
+    from ktui.core.export.shake import top_level
+
+    sample = 'A = "é→"\ndef f(x):\n    return "ü" + x  # ß\nclass C:  # ∑\n    y = 1\n'
+    texts = [sample] + [
+        Path(importlib.util.find_spec(m).origin).read_text(encoding="utf-8")
+        for m in ("ktui.core.metrics", "ktui.core.losses", "ktui.core.layers",
+                  "ktui.core.training.stopping", "ktui.core.export.shake")]
+    for text in texts:
+        reference = {}
+        for node in ast.parse(text).body:
+            names = ([node.name] if isinstance(node, ast.FunctionDef | ast.ClassDef) else
+                     [t.id for t in getattr(node, "targets", [getattr(node, "target", None)])
+                      if isinstance(t, ast.Name)])
+            if len(names) == 1 and not isinstance(node, ast.Expr):
+                reference[names[0]] = ast.get_source_segment(text, node)
+        assert top_level(text) == reference
