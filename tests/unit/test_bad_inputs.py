@@ -43,6 +43,18 @@ def cli(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, 
     return code, out, err
 
 
+@pytest.fixture
+def refused_before_training(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A refused input never reaches the trainer: starting a run fails the test at once
+    (a check that let a bad value through trained for real before the exit code told)."""
+    import ktui.core.session as session
+
+    def start_run(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a refused input reached training")
+
+    monkeypatch.setattr(session, "start_run", start_run)
+
+
 def assert_refused(result: tuple[int, str, str], code: int, needle: str) -> None:
     rc, out, err = result
     assert rc == code, (rc, err)
@@ -95,6 +107,7 @@ FLAG_CASES = {
 
 
 @pytest.mark.parametrize(("argv", "needle"), FLAG_CASES.values(), ids=FLAG_CASES.keys())
+@pytest.mark.usefixtures("refused_before_training")
 def test_bad_flags(capsys: pytest.CaptureFixture[str], argv: list[str], needle: str) -> None:
     if argv[0] == "train" and not {"--preset", "--spec", "--resume"} & set(argv):
         argv = [*argv, "--preset", "linear-gd"]
@@ -230,6 +243,7 @@ SPEC_CASES: dict[str, tuple[str | bytes, str]] = {
 
 
 @pytest.mark.parametrize(("content", "needle"), SPEC_CASES.values(), ids=SPEC_CASES.keys())
+@pytest.mark.usefixtures("refused_before_training")
 def test_bad_spec_files(tmp_path: Path, capsys: pytest.CaptureFixture[str],
                         content: str | bytes, needle: str) -> None:
     path = tmp_path / "bad.toml"
