@@ -69,28 +69,39 @@ def changed_runs(old: Sequence[Cell], new: Sequence[Cell], gap: int = MERGE_GAP
     return runs
 
 
+def signature(line: Text) -> Hashable:
+    """What decides a line's cells (its text, its style and its spans), cheap to compare:
+    most lines of a new frame are the old ones, and this skips their cell by cell diff."""
+    return (line.plain, str(line.style) if line.style else "",
+            tuple((span.start, span.end, str(span.style)) for span in line.spans))
+
+
 @dataclass
 class PaintedLines:
     """The lines drawn last and what they were drawn for (size, theme: see :meth:`update`)."""
 
     key: Hashable = None
-    lines: list[list[Cell] | None] = field(default_factory=list)
+    #: Each line drawn last, as its :func:`signature` and the line itself.
+    lines: list[tuple[Hashable, Text]] = field(default_factory=list)
 
     def update(self, key: Hashable, text: Text, width: int) -> list[Region] | None:
         """Take the newly drawn ``text``; the regions (in the widget's content) that differ
         from the last draw, or None when everything must be painted (a first draw, another
         size or theme, another number of lines)."""
-        lines = [cells_of(line) for line in text.split("\n", allow_blank=True)]
+        lines = [(signature(line), line) for line in text.split("\n", allow_blank=True)]
         old, self.lines = self.lines, lines
         if key != self.key or len(lines) != len(old):
             self.key = key
             return None
         regions = []
-        for y, (before, now) in enumerate(zip(old, lines, strict=True)):
-            if before is None or now is None:  # wide characters: the whole row
+        for y, ((was, before), (now, after)) in enumerate(zip(old, lines, strict=True)):
+            if was == now:  # the same cells: nothing to compare cell by cell
+                continue
+            cells_before, cells_after = cells_of(before), cells_of(after)
+            if cells_before is None or cells_after is None:  # wide characters: the whole row
                 regions.append(Region(0, y, width, 1))
                 continue
-            runs = changed_runs(before, now)
+            runs = changed_runs(cells_before, cells_after)
             if runs:  # one region a line (see the module's docstring)
                 regions.append(Region(runs[0][0], y, runs[-1][1] - runs[0][0], 1))
         return regions
@@ -100,4 +111,4 @@ class PaintedLines:
         self.key, self.lines = None, []
 
 
-__all__ = ["MERGE_GAP", "Cell", "PaintedLines", "cells_of", "changed_runs"]
+__all__ = ["MERGE_GAP", "Cell", "PaintedLines", "cells_of", "changed_runs", "signature"]
