@@ -180,6 +180,7 @@ def test_snapshot_chart_controls_80x24(snap_compare) -> None:
                         run_before=_snapshot_run((80, 24)))
 
 
+@pytest.mark.slow  # its 80x24 sibling stays in the quick loop
 def test_snapshot_chart_controls_120x40(snap_compare) -> None:
     assert snap_compare(make_test_app(), terminal_size=(120, 40),
                         run_before=_snapshot_run((120, 40)))

@@ -136,6 +136,7 @@ def test_training_linear_80x24_weights(snap_compare) -> None:
     assert snap_compare(app, terminal_size=SMALL, run_before=run_before)
 
 
+@pytest.mark.slow  # its 80x24 sibling stays in the quick loop
 def test_training_linear_200x60(snap_compare) -> None:
     app = make_test_app(start=True,
                    train_fn=scripted(linear_events, test={"loss": 1.021, "mae": 0.807}))

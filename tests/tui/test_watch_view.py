@@ -184,6 +184,7 @@ def test_watch_view_mid_run_snapshot(snap_compare, tmp_path: Path) -> None:
 
 
 
+@pytest.mark.slow  # waits on the runs list's timer to read the run again
 async def test_the_runs_list_follows_running_runs(tmp_path: Path) -> None:
     run, _ = watched(tmp_path, 1 + 2 * 5)
     run.write_summary({"epochs_done": 2})
