@@ -63,7 +63,7 @@ bench-quick: $(STAMP) data
 	$(BIN)/python -m benchmarks --quick
 
 # Mutation score of the core's pure modules (mutmut, installed here, not a project dependency;
-# outside CI; the whole scope is 2 396 mutants: 23 minutes on the quiet 2-core box).
+# outside CI; the whole scope is 2 396 mutants: 9 minutes on the quiet 2-core box).
 # Narrow it while iterating (tests/MUTATION.md has the scores and the equivalent mutants), e.g.
 #   make mutation MUTATE=src/ktui/core/text.py MUTATION_TESTS=tests/unit/test_pure_core.py
 MUTATION_DIR ?= /tmp/ktui-mutation

@@ -243,11 +243,14 @@ class Bench:
         self.results["tui_vs_headless_learned"] = lv
         self.results["tui_vs_headless_gradients"] = gv
         self.extra.update(tty_bytes_per_s_gradients=grads.tty_bytes_per_s or 0.0,
+                          tty_bytes_per_s_learned_steady=learned.tty_bytes_per_s_steady,
+                          tty_bytes_per_s_gradients_steady=grads.tty_bytes_per_s_steady,
                           ui_cpu_fraction_learned=learned.ui_cpu_fraction,
                           ui_cpu_fraction_gradients=grads.ui_cpu_fraction)
         self.notes["tty_bytes_per_s_learned"] = (
             f"the learned page shown (v): {lv:.2f}× speed; UI thread "
-            f"{learned.ui_cpu_fraction or 0:.3f} of the training time")
+            f"{learned.ui_cpu_fraction or 0:.3f} of the training time; "
+            f"{learned.tty_bytes_per_s_steady or 0:,.0f} B/s from the second epoch on")
         self.notes["tui_vs_headless_learned"] = "the learned page shown from run_started (v)"
         self.notes["tui_vs_headless_gradients"] = (
             f"the gradients page shown (v v): {grads.tty_bytes_per_s or 0:,.0f} B/s, UI thread "

@@ -48,6 +48,10 @@ class TrainRun:
     source: str = ""
     #: CPU seconds of the TUI's main thread per second of training (None: headless).
     ui_cpu_fraction: float | None = None
+    #: Terminal bytes per second from the second ``epoch_done`` to the end: without the
+    #: first paints (a page's, a gallery's first pictures) that a short run's whole window
+    #: is mostly made of (None: fewer than three epochs).
+    tty_bytes_per_s_steady: float | None = None
 
     @property
     def best(self) -> float:
@@ -238,11 +242,14 @@ def run_tui(spec_file: Path, fps: float | None = None, timeout: float = 300,
             rates = [float(e["samples_per_s"]) for e in events if e["event"] == "epoch_done"]
             source = "event tap (the TUI records no run directory)"
         window = max(ended - started, 1e-9)
+        epochs_at = [e["t"] - launch_mono for e in events if e["event"] == "epoch_done"]
+        steady = (run.bytes_between(epochs_at[1], ended) / max(ended - epochs_at[1], 1e-9)
+                  if len(epochs_at) >= 3 else None)
         return TrainRun(rates=rates, seconds=ended, maxrss_mb=run.rusage_maxrss_kb / 1024,
                         tty_bytes_per_s=run.bytes_between(started, ended) / window,
                         train_window_s=window, source=source,
                         ui_cpu_fraction=(ui_cpu[1] - ui_cpu[0]) / window
-                        if len(ui_cpu) == 2 else None)
+                        if len(ui_cpu) == 2 else None, tty_bytes_per_s_steady=steady)
 
 
 def thread_cpu_s(pid: int, tid: int | None = None) -> float:
