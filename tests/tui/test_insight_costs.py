@@ -17,23 +17,29 @@ pytestmark = pytest.mark.slow  # seconds per test: not in `make test-fast`
 
 
 async def test_the_matrix_shows_whole_when_the_page_was_open_before_it_came() -> None:
-    """The view first says "waiting" (one line); the first matrix must grow it to the
-    matrix's lines (it stayed one line tall: only the matrix's title showed)."""
+    """Before the first matrix the view says "waiting" at the matrix's height (the spec names
+    ten classes), so the first matrix shows whole (it once stayed one line tall: only its
+    title showed) and moves nothing below it: the gallery keeps its place and size (it was
+    laid out again and redrawn whole, ~45 KB at 120x40, the moment the matrix came)."""
+    from ktui.ui.widgets.insight import GalleryView
+
     app = make_test_app(get_preset("fashion-mlp"))
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await feed(pilot, [])
         await pilot.press("v")
         await settle(pilot)
-        view = screen.query_one(ConfusionView)
-        assert view.region.height == 1  # "no confusion matrix yet"
+        view, gallery = screen.query_one(ConfusionView), screen.query_one(GalleryView)
+        assert view.region.height == 2 + 10  # the title, the header and a row per class
+        assert "no confusion matrix yet" in str(view.render())
+        before = gallery.region
         for event in classifier_insight_events(epochs=2):
             screen.handle_event(event)
             if isinstance(event, Confusion):
                 screen.flush()
                 await settle(pilot)
+                assert gallery.region == before
         classes = len(view.matrix.matrix) if view.matrix else 0
         assert classes == 10
-        # the title, the header and a row per class
         assert view.region.height == 2 + classes, view.region
 
 

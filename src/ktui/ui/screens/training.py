@@ -104,7 +104,7 @@ class TrainingScreen(LiveLearningRate, TrainingPages, ChartControls):
                 yield LrChart(id="lr-chart")
                 yield WeightsChart(id="weights-chart")
                 yield MetricChart(id="metric-chart")
-            yield LearnedPage(self.spec.task, id="learned")
+            yield LearnedPage(self.spec.task, len(self.spec.dataset.class_names()), id="learned")
             yield GradientsPage(id="gradients")
         yield Static("", id="result")
         yield Footer(compact=True)

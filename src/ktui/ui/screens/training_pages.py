@@ -79,9 +79,12 @@ class LearnedPage(InsightPage):
     """What the model learned: for regression the data and the model's line (or predicted vs
     true), for classification the confusion matrix and the prediction gallery."""
 
-    def __init__(self, task: str, *, id: str | None = None) -> None:  # noqa: A002
+    def __init__(self, task: str, classes: int = 0, *,
+                 id: str | None = None) -> None:  # noqa: A002
         super().__init__(id=id)
         self.run_task = task
+        #: The classes the spec names (0: known only from the data), for the matrix's height.
+        self.class_count = classes
         #: Whether the page shows one picture at a time (a short terminal), and which.
         self.one_at_a_time = False
         self.index = 0
@@ -109,7 +112,7 @@ class LearnedPage(InsightPage):
     def compose(self) -> ComposeResult:
         if self.classifies:
             self.add_class("-classes")
-            yield ConfusionView(id="confusion")
+            yield ConfusionView(classes=self.class_count, id="confusion")
             yield GalleryView(id="gallery")
         else:
             yield FittedChart(id="fitted-chart")
@@ -247,9 +250,10 @@ class TrainingPages(Screen[None]):
         elif page == "learned" and self.spec.task == "classification":
             confusion, gallery = self.query_one(ConfusionView), self.query_one(GalleryView)
             now = self.view.state != "running"  # paused or over: the latest at once
-            self._update(confusion, (id(insight), insight.confusions_seen, now),
+            classes = len(insight.sample.class_names) if insight.sample is not None else 0
+            self._update(confusion, (id(insight), insight.confusions_seen, classes, now),
                          lambda: confusion.show(insight.confusion.get("validation"),
-                                                insight.confusion.get("test"), now))
+                                                insight.confusion.get("test"), now, classes))
             self._update(gallery, (id(insight), insight.samples_seen, insight.predictions_seen,
                                    now),
                          lambda: gallery.show(insight.sample, insight.predictions, now))

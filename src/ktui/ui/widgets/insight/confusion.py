@@ -98,13 +98,17 @@ class ConfusionView(PartialStatic):
     """The matrix of the run on screen: :meth:`show` with the latest validation and test
     matrices (either may be None)."""
 
-    def __init__(self, *, id: str | None = None) -> None:  # noqa: A002 - Textual's own name
+    def __init__(self, *, classes: int = 0,
+                 id: str | None = None) -> None:  # noqa: A002 - Textual's own name
         super().__init__("", id=id, classes="insight-confusion")
         self._shown: tuple[object, ...] | None = None
         self._data: tuple[Confusion | None, Confusion | None] = (None, None)
         self._lines = 0
         self._drawn_at = -1e9
         self._timer: Any = None
+        #: The classes a matrix will have (known from the sample, before the first matrix):
+        #: the view waits at the matrix's height, so nothing below moves when it comes.
+        self._class_count = classes
 
     @property
     def matrix(self) -> Confusion | None:
@@ -113,9 +117,11 @@ class ConfusionView(PartialStatic):
         return test if test is not None else validation
 
     def show(self, validation: Confusion | None, test: Confusion | None,
-             now: bool = False) -> None:
-        """New matrices; ``now``: draw without waiting for the interval (paused, over)."""
+             now: bool = False, classes: int = 0) -> None:
+        """New matrices; ``now``: draw without waiting for the interval (paused, over);
+        ``classes``: how many the matrix will have, when known (0: not yet)."""
         self._data = (validation, test)
+        self._class_count = classes or self._class_count
         chosen = settings_of(self).chart_min_interval
         wait = self._drawn_at + (MIN_INTERVAL_S if chosen is None else chosen) - time.monotonic()
         if wait > 0 and not now and self._shown is not None and self._shown[0] is not None:
@@ -134,12 +140,17 @@ class ConfusionView(PartialStatic):
     def _draw(self) -> None:
         chosen = self.matrix
         width = self.size.width or 80
-        key = (None if chosen is None else (chosen.epoch, chosen.split, chosen.matrix), width)
+        key = (None if chosen is None else (chosen.epoch, chosen.split, chosen.matrix), width,
+               self._class_count)
         if key == self._shown:
             return
         self._shown, self._drawn_at = key, time.monotonic()
         if chosen is None or not chosen.matrix:
-            self._show(Text(WAITING, style="dim italic"))
+            # At the matrix's height (its title, the header, a row a class) when the class
+            # count is known: the first matrix then moves nothing below it (the gallery was
+            # laid out again and redrawn whole, ~45 KB at 120x40).
+            padding = "\n" * (self._class_count + 1 if self._class_count else 0)
+            self._show(Text(WAITING + padding, style="dim italic"))
             return
         from rich.console import Console
 
