@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.geometry import Region
 
-from ktui.ui.widgets.charts.chart import WHOLE_SPAN_EPOCHS, x_extent
+from ktui.ui.widgets.charts.axes import WHOLE_SPAN_EPOCHS, x_extent
 from ktui.ui.widgets.charts.paint import PaintedLines, cells_of, changed_runs
 
 
@@ -67,3 +67,14 @@ def test_one_region_a_line_from_its_first_change_to_its_last() -> None:
     second = Text("step 21/40  loss 1.25  acc 0.51\nsame")
     assert painted.update("k", second, 40) == [Region(6, 0, 25, 1)]
 
+
+
+def test_lines_longer_than_the_width() -> None:
+    """Cut to the width (nowrap: the progress lines), a changed line repaints from its last
+    visible cell at most ("…" comes or goes there); wrapped, lines are not rows: all of it."""
+    painted = PaintedLines()
+    painted.update("k", Text("abcdef\nxy"), 5)
+    assert painted.update("k", Text("abcde\nxy"), 5) == [Region(4, 0, 2, 1)]  # "…" -> "e"
+    assert painted.update("k", Text("abcde\nxz"), 5) == [Region(1, 1, 1, 1)]
+    assert painted.update("k", Text("abcdefgh\nxz"), 5, wraps=True) is None
+    assert painted.update("k", Text("abcdefgh\nxy"), 5) == [Region(1, 1, 1, 1)]

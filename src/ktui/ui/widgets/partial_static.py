@@ -1,7 +1,8 @@
 """A Static that repaints only the cells its new text changed (see ``charts.paint``).
 
 The progress lines, the confusion matrix and the gallery change a few cells at a time (a step
-counter, a count, a label); Textual would repaint the whole widget for each ``update``.
+counter, a count, a label); Textual would repaint the whole widget for each ``update``, and
+convert every line of the text again to do it (see :mod:`ktui.ui.widgets.lines_visual`).
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from textual.geometry import Region
 from textual.widgets import Static
 
 from ktui.ui.settings import settings_of
-from ktui.ui.widgets.charts.paint import PaintedLines
+from ktui.ui.widgets.charts.paint import PaintedLines, keyed_lines
+from ktui.ui.widgets.lines_visual import LinesVisual, StripCache
 
 
 class PartialStatic(Static):
@@ -25,15 +27,22 @@ class PartialStatic(Static):
                  classes: str | None = None) -> None:
         super().__init__(content, id=id, classes=classes)
         self._painted = PaintedLines()
+        #: The strips of the lines shown last (a line that did not change is not converted).
+        self.strip_cache = StripCache()
         #: The regions the next refresh repaints (set by :meth:`show_text` around update).
         self._regions: list[Region] | None = None
 
     def show_text(self, text: Text, layout: bool = False) -> None:
         """Show ``text``, repainting only what differs from the last one shown."""
-        if self.is_attached and self.size.area and settings_of(self).partial_repaint:
-            self._regions = self._painted.update((self.size, self.app.theme), text,
-                                                 self.size.width)
-        self.update(text, layout=layout)
+        if not self.is_attached:
+            self.update(text, layout=layout)
+            return
+        lines = keyed_lines(text)
+        if self.size.area and settings_of(self).partial_repaint:
+            self._regions = self._painted.update_lines(
+                (self.size, self.app.theme), lines, self.size.width,
+                wraps=self.styles.text_wrap != "nowrap")
+        self.update(LinesVisual(lines, self.strip_cache, self.app), layout=layout)
 
     def refresh(self, *regions: Region, **kwargs: Any) -> Self:
         partial, self._regions = self._regions, None

@@ -121,3 +121,25 @@ def log_tick_labels(ticks: Sequence[float]) -> list[str]:
         value = float(f"{10.0 ** t:.2g}")
         labels.append(_sci(value) if value < 1e-3 or value >= 1e5 else f"{value:g}")
     return labels
+
+
+#: A run of at most this many epochs is drawn on its whole span from the start.
+WHOLE_SPAN_EPOCHS = 20
+
+
+def x_extent(last: int, planned: int, lo: int = 0) -> int:
+    """The right end of the epoch axis when the data reaches epoch ``last`` of a run of
+    ``planned`` epochs (0: not known).
+
+    It moves as seldom as it can, because every move redraws every row of the chart (at
+    120x40 that was most of the terminal output): a short run is drawn on its whole span
+    from the first epoch (a progress bar of its own), a longer one doubles its axis when the
+    data reaches the end (so it moves log2(epochs) times), never beyond the planned end
+    unless the data does (a resumed run with more epochs).
+    """
+    last = max(last, lo + 1)
+    if planned <= 0 or last > planned:
+        return last
+    if planned <= WHOLE_SPAN_EPOCHS:
+        return planned
+    return min(planned, 1 << max(last - 1, 1).bit_length())

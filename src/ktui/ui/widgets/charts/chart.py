@@ -14,18 +14,21 @@ from textual_plotext import PlotextPlot
 
 from ktui.core.history import RunHistory
 from ktui.ui.settings import settings_of
+from ktui.ui.widgets.charts.ansi_lines import AnsiLines
 from ktui.ui.widgets.charts.axes import (
     epoch_ticks,
     log_tick_labels,
     log_ticks,
     nice_ticks,
     tick_labels,
+    x_extent,
 )
 from ktui.ui.widgets.charts.compared import ComparedRun
 from ktui.ui.widgets.charts.header import DASH, header_lines
 from ktui.ui.widgets.charts.marks import no_color, with_marks
-from ktui.ui.widgets.charts.paint import PaintedLines
+from ktui.ui.widgets.charts.paint import PaintedLines, signature
 from ktui.ui.widgets.charts.transform import ChartOptions, shape, window_span
+from ktui.ui.widgets.lines_visual import KeyedLine, LinesVisual, StripCache
 
 #: Seconds between redraws caused by new training data (user actions redraw at once).
 DATA_REDRAW_S = 1.0
@@ -121,9 +124,13 @@ class Chart(PlotextPlot):
         #: The title-and-legend line(s) above the plot, and the plot's frame.
         self.header: list[Text] = []
         self.frame = Frame()
-        #: The last built frame (what it was built for, the text) and its rows as painted.
-        self._frame: tuple[tuple[int, int, str], Text] | None = None
+        #: The last built frame (what it was built for, its lines), its rows as painted, the
+        #: plot's lines as decoded and the strips of all as rendered (each reused by the next
+        #: frame where a line did not change).
+        self._frame: tuple[tuple[int, int, str], list[KeyedLine]] | None = None
         self._painted = PaintedLines()
+        self._ansi = AnsiLines()
+        self.strip_cache = StripCache()
         #: The run drawn; the chart reads its series, the screen feeds it events.
         self.history = RunHistory()
         self._seen = self.data_key()
@@ -218,9 +225,9 @@ class Chart(PlotextPlot):
             self.refresh()
             return
         key = self._frame_key()
-        text = self._build_frame()
-        self._frame = (key, text)
-        regions = self._painted.update(key, text, self.size.width)
+        lines = self._build_frame()
+        self._frame = (key, lines)
+        regions = self._painted.update_lines(key, lines, self.size.width)
         if regions is None or not settings_of(self).partial_repaint:
             self.refresh()
         elif regions:
@@ -354,19 +361,20 @@ class Chart(PlotextPlot):
         return self.size.width, self.size.height, self.app.theme
 
     def render(self) -> RenderResult:
-        """The frame :meth:`flush` built (Textual renders again for a partial refresh),
-        or a new one for another size or theme."""
+        """The frame :meth:`flush` built (Textual renders again for a partial refresh,
+        converting only the lines not rendered before), or a new one for another size or
+        theme."""
         key = self._frame_key()
         if self._frame is None or self._frame[0] != key:
             self._frame = (key, self._build_frame())
-            self._painted.update(key, self._frame[1], self.size.width)
-        return self._frame[1]
+            self._painted.update_lines(key, self._frame[1], self.size.width)
+        return LinesVisual(self._frame[1], self.strip_cache, self.app)
 
-    def _build_frame(self) -> Text:
+    def _build_frame(self) -> list[KeyedLine]:
         """The header line(s) above the plotext figure, which gets the rest of the height.
 
         Mirrors ``PlotextPlot.render`` (textual-plotext 1.0.1, pinned), with the figure's
-        height reduced by the header's.
+        height reduced by the header's, and its ANSI decoded line by line (:class:`AnsiLines`).
         """
         width, height = self.size.width, self.size.height
         header = self.header[: max(height - 4, 0)]
@@ -374,27 +382,5 @@ class Chart(PlotextPlot):
         self._plot.plotsize(width, plot_height)
         self._plot._set_size(width, plot_height)
         self._plot.theme(self._get_plotext_theme_name(self.app.theme))
-        body = Text.from_ansi(self._plot.build())
-        return Text("\n").join([*header, body]) if header else body
-
-
-#: A run of at most this many epochs is drawn on its whole span from the start.
-WHOLE_SPAN_EPOCHS = 20
-
-
-def x_extent(last: int, planned: int, lo: int = 0) -> int:
-    """The right end of the epoch axis when the data reaches epoch ``last`` of a run of
-    ``planned`` epochs (0: not known).
-
-    It moves as seldom as it can, because every move redraws every row of the chart (at
-    120x40 that was most of the terminal output): a short run is drawn on its whole span
-    from the first epoch (a progress bar of its own), a longer one doubles its axis when the
-    data reaches the end (so it moves log2(epochs) times), never beyond the planned end
-    unless the data does (a resumed run with more epochs).
-    """
-    last = max(last, lo + 1)
-    if planned <= 0 or last > planned:
-        return last
-    if planned <= WHOLE_SPAN_EPOCHS:
-        return planned
-    return min(planned, 1 << max(last - 1, 1).bit_length())
+        body = self._ansi.decode(self._plot.build())
+        return [*((signature(line), line) for line in header), *body]

@@ -76,6 +76,11 @@ def signature(line: Text) -> Hashable:
             tuple((span.start, span.end, str(span.style)) for span in line.spans))
 
 
+def keyed_lines(text: Text) -> list[tuple[Hashable, Text]]:
+    """``text``'s lines, each with its :func:`signature`."""
+    return [(signature(line), line) for line in text.split("\n", allow_blank=True)]
+
+
 @dataclass
 class PaintedLines:
     """The lines drawn last and what they were drawn for (size, theme: see :meth:`update`)."""
@@ -84,15 +89,23 @@ class PaintedLines:
     #: Each line drawn last, as its :func:`signature` and the line itself.
     lines: list[tuple[Hashable, Text]] = field(default_factory=list)
 
-    def update(self, key: Hashable, text: Text, width: int) -> list[Region] | None:
+    def update(self, key: Hashable, text: Text, width: int, wraps: bool = False
+               ) -> list[Region] | None:
         """Take the newly drawn ``text``; the regions (in the widget's content) that differ
         from the last draw, or None when everything must be painted (a first draw, another
-        size or theme, another number of lines)."""
-        lines = [(signature(line), line) for line in text.split("\n", allow_blank=True)]
+        size or theme, another number of lines, a line that ``wraps`` past ``width``)."""
+        return self.update_lines(key, keyed_lines(text), width, wraps)
+
+    def update_lines(self, key: Hashable, lines: list[tuple[Hashable, Text]], width: int,
+                     wraps: bool = False) -> list[Region] | None:
+        """:meth:`update` for a text already split into lines, each with a key that decides
+        its cells (its :func:`signature`, or the ANSI source it was decoded from)."""
         old, self.lines = self.lines, lines
         if key != self.key or len(lines) != len(old):
             self.key = key
             return None
+        if wraps and any(line.cell_len > width for _key, line in lines):
+            return None  # a line wraps: lines are not rows, repaint it all
         regions = []
         for y, ((was, before), (now, after)) in enumerate(zip(old, lines, strict=True)):
             if was == now:  # the same cells: nothing to compare cell by cell
@@ -103,7 +116,10 @@ class PaintedLines:
                 continue
             runs = changed_runs(cells_before, cells_after)
             if runs:  # one region a line (see the module's docstring)
-                regions.append(Region(runs[0][0], y, runs[-1][1] - runs[0][0], 1))
+                start, end = runs[0][0], runs[-1][1]
+                if max(len(cells_before), len(cells_after)) > width:
+                    start = min(start, width - 1)  # cut to the width: its last cell ("…")
+                regions.append(Region(start, y, end - start, 1))
         return regions
 
     def forget(self) -> None:
@@ -111,4 +127,5 @@ class PaintedLines:
         self.key, self.lines = None, []
 
 
-__all__ = ["MERGE_GAP", "Cell", "PaintedLines", "cells_of", "changed_runs", "signature"]
+__all__ = ["MERGE_GAP", "Cell", "PaintedLines", "cells_of", "changed_runs", "keyed_lines",
+           "signature"]
