@@ -9,10 +9,13 @@ from rich.text import Text
 
 from ktui.ui.widgets.insight.confusion import ConfusionView
 from ktui.ui.widgets.insight.gallery import GalleryView
+from ktui.ui.widgets.lines_visual import LinesVisual
 
 
 def drawn_text(widget: Any) -> Text:
     content = widget.content
+    if isinstance(content, LinesVisual):  # a PartialStatic's, shown line by line
+        content = content.text
     assert isinstance(content, Text), f"{type(widget).__name__} shows {type(content).__name__}"
     return content
 

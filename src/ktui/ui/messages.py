@@ -15,14 +15,17 @@ from ktui.core.events import Event, StepDone
 
 
 @dataclass
-class TrainerEvent(Message):
-    """Any trainer event other than a step (those come as :class:`StepProgress`)."""
+class TrainerEvent(Message, bubble=False):
+    """Any trainer event other than a step (those come as :class:`StepProgress`).
+
+    The training screen handles the trainer's messages; none bubbles to the app, which
+    would dispatch each again for nothing (a dozen a second in a fast run)."""
 
     event: Event
 
 
 @dataclass
-class StepProgress(Message):
+class StepProgress(Message, bubble=False):
     """A step's loss and rate. Frequent, so a newer one may replace one still queued."""
 
     event: StepDone
@@ -35,7 +38,7 @@ class StepProgress(Message):
 
 
 @dataclass
-class TrainingCrashed(Message):
+class TrainingCrashed(Message, bubble=False):
     """The train function raised (or ended without a final event): shown, never fatal."""
 
     error: str
@@ -51,7 +54,7 @@ class TensorFlowStatus(Message):
 
 
 @dataclass
-class RunRecording(Message):
+class RunRecording(Message, bubble=False):
     """The run directory the worker created: shown on the progress line (not as a toast,
     which would cover the result line)."""
 

@@ -7,6 +7,7 @@ read-only subclass in :mod:`ktui.ui.screens.recorded_run`."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -34,6 +35,7 @@ from ktui.ui.screens.training_lr import STEERABLE, LiveLearningRate
 from ktui.ui.screens.training_pages import GradientsPage, LearnedPage, PageTabs, TrainingPages
 from ktui.ui.training_thread import run_training
 from ktui.ui.widgets.charts import LossChart, LrChart, MetricChart, WeightsChart
+from ktui.ui.widgets.charts.budget import NO_BUDGET, RedrawBudget
 from ktui.ui.widgets.charts.grid import ChartGrid
 from ktui.ui.widgets.progress import RunProgress
 
@@ -66,6 +68,8 @@ class TrainingScreen(LiveLearningRate, TrainingPages, ChartControls):
     #: The app's state (settings, compared runs, the train function), typed without importing
     #: the app (see ktui.ui.host).
     host = getters.app(KtuiHost)
+    #: What the charts may spend on new data (see charts.budget; tests: none, as scripted).
+    redraw_budget = NO_BUDGET
 
     def __init__(self, spec: ExperimentSpec) -> None:
         super().__init__()
@@ -77,8 +81,7 @@ class TrainingScreen(LiveLearningRate, TrainingPages, ChartControls):
         #: Monotonic clock for elapsed time and ETA (the app's settings give it at mount; a
         #: test may replace it).
         self.clock: Callable[[], float] | None = None
-        #: The run's directory: a live run's once the worker created it, a past run's (the
-        #: screenshots go there).
+        #: The run's directory: a live run's once the worker made it, a past run's (screenshots).
         self.run_dir: str | None = None
 
     def now(self) -> float:
@@ -113,6 +116,7 @@ class TrainingScreen(LiveLearningRate, TrainingPages, ChartControls):
         self.query_one("#result").display = False
         self.set_interval(1 / self.host.fps, self.flush)
         interval = self.host.settings.chart_min_interval
+        self.redraw_budget = RedrawBudget() if interval is None else NO_BUDGET
         for chart in self.charts():
             if interval is not None:  # 0: every scripted point drawn, no race with a clock
                 chart.min_interval = interval
@@ -174,9 +178,12 @@ class TrainingScreen(LiveLearningRate, TrainingPages, ChartControls):
         """Redraw charts with new data and the progress text; called ``fps`` times a second."""
         if self.one(ChartGrid).lr_wanted != self.lr_chart_wanted():
             self.layout_charts()  # the learning rate began to move: its chart joins
-        for chart in self.charts():
+        tick = time.monotonic()  # the charts' pace is real time, whatever the clock shown
+        self.redraw_budget.refill(tick)
+        # The chart that waited longest is offered the budget first, so none starves.
+        for chart in sorted(self.charts(), key=lambda chart: chart.last_draw):
             if self.page_shows(chart):  # a hidden page draws nothing (training_pages)
-                chart.flush()
+                chart.flush(tick, self.redraw_budget)
         self.flush_pages()
         if self._progress_dirty or (self.view.state in IN_PROGRESS
                                     and self.host.settings.timings):

@@ -17,6 +17,7 @@ whole text render as Textual would, so the output is Textual's own either way
 
 from __future__ import annotations
 
+import time
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -43,6 +44,13 @@ class StripCache:
     strips: dict[Hashable, Strip] = field(default_factory=dict)
     #: Lines converted by the latest render (the rest were reused; read by the tests).
     converted: int = 0
+    #: CPU seconds its renders took since :meth:`take_seconds` (a chart's redraw budget
+    #: counts them: the compositor renders after the chart has drawn).
+    seconds: float = 0.0
+
+    def take_seconds(self) -> float:
+        seconds, self.seconds = self.seconds, 0.0
+        return seconds
 
 
 class LinesVisual(Visual):
@@ -66,15 +74,27 @@ class LinesVisual(Visual):
     def __str__(self) -> str:
         return self.plain
 
+    @property
+    def text(self) -> Text:
+        """The lines joined into one Text."""
+        return Text("\n").join(line for _key, line in self.lines)
+
     def whole(self) -> Content:
         """The lines as one Content: what Textual would render for the joined text."""
         if self._whole is None:
-            text = Text("\n").join(line for _key, line in self.lines)
-            self._whole = Content.from_rich_text(text, console=self.console)
+            self._whole = Content.from_rich_text(self.text, console=self.console)
         return self._whole
 
     def render_strips(self, width: int, height: int | None, style: Style,
                       options: RenderOptions) -> list[Strip]:
+        started = time.thread_time()
+        try:
+            return self._render_strips(width, height, style, options)
+        finally:
+            self.cache.seconds += time.thread_time() - started
+
+    def _render_strips(self, width: int, height: int | None, style: Style,
+                       options: RenderOptions) -> list[Strip]:
         get = options.rules.get
         if (not width or options.selection is not None  # a selection spans lines
                 or get("text_align", "left") not in ("left", "start") or get("line_pad", 0)):

@@ -15,7 +15,7 @@ from textual.widgets import Static
 
 from ktui.ui.settings import settings_of
 from ktui.ui.widgets.charts.paint import PaintedLines, keyed_lines
-from ktui.ui.widgets.lines_visual import LinesVisual, StripCache
+from ktui.ui.widgets.lines_visual import KeyedLine, LinesVisual, StripCache
 
 
 class PartialStatic(Static):
@@ -37,7 +37,14 @@ class PartialStatic(Static):
         if not self.is_attached:
             self.update(text, layout=layout)
             return
-        lines = keyed_lines(text)
+        self.show_lines(keyed_lines(text), layout)
+
+    def show_lines(self, lines: list[KeyedLine], layout: bool = False) -> None:
+        """:meth:`show_text` for a text already split into lines, each with its key
+        (:func:`~ktui.ui.widgets.charts.paint.signature`)."""
+        if not self.is_attached:
+            self.update(Text("\n").join(line for _key, line in lines), layout=layout)
+            return
         if self.size.area and settings_of(self).partial_repaint:
             self._regions = self._painted.update_lines(
                 (self.size, self.app.theme), lines, self.size.width,

@@ -13,6 +13,7 @@ from textual.events import Resize
 from ktui.core.history import RunHistory
 from ktui.core.text import clean, metric_text
 from ktui.ui.widgets.charts.lr import lr_text
+from ktui.ui.widgets.charts.paint import signature
 from ktui.ui.widgets.partial_static import PartialStatic
 
 STATE_STYLE = {
@@ -52,7 +53,7 @@ class RunProgress(PartialStatic):
     def __init__(self, *, clocks: bool = True, id: str | None = None) -> None:  # noqa: A002
         super().__init__(id=id)
         self.clocks = clocks
-        self._shown = ""
+        self._shown: tuple[object, ...] = ()
         self._last: tuple[RunHistory, str] | None = None
 
     def on_resize(self, event: Resize) -> None:
@@ -127,12 +128,11 @@ class RunProgress(PartialStatic):
             line3.append(f"  │  {words}{view.run_dir}")
         if tf_status:
             line3.append(f"  │  {tf_status}")
-        for line in (line1, line2, line3):
-            line.no_wrap, line.overflow = True, "ellipsis"
-        text = Text("\n").join([line1, line2, line3])
-        text.no_wrap, text.overflow = True, "ellipsis"  # 3 lines, whatever the width
-        if text.markup != self._shown:  # the same text again would repaint the same 3 lines
-            self._shown = text.markup
+        lines = [(signature(line), line) for line in (line1, line2, line3)]
+        shown = tuple(key for key, _line in lines)
+        if shown != self._shown:  # the same text again would repaint the same 3 lines
+            self._shown = shown
             # Only the cells that changed are repainted (a step counter, a bar one cell
-            # longer: ~100 bytes instead of ~1.2 KB a frame; see PartialStatic).
-            self.show_text(text)  # always 3 lines: no layout pass needed
+            # longer: ~100 bytes instead of ~1.2 KB a frame; see PartialStatic). The lines
+            # are cut to the width by the CSS (#progress: nowrap, ellipsis).
+            self.show_lines(lines)  # always 3 lines: no layout pass needed

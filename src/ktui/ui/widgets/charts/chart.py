@@ -23,6 +23,7 @@ from ktui.ui.widgets.charts.axes import (
     tick_labels,
     x_extent,
 )
+from ktui.ui.widgets.charts.budget import NO_BUDGET, RedrawBudget
 from ktui.ui.widgets.charts.compared import ComparedRun
 from ktui.ui.widgets.charts.header import DASH, header_lines
 from ktui.ui.widgets.charts.marks import no_color, with_marks
@@ -198,25 +199,35 @@ class Chart(PlotextPlot):
         """Tick counts and the legend depend on the size: rebuild at the next frame."""
         self._dirty = True
 
-    def flush(self, now: float | None = None) -> bool:
+    def flush(self, now: float | None = None, budget: RedrawBudget = NO_BUDGET) -> bool:
         """Rebuild the figure if the data changed; return whether it did.
 
         A redraw rebuilds the whole plot in Python (plotext) and repaints the widget's whole
         region (the three charts are ~15 KB of terminal output at 120x40). New data therefore
         redraws a chart at most once per ``min_interval``, whatever the step and epoch rates,
-        so a fast run costs neither CPU taken from training nor SSH bandwidth.
+        so a fast run costs neither CPU taken from training nor SSH bandwidth; with a
+        ``budget`` (the screen's, shared by its charts), only while it has CPU time left.
         """
         now = time.monotonic() if now is None else now
         self._take_new_data()
-        due = self._pending and now - self._last_draw >= self.min_interval
+        budget.spend(self.strip_cache.take_seconds())  # the compositor's, for the last one
+        due = self._pending and now - self._last_draw >= self.min_interval and budget.allows()
         if not (self._dirty or due):
             return False
+        started = time.thread_time()
         self._dirty = self._pending = False
         self._last_draw = now
         self.plt.clear_figure()
         self.draw()
         self._repaint()
+        budget.spend(time.thread_time() - started)
         return True
+
+    @property
+    def last_draw(self) -> float:
+        """The monotonic time of the latest redraw (the screen offers its budget to the
+        chart that waited longest first)."""
+        return self._last_draw
 
     def _repaint(self) -> None:
         """Build the new frame now and refresh only its cells that changed (a new point

@@ -1,0 +1,58 @@
+"""A CPU budget for the charts' redraws on new training data.
+
+A chart redraw is Python from end to end (plotext builds its canvas cell by cell, rich and
+Textual turn it into strips): ~10 ms for a 120×40 screen's loss chart on the 2-core box, more
+on a larger terminal or a slower machine. Each chart already waits :data:`DATA_REDRAW_S`
+between two redraws, but a run with short epochs gives every chart new data every second, and
+three charts redrawn each second took ~0.025 of a core from the trainer's host loop
+(``python -m benchmarks``: ``ui_cpu_fraction``). :class:`RedrawBudget` caps what they take
+together, on average, whatever the terminal's size or the machine: it is refilled at
+:data:`CHART_CPU_SHARE` seconds of CPU per second, each redraw spends what it measured
+(building on the UI thread, and rendering in the compositor, see ``StripCache.seconds``), and
+new data waits while the balance is spent. What the user asks for (a new run, a resize, other
+chart options) redraws at once and is only counted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+#: CPU seconds per second (of one core) the charts may spend on new data, on average.
+CHART_CPU_SHARE = 0.015
+#: The most the balance holds: a few redraws in a row after a quiet while.
+BURST_S = 0.05
+
+
+@dataclass
+class RedrawBudget:
+    """A balance of CPU seconds, refilled with the monotonic clock (``limited=False``:
+    :data:`NO_BUDGET`, which allows everything and counts nothing)."""
+
+    limited: bool = True
+    share: float = CHART_CPU_SHARE
+    burst: float = BURST_S
+    balance: float = BURST_S
+    #: When it was last refilled (None: not yet).
+    at: float | None = None
+
+    def refill(self, now: float) -> None:
+        """Add what the time since the last refill earned, up to :attr:`burst`."""
+        if not self.limited:
+            return
+        if self.at is not None and now > self.at:
+            self.balance = min(self.burst, self.balance + (now - self.at) * self.share)
+        self.at = now if self.at is None else max(self.at, now)
+
+    def allows(self) -> bool:
+        """Whether new data may be drawn now."""
+        return not self.limited or self.balance > 0
+
+    def spend(self, seconds: float) -> None:
+        if self.limited:
+            self.balance -= max(seconds, 0.0)
+
+
+#: No budget: scripted screens (tests: every point drawn, no clock to race) and the sweep view.
+NO_BUDGET = RedrawBudget(limited=False)
+
+__all__ = ["BURST_S", "CHART_CPU_SHARE", "NO_BUDGET", "RedrawBudget"]

@@ -1,0 +1,69 @@
+"""The charts' CPU budget: new data waits while it is spent, the user's changes never do."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from itertools import islice
+
+import pytest
+
+from ktui.ui.app import make_app
+from ktui.ui.widgets.charts import LossChart, MetricChart, WeightsChart
+from ktui.ui.widgets.charts.budget import NO_BUDGET, RedrawBudget
+
+from .fakes import linear_events
+from .helpers import TEST_SETTINGS, feed, make_test_app
+
+
+def test_the_balance_refills_with_time_up_to_the_burst() -> None:
+    budget = RedrawBudget(share=0.01, burst=0.05, balance=0.05)
+    budget.refill(100.0)
+    budget.spend(0.08)
+    assert not budget.allows() and budget.balance == pytest.approx(-0.03)
+    budget.refill(102.0)  # 2 s earn 0.02
+    assert not budget.allows() and budget.balance == pytest.approx(-0.01)
+    budget.refill(101.0)  # a clock that went back earns nothing
+    budget.refill(103.5)
+    assert budget.allows() and budget.balance == pytest.approx(0.005)
+    budget.refill(1000.0)
+    assert budget.balance == pytest.approx(0.05)  # never more than the burst
+    NO_BUDGET.spend(10.0)
+    NO_BUDGET.refill(5.0)
+    assert NO_BUDGET.allows()
+
+
+async def test_new_data_waits_for_the_budget_and_the_longest_waiting_chart_draws_first(
+) -> None:
+    events = list(linear_events(epochs=10))
+    app = make_test_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await feed(pilot, islice(events, 0, 20))
+        charts = [screen.query_one(kind) for kind in (LossChart, WeightsChart, MetricChart)]
+        spent = RedrawBudget(share=0.0, balance=-1.0)
+        screen.redraw_budget = spent
+        drawn = {chart: chart.last_draw for chart in charts}
+        for event in events[20:30]:  # more steps and epochs: every chart has new data
+            screen.handle_event(event)
+        screen.flush()
+        assert {chart: chart.last_draw for chart in charts} == drawn  # all wait
+        charts[2].mark_dirty()  # a change the user made: drawn at once, and counted
+        screen.flush()
+        assert charts[2].last_draw > drawn[charts[2]] and spent.balance < -1.0
+        await pilot.pause()
+        # Enough for one redraw: the chart that waited longest takes it.
+        spent.balance = 1e-9
+        screen.flush()
+        moved = [chart for chart in charts if chart.last_draw > drawn[chart]]
+        assert len(moved) == 2 and charts[2] in moved and not spent.allows()
+        first = min(charts[:2], key=lambda chart: drawn[chart])
+        assert first in moved
+
+
+async def test_a_live_screen_has_a_budget_and_a_scripted_one_none() -> None:
+    live = make_app(None, settings=replace(TEST_SETTINGS, chart_min_interval=None))
+    async with live.run_test(size=(120, 40)) as pilot:
+        screen = await feed(pilot, [])
+        assert screen.redraw_budget is not NO_BUDGET and screen.redraw_budget.limited
+    scripted = make_test_app()
+    async with scripted.run_test(size=(120, 40)) as pilot:
+        assert (await feed(pilot, [])).redraw_budget is NO_BUDGET
