@@ -229,6 +229,10 @@ class Bench:
             self.results["ui_cpu_fraction"] = statistics.median(ui)
             self.notes["ui_cpu_fraction"] = ("CPU seconds of the TUI's event loop per second of "
                                              "training, fps 4")
+        steady = [r.ui_cpu_fraction_steady for r in tuis
+                  if r.ui_cpu_fraction_steady is not None]
+        if steady:  # without the run's fixed costs: what a long run pays per second
+            self.extra["ui_cpu_fraction_steady"] = statistics.median(steady)
         # Before -> after, side by side: whole widgets repainted (KTUI_FULL_REPAINT=1, as
         # until session 4) against only the cells that changed (the default now).
         full = apps.run_tui(spec_file, env={"KTUI_FULL_REPAINT": "1"})
@@ -246,7 +250,9 @@ class Bench:
                           tty_bytes_per_s_learned_steady=learned.tty_bytes_per_s_steady,
                           tty_bytes_per_s_gradients_steady=grads.tty_bytes_per_s_steady,
                           ui_cpu_fraction_learned=learned.ui_cpu_fraction,
-                          ui_cpu_fraction_gradients=grads.ui_cpu_fraction)
+                          ui_cpu_fraction_gradients=grads.ui_cpu_fraction,
+                          ui_cpu_fraction_learned_steady=learned.ui_cpu_fraction_steady,
+                          ui_cpu_fraction_gradients_steady=grads.ui_cpu_fraction_steady)
         self.notes["tty_bytes_per_s_learned"] = (
             f"the learned page shown (v): {lv:.2f}× speed; UI thread "
             f"{learned.ui_cpu_fraction or 0:.3f} of the training time; "

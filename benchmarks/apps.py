@@ -52,6 +52,10 @@ class TrainRun:
     #: first paints (a page's, a gallery's first pictures) that a short run's whole window
     #: is mostly made of (None: fewer than three epochs).
     tty_bytes_per_s_steady: float | None = None
+    #: :attr:`ui_cpu_fraction` from the second ``epoch_done`` to the last: without the run's
+    #: fixed costs (the first paints, the footer's new keys, the result and the last redraws)
+    #: that a short run's window weighs heavily (None: fewer than three epochs).
+    ui_cpu_fraction_steady: float | None = None
 
     @property
     def best(self) -> float:
@@ -208,6 +212,7 @@ def run_tui(spec_file: Path, fps: float | None = None, timeout: float = 300,
                        **(env or {})})
         events: list[dict] = []
         ui_cpu: list[float] = []  # the UI thread's CPU seconds at run_started, run_finished
+        at_epochs: list[tuple[float, float]] = []  # (monotonic time, its CPU) at epoch_done
 
         def finished(_run: PtyRun) -> bool:
             if tap.exists():
@@ -216,6 +221,10 @@ def run_tui(spec_file: Path, fps: float | None = None, timeout: float = 300,
                 ui_cpu.append(thread_cpu_s(app.proc.pid))
                 if keys:  # e.g. b"v": another page of the training view for the whole run
                     app.send(keys)
+            epochs = sum(e["event"] == "epoch_done" for e in events)
+            if epochs > len(at_epochs):
+                at_epochs.extend([(time.monotonic(), thread_cpu_s(app.proc.pid))]
+                                 * (epochs - len(at_epochs)))
             over = any(e["event"] in ("run_finished", "run_failed") for e in events)
             if over and len(ui_cpu) == 1:
                 ui_cpu.append(thread_cpu_s(app.proc.pid))
@@ -249,7 +258,16 @@ def run_tui(spec_file: Path, fps: float | None = None, timeout: float = 300,
                         tty_bytes_per_s=run.bytes_between(started, ended) / window,
                         train_window_s=window, source=source,
                         ui_cpu_fraction=(ui_cpu[1] - ui_cpu[0]) / window
-                        if len(ui_cpu) == 2 else None, tty_bytes_per_s_steady=steady)
+                        if len(ui_cpu) == 2 else None, tty_bytes_per_s_steady=steady,
+                        ui_cpu_fraction_steady=_steady_fraction(at_epochs))
+
+
+def _steady_fraction(at_epochs: list[tuple[float, float]]) -> float | None:
+    """CPU seconds per second between the second and the last epoch's reading."""
+    if len(at_epochs) < 3 or at_epochs[-1][0] <= at_epochs[1][0]:
+        return None
+    (t0, c0), (t1, c1) = at_epochs[1], at_epochs[-1]
+    return (c1 - c0) / (t1 - t0)
 
 
 def thread_cpu_s(pid: int, tid: int | None = None) -> float:

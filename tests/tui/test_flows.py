@@ -24,7 +24,7 @@ from ktui.ui.widgets.layer_stack import LayerStack
 from ktui.ui.widgets.model_summary import ModelSummary
 
 from .fakes import classifier_events, failing, linear_events, raising, scripted
-from .helpers import make_test_app, training, until
+from .helpers import feed, make_test_app, training, until
 
 SIZE = (100, 30)
 
@@ -372,3 +372,21 @@ def test_long_step_series_are_downsampled() -> None:
     for i in range(5_000):
         history.apply(StepDone(1, i + 1, 10, i + 1, 1.0, 1.0), now=0.0)
     assert len(history.step_x) <= 2_000
+
+
+async def test_a_chart_draws_two_step_points_a_cell_at_most() -> None:
+    """plotext's cost grows with the points: more than the braille dots across is waste."""
+    from ktui.ui.widgets.charts.series import MAX_DRAWN, drawn_limit
+
+    assert [drawn_limit(w) for w in (10, 59, 120, 300)] == [40, 118, 240, MAX_DRAWN]
+    history = RunHistory(epochs=1)
+    for i in range(1_500):
+        history.apply(StepDone(1, i + 1, 1_500, i + 1, 1.0 / (i + 1), 1.0), now=0.0)
+    app = make_test_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await feed(pilot, [])
+        chart = screen.query_one(LossChart)
+        chart.bind(history)
+        step = next(s for s in chart.lines() if s.label == "step")
+        assert len(step.xs) == drawn_limit(chart.size.width) < len(history.step_x)
+        assert step.xs[-1] == history.step_x[-1]

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from rich.cells import cell_len
 from rich.text import Text
-from textual import events, getters
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
@@ -26,7 +26,7 @@ from textual.widgets import DataTable, Footer, Static
 from ktui.core.runs import RunDir, RunInfo, format_age, list_runs, run_info, runs_root
 from ktui.core.runs.replay import monitored_curve
 from ktui.core.text import clean, sparkline
-from ktui.ui.host import KtuiHost
+from ktui.ui.host import HostGetter
 from ktui.ui.screens.run_columns import (
     COLUMNS,
     abbreviated,
@@ -111,7 +111,7 @@ class RunsScreen(Screen[None]):
         self._trend: dict[str, str] = {}
 
     #: The app's state (runs folder, compared runs), typed without importing the app.
-    host = getters.app(KtuiHost)
+    host = HostGetter()
 
     def compose(self) -> ComposeResult:
         yield Static("", id="runs-title")

@@ -12,11 +12,10 @@ foot (:class:`SetupFoot`: hint line, problems, Train).
 from __future__ import annotations
 
 from rich.text import Text
-from textual import getters
 from textual.screen import Screen
 
 from ktui.core.spec import ExperimentSpec, validate
-from ktui.ui.host import KtuiHost
+from ktui.ui.host import HostGetter
 from ktui.ui.widgets.experiment_header import ExperimentHeader
 from ktui.ui.widgets.setup_foot import SetupFoot
 
@@ -37,7 +36,7 @@ class SetupBase(Screen[None]):
     _ready = False
 
     #: The app's state (the spec edited, settings), typed without importing the app.
-    host = getters.app(KtuiHost)
+    host = HostGetter()
 
     @property
     def spec(self) -> ExperimentSpec:

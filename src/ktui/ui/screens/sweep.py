@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from textual import getters, work
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
@@ -29,7 +29,7 @@ from ktui.core.sweep.board import Board
 from ktui.core.sweep.held import HeldStudy
 from ktui.core.sweep.steer import stop_requested
 from ktui.core.text import clean
-from ktui.ui.host import KtuiHost
+from ktui.ui.host import HostGetter
 from ktui.ui.screens.confirm import ConfirmScreen
 from ktui.ui.screens.sweep_add import AddTrialsScreen
 from ktui.ui.widgets.sweep import SweepChart, SweepSummary, TrialTable
@@ -51,7 +51,7 @@ class BoardRead(Message):
 class SweepScreen(Screen[None]):
     """A sweep followed from its study, steered through the study and its trials' runs."""
 
-    host = getters.app(KtuiHost)
+    host = HostGetter()
 
     BINDINGS = [
         # Over the table's own enter (which the footer would not show).

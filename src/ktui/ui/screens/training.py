@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from rich.text import Text
-from textual import getters, work
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -26,7 +26,7 @@ from ktui.core.spec import ExperimentSpec
 from ktui.core.spec.describe import headline
 from ktui.core.text import clean
 from ktui.core.training.control import TrainerControl
-from ktui.ui.host import KtuiHost
+from ktui.ui.host import HostGetter
 from ktui.ui.messages import RunRecording, StepProgress, TrainerEvent, TrainingCrashed
 from ktui.ui.screens.chart_controls import ChartControls
 from ktui.ui.screens.confirm import ConfirmScreen
@@ -67,7 +67,7 @@ class TrainingScreen(LiveLearningRate, TrainingPages, ChartControls):
 
     #: The app's state (settings, compared runs, the train function), typed without importing
     #: the app (see ktui.ui.host).
-    host = getters.app(KtuiHost)
+    host = HostGetter()
     #: What the charts may spend on new data (see charts.budget; tests: none, as scripted).
     redraw_budget = NO_BUDGET
 

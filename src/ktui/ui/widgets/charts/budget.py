@@ -2,10 +2,11 @@
 
 A chart redraw is Python from end to end (plotext builds its canvas cell by cell, rich and
 Textual turn it into strips): ~10 ms for a 120×40 screen's loss chart on the 2-core box, more
-on a larger terminal or a slower machine. Each chart already waits :data:`DATA_REDRAW_S`
+on a larger terminal or a slower machine. Each chart already waits ``DATA_REDRAW_S`` (1 s)
 between two redraws, but a run with short epochs gives every chart new data every second, and
-three charts redrawn each second took ~0.025 of a core from the trainer's host loop
-(``python -m benchmarks``: ``ui_cpu_fraction``). :class:`RedrawBudget` caps what they take
+the three charts redrawn each second were about half of the UI thread's 0.055 of a core
+(``python -m benchmarks``: ``ui_cpu_fraction``; the trainer's host loop waits for the GIL
+while the UI holds it). :class:`RedrawBudget` caps what they take
 together, on average, whatever the terminal's size or the machine: it is refilled at
 :data:`CHART_CPU_SHARE` seconds of CPU per second, each redraw spends what it measured
 (building on the UI thread, and rendering in the compositor, see ``StripCache.seconds``), and
@@ -17,8 +18,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-#: CPU seconds per second (of one core) the charts may spend on new data, on average.
-CHART_CPU_SHARE = 0.015
+#: CPU seconds per second (of one core) the charts may spend on new data, on average. At
+#: 120×40 with the fashion-mlp preset's 0.7-s epochs: each chart every ~3 s (was 1 s), the UI
+#: thread's steady fraction 0.056 -> 0.039 (5 runs each, interleaved; 0.015 gave ~0.050); a
+#: run with longer epochs (only the loss chart has new data each second) is not slowed.
+CHART_CPU_SHARE = 0.01
 #: The most the balance holds: a few redraws in a row after a quiet while.
 BURST_S = 0.05
 

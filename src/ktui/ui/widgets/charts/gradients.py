@@ -12,7 +12,7 @@ import math
 
 from ktui.ui.widgets.charts.axes import log_tick_labels, log_ticks
 from ktui.ui.widgets.charts.chart import SERIES_COLORS, Chart, Series
-from ktui.ui.widgets.charts.series import downsample
+from ktui.ui.widgets.charts.series import downsample, drawn_limit
 
 
 def norm_text(value: float | None) -> str:
@@ -58,7 +58,8 @@ class GradientsChart(Chart):
             points = [(x, math.log10(y)) for x, y in zip(insight.grad_x, insight.grad_norms[name],
                                                          strict=False)
                       if math.isfinite(y) and y > 0]
-            xs, ys = downsample([x for x, _ in points], [y for _, y in points])
+            xs, ys = downsample([x for x, _ in points], [y for _, y in points],
+                                drawn_limit(self.size.width))
             latest = norm_text(insight.latest_grad(name))
             out.append(Series(xs, ys, SERIES_COLORS[i % len(SERIES_COLORS)],
                               f"{name} {latest}", (name, name[:8], name[:4])))

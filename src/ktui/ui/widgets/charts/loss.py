@@ -5,7 +5,7 @@ from __future__ import annotations
 from bisect import bisect_left
 
 from ktui.ui.widgets.charts.chart import STEP, TRAIN, VAL, Chart, Series
-from ktui.ui.widgets.charts.series import downsample, finite
+from ktui.ui.widgets.charts.series import downsample, drawn_limit, finite
 from ktui.ui.widgets.charts.transform import window_span
 
 
@@ -29,7 +29,8 @@ class LossChart(Chart):
         out = self.compared_series("loss")
         if h.step_x:
             xs, ys = self._windowed_steps()
-            out.append(Series(*finite(*downsample(xs, ys)), STEP, "step"))
+            out.append(Series(*finite(*downsample(xs, ys, drawn_limit(self.size.width))), STEP,
+                              "step"))
         out.append(Series(*finite(h.epoch_x, h.train_loss), TRAIN, "train"))
         out.append(Series(*finite([x for x, _ in h.val_loss_points],
                                   [v for _, v in h.val_loss_points]), VAL, "val"))

@@ -11,6 +11,13 @@ from ktui.core import history
 MAX_DRAWN = 400
 
 
+def drawn_limit(width: int) -> int:
+    """Points worth drawing per series on a chart ``width`` cells wide: two a cell (a braille
+    cell is two dots wide), at most :data:`MAX_DRAWN`. plotext's cost grows with the points
+    (a line per pair): 400 points cost 10 ms a redraw at 60x19, 120 cost 7."""
+    return max(40, min(MAX_DRAWN, 2 * width))
+
+
 def finite(xs: Sequence[float], ys: Sequence[float | None]) -> tuple[list[float], list[float]]:
     """Only the points plotext can draw (a NaN or a null from a log would break the figure)."""
     out_x, out_y = [], []
