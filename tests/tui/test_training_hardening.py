@@ -36,6 +36,7 @@ from ktui.core.runs import RunDir
 from ktui.core.runs.replay import load_recorded, read_events
 from ktui.core.spec.presets import get_preset
 from ktui.core.training.control import TrainerControl
+from ktui.ui.compared import compared_run
 from ktui.ui.screens.confirm import ConfirmScreen
 from ktui.ui.screens.recorded_run import RecordedRunScreen
 from ktui.ui.screens.setup import SetupScreen
@@ -47,7 +48,6 @@ from ktui.ui.widgets.charts import (
     nice_ticks,
     tick_labels,
 )
-from ktui.ui.widgets.charts.compared import compared_run
 from ktui.ui.widgets.progress import RunProgress
 
 from .fakes import classifier_events, linear_events, scripted

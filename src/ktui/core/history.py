@@ -33,6 +33,17 @@ from ktui.core.insight_history import InsightHistory
 MAX_STEP_POINTS = 2000
 
 
+def finite(xs: Sequence[float], ys: Sequence[float | None]) -> tuple[list[float], list[float]]:
+    """Only the points plotext can draw (a NaN or a null from a log would break the figure)."""
+    out_x, out_y = [], []
+    for x, y in zip(xs, ys, strict=False):
+        if isinstance(x, (int, float)) and isinstance(y, (int, float)) \
+                and math.isfinite(x) and math.isfinite(y):
+            out_x.append(float(x))
+            out_y.append(float(y))
+    return out_x, out_y
+
+
 def downsample(xs: list[float], ys: list[float], limit: int
                ) -> tuple[list[float], list[float]]:
     """At most ``limit`` points, each the mean of a run of neighbours (keeps the trend)."""

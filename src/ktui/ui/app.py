@@ -31,6 +31,7 @@ from ktui.core.runs.replay import load_recorded
 from ktui.core.spec import ExperimentSpec, SpecError, validate
 from ktui.core.spec.presets import DEFAULT_PRESET, get_preset
 from ktui.ui.commands import KtuiCommands, with_keys
+from ktui.ui.compared import ComparedRun
 from ktui.ui.comparing import Comparing
 from ktui.ui.messages import TensorFlowStatus
 from ktui.ui.safety import ErrorNet, SurvivingApp, display_path, install_dispatch_guard
@@ -45,7 +46,6 @@ from ktui.ui.training_thread import TrainFn
 from ktui.ui.views import help_screen, is_help, is_training, recorded_run_screen, training_screen
 from ktui.ui.watching import Watching, open_watch
 from ktui.ui.web_keys import InBrowser
-from ktui.ui.widgets.charts.compared import ComparedRun
 
 if TYPE_CHECKING:  # the training views are imported when first used (see ktui.ui.views)
     from ktui.ui.screens.training import TrainingScreen

@@ -7,9 +7,9 @@ from __future__ import annotations
 from typing import Any
 
 from ktui.core.runs import RunDir
+from ktui.ui.compared import ComparedRun, compared_run
 from ktui.ui.screens.runs import RunsScreen
 from ktui.ui.views import is_training
-from ktui.ui.widgets.charts.compared import ComparedRun, compared_run
 
 #: Past runs overlaid on the live charts at most (more would bury the live curves).
 MAX_COMPARED = 3

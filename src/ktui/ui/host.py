@@ -23,8 +23,8 @@ if TYPE_CHECKING:  # annotations only: the trainer's modules (numpy...) load aft
     from textual.message_pump import MessagePump
 
     from ktui.core.runs import RunDir
+    from ktui.ui.compared import ComparedRun
     from ktui.ui.training_thread import TrainFn
-    from ktui.ui.widgets.charts.compared import ComparedRun
 
 
 @runtime_checkable

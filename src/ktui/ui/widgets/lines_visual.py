@@ -1,6 +1,6 @@
 """Render a widget's text line by line, converting only the lines not rendered before.
 
-Textual renders a refreshed widget's content whole (``Widget._render_content``): a rich
+Textual renders a refreshed widget's content whole (Textual 8.2's widget render cache): a rich
 ``Text`` becomes a ``Content`` and then strips, every line of it, even when the refresh
 names only the few cells that changed (see :mod:`ktui.ui.widgets.charts.paint`). For a
 chart that was ~4 ms a redraw at 120×40 (``python -m benchmarks.pages`` with a thread-time

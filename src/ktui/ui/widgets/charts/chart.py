@@ -13,6 +13,7 @@ from textual.app import RenderResult
 from textual_plotext import PlotextPlot
 
 from ktui.core.history import RunHistory
+from ktui.ui.compared import ComparedRun
 from ktui.ui.settings import settings_of
 from ktui.ui.widgets.charts.ansi_lines import AnsiLines
 from ktui.ui.widgets.charts.axes import (
@@ -24,7 +25,6 @@ from ktui.ui.widgets.charts.axes import (
     x_extent,
 )
 from ktui.ui.widgets.charts.budget import NO_BUDGET, RedrawBudget
-from ktui.ui.widgets.charts.compared import ComparedRun
 from ktui.ui.widgets.charts.header import DASH, header_lines
 from ktui.ui.widgets.charts.marks import no_color, with_marks
 from ktui.ui.widgets.charts.paint import PaintedLines, signature

@@ -12,9 +12,9 @@ from __future__ import annotations
 import math
 
 from ktui.core.events.insight import Predictions
+from ktui.core.history import finite
 from ktui.ui.widgets.charts.axes import nice_ticks, tick_labels
 from ktui.ui.widgets.charts.chart import Chart, Frame, Series
-from ktui.ui.widgets.charts.series import finite
 
 #: The data points, the earliest predictions (dim) and the latest ones, the diagonal.
 DATA, BEFORE, NOW, DIAGONAL = "cyan+", "gray+", "orange+", "gray+"

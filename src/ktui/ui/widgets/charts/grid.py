@@ -14,8 +14,8 @@ from collections.abc import Iterable
 
 from textual.containers import Grid
 
+from ktui.ui.compared import ComparedRun
 from ktui.ui.widgets.charts.chart import Chart
-from ktui.ui.widgets.charts.compared import ComparedRun
 from ktui.ui.widgets.charts.loss import LossChart
 from ktui.ui.widgets.charts.metrics import MetricChart
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from bisect import bisect_left
 
+from ktui.core.history import finite
 from ktui.ui.widgets.charts.chart import STEP, TRAIN, VAL, Chart, Series
-from ktui.ui.widgets.charts.series import downsample, drawn_limit, finite
+from ktui.ui.widgets.charts.series import downsample, drawn_limit
 from ktui.ui.widgets.charts.transform import window_span
 
 

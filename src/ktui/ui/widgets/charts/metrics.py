@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from ktui.core.history import finite
 from ktui.ui.widgets.charts.chart import DATA_REDRAW_S, TRAIN, VAL, Chart, Series
-from ktui.ui.widgets.charts.series import finite
 
 
 class MetricChart(Chart):

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from ktui.core.history import finite
 from ktui.ui.widgets.charts.chart import DATA_REDRAW_S, SERIES_COLORS, Chart, Series
-from ktui.ui.widgets.charts.series import finite
 
 
 class WeightsChart(Chart):

@@ -10,11 +10,10 @@ from typing import Any
 
 from rich.text import Text
 
-from ktui.core.history import RunHistory
+from ktui.core.history import RunHistory, finite
 from ktui.core.sweep.board import Board, TrialRow
 from ktui.ui.widgets.charts.chart import Chart, Series
 from ktui.ui.widgets.charts.header import header_lines
-from ktui.ui.widgets.charts.series import finite
 
 #: Each kind of trial: its colour and legend label, in drawing order (the last on top).
 KINDS = (("failed", 238, "failed"), ("pruned", 240, "pruned"),

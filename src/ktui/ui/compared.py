@@ -1,4 +1,8 @@
-"""Past runs overlaid on the live charts: their per-epoch rows and a short legend label."""
+"""Past runs overlaid on the live charts: their per-epoch rows and a short legend label.
+
+Outside the charts package: the app keeps the runs marked for comparison from its start, and
+importing ``ktui.ui.widgets.charts`` imports plotext and every chart (~55 ms the first frame
+would wait for)."""
 
 from __future__ import annotations
 
@@ -6,9 +10,9 @@ import math
 import re
 from dataclasses import dataclass, field
 
+from ktui.core.history import finite
 from ktui.core.runs.replay import dataset_kind, epoch_rows
 from ktui.core.runs.rundir import RunDir
-from ktui.ui.widgets.charts.series import finite
 
 
 @dataclass(frozen=True)
