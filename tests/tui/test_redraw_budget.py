@@ -7,6 +7,7 @@ from itertools import islice
 
 import pytest
 
+from ktui.core.events import RunFinished
 from ktui.ui.app import make_app
 from ktui.ui.widgets.charts import LossChart, MetricChart, WeightsChart
 from ktui.ui.widgets.charts.budget import NO_BUDGET, RedrawBudget
@@ -67,3 +68,19 @@ async def test_a_live_screen_has_a_budget_and_a_scripted_one_none() -> None:
     scripted = make_test_app()
     async with scripted.run_test(size=(120, 40)) as pilot:
         assert (await feed(pilot, [])).redraw_budget is NO_BUDGET
+
+
+async def test_the_end_of_a_run_draws_its_last_points_at_once() -> None:
+    """A spent budget holds new data back, never the run's final state."""
+    events = list(linear_events(epochs=3))
+    app = make_test_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await feed(pilot, events[:-1])  # all but the last epoch's end
+        charts = [screen.query_one(kind) for kind in (LossChart, WeightsChart, MetricChart)]
+        screen.redraw_budget = RedrawBudget(share=0.0, balance=-1.0)
+        screen.handle_event(events[-1])  # the last epoch: pending, held back
+        drawn = {chart: chart.last_draw for chart in charts}
+        screen.flush()
+        assert {chart: chart.last_draw for chart in charts} == drawn
+        screen.handle_event(RunFinished("finished", 3, {"loss": 1.0}, 1.0))
+        assert all(chart.last_draw > drawn[chart] for chart in charts)

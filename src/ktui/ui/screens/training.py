@@ -31,16 +31,13 @@ from ktui.ui.messages import RunRecording, StepProgress, TrainerEvent, TrainingC
 from ktui.ui.screens.chart_controls import ChartControls
 from ktui.ui.screens.confirm import ConfirmScreen
 from ktui.ui.screens.run_result import failure_text, finished_text, title_line
-from ktui.ui.screens.training_lr import STEERABLE, LiveLearningRate
+from ktui.ui.screens.training_lr import IN_PROGRESS, STEERABLE, LiveLearningRate
 from ktui.ui.screens.training_pages import GradientsPage, LearnedPage, PageTabs, TrainingPages
 from ktui.ui.training_thread import run_training
 from ktui.ui.widgets.charts import LossChart, LrChart, MetricChart, WeightsChart
 from ktui.ui.widgets.charts.budget import NO_BUDGET, RedrawBudget
 from ktui.ui.widgets.charts.grid import ChartGrid
 from ktui.ui.widgets.progress import RunProgress
-
-#: The states of a run in progress (``running`` is true in each).
-IN_PROGRESS = ("starting", "running", "paused", "stopping", "evaluating")
 
 
 class TrainingScreen(LiveLearningRate, TrainingPages, ChartControls):
@@ -301,6 +298,8 @@ class TrainingScreen(LiveLearningRate, TrainingPages, ChartControls):
         result.set_classes(cls)
         result.display = True
         self._progress_dirty = True
+        for chart in self.charts():  # the run's last points now, not when the budget allows
+            chart.mark_dirty()
         self.flush()
 
     def _set_state(self, state: str) -> None:

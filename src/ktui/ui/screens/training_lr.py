@@ -23,6 +23,8 @@ from ktui.ui.widgets.charts.lr import lr_text, lr_varies
 LR_FACTOR = 2.0
 #: The run states in which the trainer still takes a new rate.
 STEERABLE = ("starting", "running", "paused")
+#: The states of a run in progress (``running`` is true in each).
+IN_PROGRESS = ("starting", "running", "paused", "stopping", "evaluating")
 
 
 class LiveLearningRate(Screen[None]):
@@ -99,4 +101,4 @@ class LiveLearningRate(Screen[None]):
         self._say(before, value, f"→ {lr_text(value)}")
 
 
-__all__ = ["LR_FACTOR", "STEERABLE", "LiveLearningRate"]
+__all__ = ["IN_PROGRESS", "LR_FACTOR", "STEERABLE", "LiveLearningRate"]

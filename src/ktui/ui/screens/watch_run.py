@@ -35,8 +35,8 @@ from ktui.core.spec import ExperimentSpec
 from ktui.core.spec.describe import headline
 from ktui.core.text import clean
 from ktui.ui.screens.run_result import epochs_text, title_line
-from ktui.ui.screens.training import IN_PROGRESS, TrainingScreen
-from ktui.ui.screens.training_lr import STEERABLE
+from ktui.ui.screens.training import TrainingScreen
+from ktui.ui.screens.training_lr import IN_PROGRESS, STEERABLE
 from ktui.ui.widgets.charts.grid import ChartGrid
 
 #: How often the log is read while the view is up to date (seconds).
