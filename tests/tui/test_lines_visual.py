@@ -124,3 +124,24 @@ async def test_a_chart_converts_only_the_lines_a_new_point_changed() -> None:
                                      width, height, chart.visual_style)
         shown = [chart.render_line(y) for y in range(height)]
         assert [repr(list(s)) for s in shown] == [repr(list(s)) for s in reference]
+
+
+async def test_selecting_text_with_the_mouse_still_copies_it() -> None:
+    """Textual extracts a selection only from a Text or a Content: the progress lines (the
+    run's folder is copied from there) and a chart read their lines' plain text instead."""
+    from textual.geometry import Offset
+    from textual.selection import Selection
+
+    from ktui.ui.widgets.progress import RunProgress
+
+    events = list(linear_events(epochs=10))
+    app = make_test_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await feed(pilot, islice(events, 0, 27))
+        progress, chart = screen.query_one(RunProgress), screen.query_one(LossChart)
+        everything = Selection(None, None)
+        shown = progress.get_selection(everything)
+        assert shown is not None and shown[0].splitlines()[1].startswith("loss ")
+        assert progress.get_selection(Selection(Offset(0, 1), Offset(4, 1))) == ("loss", "\n")
+        drawn = chart.get_selection(everything)
+        assert drawn is not None and "epoch" in drawn[0] and "loss" in drawn[0].splitlines()[0]

@@ -30,6 +30,7 @@ from textual.visual import RenderOptions, Visual
 if TYPE_CHECKING:
     from textual.app import App
     from textual.css.styles import RulesMap
+    from textual.selection import Selection
     from textual.style import Style
 
 #: One line of a text and what decides its cells.
@@ -134,4 +135,16 @@ class LinesVisual(Visual):
         return self.whole().get_height(rules, width)
 
 
-__all__ = ["KeyedLine", "LinesVisual", "StripCache"]
+class SelectableLines:
+    """Mixin for a widget that renders a :class:`LinesVisual`: Textual extracts a mouse
+    selection only from a Text or a Content (``Widget.get_selection``), so without this the
+    progress lines (where a run's folder is copied from) and the charts would copy nothing."""
+
+    def get_selection(self, selection: Selection) -> tuple[str, str] | None:
+        visual = self.render()  # type: ignore[attr-defined]  # the widget's
+        if isinstance(visual, LinesVisual):
+            return selection.extract(visual.plain), "\n"
+        return super().get_selection(selection)  # type: ignore[misc]
+
+
+__all__ = ["KeyedLine", "LinesVisual", "SelectableLines", "StripCache"]

@@ -15,10 +15,10 @@ from textual.widgets import Static
 
 from ktui.ui.settings import settings_of
 from ktui.ui.widgets.charts.paint import PaintedLines, keyed_lines
-from ktui.ui.widgets.lines_visual import KeyedLine, LinesVisual, StripCache
+from ktui.ui.widgets.lines_visual import KeyedLine, LinesVisual, SelectableLines, StripCache
 
 
-class PartialStatic(Static):
+class PartialStatic(SelectableLines, Static):
     """``show_text(text)`` instead of ``update``: only the changed cells are repainted (all
     of them when the settings say ``partial_repaint`` is off, or the size or theme changed);
     every other refresh (a resize, a style change) repaints the whole widget."""

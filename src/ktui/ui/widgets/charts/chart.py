@@ -29,7 +29,7 @@ from ktui.ui.widgets.charts.header import DASH, header_lines
 from ktui.ui.widgets.charts.marks import no_color, with_marks
 from ktui.ui.widgets.charts.paint import PaintedLines, signature
 from ktui.ui.widgets.charts.transform import ChartOptions, shape, window_span
-from ktui.ui.widgets.lines_visual import KeyedLine, LinesVisual, StripCache
+from ktui.ui.widgets.lines_visual import KeyedLine, LinesVisual, SelectableLines, StripCache
 
 #: Seconds between redraws caused by new training data (user actions redraw at once).
 DATA_REDRAW_S = 1.0
@@ -97,7 +97,7 @@ class Frame:
     xticks: tuple[str, ...] = ()
 
 
-class Chart(PlotextPlot):
+class Chart(SelectableLines, PlotextPlot):
     """A chart of a :class:`RunHistory` (the screen's, see :meth:`bind`) that redraws only
     when :meth:`flush` finds new data in it."""
 
