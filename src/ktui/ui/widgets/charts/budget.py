@@ -11,7 +11,7 @@ together, on average, whatever the terminal's size or the machine: it is refille
 :data:`CHART_CPU_SHARE` seconds of CPU per second, each redraw spends what it measured
 (building on the UI thread, and rendering in the compositor, see ``StripCache.seconds``), and
 new data waits while the balance is spent. What the user asks for (a new run, a resize, other
-chart options) redraws at once and is only counted.
+chart options) and a run's end redraw at once and are only counted.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 #: CPU seconds per second (of one core) the charts may spend on new data, on average. At
-#: 120×40 with the fashion-mlp preset's 0.7-s epochs: each chart every ~3 s (was 1 s), the UI
+#: 120×40 with the fashion-mlp preset's 0.7-s epochs: each chart every 3-4 s (was 1-2), the UI
 #: thread's steady fraction 0.056 -> 0.039 (5 runs each, interleaved; 0.015 gave ~0.050); a
 #: run with longer epochs (only the loss chart has new data each second) is not slowed.
 CHART_CPU_SHARE = 0.01
