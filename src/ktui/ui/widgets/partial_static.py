@@ -34,9 +34,6 @@ class PartialStatic(SelectableLines, Static):
 
     def show_text(self, text: Text, layout: bool = False) -> None:
         """Show ``text``, repainting only what differs from the last one shown."""
-        if not self.is_attached:
-            self.update(text, layout=layout)
-            return
         self.show_lines(keyed_lines(text), layout)
 
     def show_lines(self, lines: list[KeyedLine], layout: bool = False) -> None:

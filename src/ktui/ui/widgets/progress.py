@@ -13,7 +13,7 @@ from textual.events import Resize
 from ktui.core.history import RunHistory
 from ktui.core.text import clean, metric_text
 from ktui.ui.widgets.charts.lr import lr_text
-from ktui.ui.widgets.charts.paint import signature
+from ktui.ui.widgets.charts.paint import keyed
 from ktui.ui.widgets.partial_static import PartialStatic
 
 STATE_STYLE = {
@@ -128,7 +128,7 @@ class RunProgress(PartialStatic):
             line3.append(f"  │  {words}{view.run_dir}")
         if tf_status:
             line3.append(f"  │  {tf_status}")
-        lines = [(signature(line), line) for line in (line1, line2, line3)]
+        lines = keyed((line1, line2, line3))
         shown = tuple(key for key, _line in lines)
         if shown != self._shown:  # the same text again would repaint the same 3 lines
             self._shown = shown

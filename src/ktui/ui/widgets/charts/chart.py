@@ -27,7 +27,7 @@ from ktui.ui.widgets.charts.axes import (
 from ktui.ui.widgets.charts.budget import NO_BUDGET, RedrawBudget
 from ktui.ui.widgets.charts.header import DASH, header_lines
 from ktui.ui.widgets.charts.marks import no_color, with_marks
-from ktui.ui.widgets.charts.paint import PaintedLines, signature
+from ktui.ui.widgets.charts.paint import PaintedLines, keyed
 from ktui.ui.widgets.charts.transform import ChartOptions, shape, window_span
 from ktui.ui.widgets.lines_visual import KeyedLine, LinesVisual, SelectableLines, StripCache
 
@@ -394,4 +394,4 @@ class Chart(SelectableLines, PlotextPlot):
         self._plot._set_size(width, plot_height)
         self._plot.theme(self._get_plotext_theme_name(self.app.theme))
         body = self._ansi.decode(self._plot.build())
-        return [*((signature(line), line) for line in header), *body]
+        return [*keyed(header), *body]

@@ -18,7 +18,7 @@ less than the 62 KB of repainting the whole widget.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from rich.cells import cell_len
@@ -76,9 +76,14 @@ def signature(line: Text) -> Hashable:
             tuple((span.start, span.end, str(span.style)) for span in line.spans))
 
 
+def keyed(lines: Iterable[Text]) -> list[tuple[Hashable, Text]]:
+    """Each of ``lines`` with its :func:`signature`."""
+    return [(signature(line), line) for line in lines]
+
+
 def keyed_lines(text: Text) -> list[tuple[Hashable, Text]]:
     """``text``'s lines, each with its :func:`signature`."""
-    return [(signature(line), line) for line in text.split("\n", allow_blank=True)]
+    return keyed(text.split("\n", allow_blank=True))
 
 
 @dataclass
@@ -127,5 +132,5 @@ class PaintedLines:
         self.key, self.lines = None, []
 
 
-__all__ = ["MERGE_GAP", "Cell", "PaintedLines", "cells_of", "changed_runs", "keyed_lines",
-           "signature"]
+__all__ = ["MERGE_GAP", "Cell", "PaintedLines", "cells_of", "changed_runs", "keyed",
+           "keyed_lines", "signature"]
