@@ -83,4 +83,57 @@ async def test_the_end_of_a_run_draws_its_last_points_at_once() -> None:
         screen.flush()
         assert {chart: chart.last_draw for chart in charts} == drawn
         screen.handle_event(RunFinished("finished", 3, {"loss": 1.0}, 1.0))
+        await pilot.pause()  # drawn once the result line took its rows (no timer needed)
         assert all(chart.last_draw > drawn[chart] for chart in charts)
+
+
+def count_builds(charts: list) -> dict:
+    """How many times each chart builds its plotext frame from now on (the costly part of
+    a redraw: plotext's canvas, its ANSI decoded)."""
+    builds = {chart: 0 for chart in charts}
+    for chart in charts:
+        real = chart._build_frame
+
+        def counted(chart=chart, real=real):
+            builds[chart] += 1
+            return real()
+
+        chart._build_frame = counted
+    return builds
+
+
+async def test_the_end_of_a_run_builds_each_chart_once_at_its_new_size() -> None:
+    """The result line takes rows from the charts: each is drawn once, at the size it ends
+    up with (drawing at the old size first, then again after the resize, cost the UI thread
+    six extra plotext builds at the end of every run)."""
+    events = list(linear_events(epochs=3))
+    app = make_test_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await feed(pilot, events)
+        charts = [screen.query_one(kind) for kind in (LossChart, WeightsChart, MetricChart)]
+        before = {chart: chart.size for chart in charts}
+        builds = count_builds(charts)
+        screen.handle_event(RunFinished("finished", 3, {"loss": 1.0}, 1.0))
+        for _ in range(3):
+            await pilot.pause()
+            screen.flush()
+        assert all(chart.size.height < before[chart].height for chart in charts)
+        assert builds == {chart: 1 for chart in charts}
+        for chart in charts:
+            assert chart._frame is not None and chart._frame[0][:2] == tuple(chart.size)
+
+
+async def test_a_resize_builds_each_chart_once() -> None:
+    events = list(linear_events(epochs=3))
+    app = make_test_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await feed(pilot, events)
+        charts = [screen.query_one(kind) for kind in (LossChart, WeightsChart, MetricChart)]
+        builds = count_builds(charts)
+        await pilot.resize_terminal(110, 36)
+        for _ in range(3):
+            await pilot.pause()
+            screen.flush()
+        assert builds == {chart: 1 for chart in charts}
+        for chart in charts:
+            assert chart._frame is not None and chart._frame[0][:2] == tuple(chart.size)

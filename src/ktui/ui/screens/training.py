@@ -299,7 +299,7 @@ class TrainingScreen(LiveLearningRate, TrainingPages, ChartControls):
         result.display = True
         self._progress_dirty = True
         for chart in self.charts():  # the run's last points now, not when the budget allows
-            chart.mark_dirty()
+            chart.draw_when_rendered()
         self.flush()
 
     def _set_state(self, state: str) -> None:

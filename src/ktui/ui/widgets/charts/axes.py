@@ -143,3 +143,15 @@ def x_extent(last: int, planned: int, lo: int = 0) -> int:
     if planned <= WHOLE_SPAN_EPOCHS:
         return planned
     return min(planned, 1 << max(last - 1, 1).bit_length())
+
+
+def with_extra_ticks(ticks: list[float], extra: Sequence[float], rows: int) -> list[float]:
+    """``ticks`` plus the values that must be labelled (``extra``: the W/b chart's true
+    values), dropping round ticks too close to them to get a row of their own."""
+    extra = [v for v in extra if math.isfinite(v)]
+    if not extra or len(ticks) < 2:
+        return ticks
+    lo, hi = min(ticks), max(ticks)
+    near = 0.99 * (hi - lo) / max(rows - 1, 1)  # labels on distinct rows
+    kept = [t for t in ticks if all(abs(t - v) >= near for v in extra) or t in (lo, hi)]
+    return sorted({*kept, *extra})

@@ -22,6 +22,7 @@ from ktui.ui.widgets.charts.axes import (
     log_ticks,
     nice_ticks,
     tick_labels,
+    with_extra_ticks,
     x_extent,
 )
 from ktui.ui.widgets.charts.budget import NO_BUDGET, RedrawBudget
@@ -189,15 +190,24 @@ class Chart(SelectableLines, PlotextPlot):
                                   (f"{time_part} {which}", time_part), compared=True))
         return out
 
-    def reset(self) -> None:
-        self._dirty = True
-
     def mark_dirty(self) -> None:
         self._dirty = True
 
+    def draw_when_rendered(self) -> None:
+        """Draw everything the history has at the next render, at the size the chart has
+        then: a run's end, whose result line is about to take rows from the charts (drawing
+        now, at the old size, would be drawing twice)."""
+        self._take_new_data()
+        self._dirty = self._pending = False
+        self._frame = None
+        self.refresh()
+
     def on_resize(self) -> None:
-        """Tick counts and the legend depend on the size: rebuild at the next frame."""
-        self._dirty = True
+        """Tick counts and the legend depend on the size: :meth:`render` draws the whole
+        figure for a new size, so this only asks for it when no frame of that size exists
+        (Textual renders a resized widget before its Resize event is handled)."""
+        if self._frame is None or self._frame[0] != self._frame_key():
+            self._dirty = True
 
     def flush(self, now: float | None = None, budget: RedrawBudget = NO_BUDGET) -> bool:
         """Rebuild the figure if the data changed; return whether it did.
@@ -215,13 +225,17 @@ class Chart(SelectableLines, PlotextPlot):
         if not (self._dirty or due):
             return False
         started = time.thread_time()
+        self._redraw(now)
+        self._repaint()
+        budget.spend(time.thread_time() - started)
+        return True
+
+    def _redraw(self, now: float) -> None:
+        """Draw the whole figure again, with every point the history has now."""
         self._dirty = self._pending = False
         self._last_draw = now
         self.plt.clear_figure()
         self.draw()
-        self._repaint()
-        budget.spend(time.thread_time() - started)
-        return True
 
     @property
     def last_draw(self) -> float:
@@ -256,7 +270,7 @@ class Chart(SelectableLines, PlotextPlot):
         width, height = max(self.size.width, 20), max(self.size.height, 6)
         legend = [s for s in lines if s.label]
         tags = (options.tag(self.hidden_points), options.tag(self.hidden_points, compact=True))
-        self.header = self._header(self.heading(), legend, self.note(), width, height, tags)
+        self.header = header_lines(self.heading(), legend, self.note(), width, height, tags)
         with_xlabel = height - len(self.header) >= 13
         rows = max(height - len(self.header) - 3 - with_xlabel, 1)
         self._axes(lines, rows, width, with_xlabel, span)
@@ -323,7 +337,7 @@ class Chart(SelectableLines, PlotextPlot):
             x_lo, x_hi = span
         y_lo, y_hi = (min(ys), max(ys)) if ys else (0.0, 1.0)
         yt = self.y_ticks(y_lo, y_hi, max(2, min(7, rows // 2 + 2)))
-        yt = self._with_extra(yt, rows)
+        yt = with_extra_ticks(yt, self._extra(), rows)
         y_labels = self.y_labels(yt)
         cols = max(width - max(len(label) for label in y_labels) - 2, 4)
         xt = epoch_ticks(x_lo, x_hi, max(2, min(11, cols // 7)))
@@ -351,34 +365,23 @@ class Chart(SelectableLines, PlotextPlot):
             return extra
         return tuple(math.log10(v) for v in extra if math.isfinite(v) and v > 0)
 
-    def _with_extra(self, ticks: list[float], rows: int) -> list[float]:
-        """``ticks`` plus :meth:`extra_yticks`, dropping round ticks too close to them."""
-        extra = [v for v in self._extra() if math.isfinite(v)]
-        if not extra or len(ticks) < 2:
-            return ticks
-        lo, hi = min(ticks), max(ticks)
-        near = 0.99 * (hi - lo) / max(rows - 1, 1)  # labels on distinct rows
-        kept = [t for t in ticks if all(abs(t - v) >= near for v in extra)
-                or t in (lo, hi)]
-        return sorted({*kept, *extra})
-
-    @staticmethod
-    def _header(title: str, legend: list[Series], note: str, width: int,
-                height: int, tags: tuple[str, str] = ("", "")) -> list[Text]:
-        """The header line(s): see :func:`ktui.ui.widgets.charts.header.header_lines`."""
-        return header_lines(title, legend, note, width, height, tags)
-
     def _frame_key(self) -> tuple[int, int, str]:
         return self.size.width, self.size.height, self.app.theme
 
     def render(self) -> RenderResult:
         """The frame :meth:`flush` built (Textual renders again for a partial refresh,
-        converting only the lines not rendered before), or a new one for another size or
-        theme."""
+        converting only the lines not rendered before), or, for another size or theme, the
+        whole figure drawn anew with the data it has now: ticks and legend fit the size, and
+        nothing is left for the next frame to draw again (a resize, and the result line
+        taking rows at a run's end, cost two plotext builds a chart)."""
         key = self._frame_key()
         if self._frame is None or self._frame[0] != key:
+            started = time.thread_time()
+            self._take_new_data()
+            self._redraw(time.monotonic())
             self._frame = (key, self._build_frame())
             self._painted.update_lines(key, self._frame[1], self.size.width)
+            self.strip_cache.seconds += time.thread_time() - started  # the budget counts it
         return LinesVisual(self._frame[1], self.strip_cache, self.app)
 
     def _build_frame(self) -> list[KeyedLine]:
