@@ -22,10 +22,10 @@ def frozen_clock() -> float:
 
 
 #: Every screen the same on every run: no clocks shown, no blink, no animation, no
-#: TensorFlow, every scripted point drawn, no merged steps, survived errors fail the test.
+#: TensorFlow, every scripted point drawn, survived errors fail the test.
 TEST_SETTINGS = AppSettings(
     clock=frozen_clock, timings=False, warm_up_tf=False, cursor_blink=False, animations=False,
-    chart_min_interval=0.0, merge_steps=False, reraise_internal_errors=True)
+    chart_min_interval=0.0, reraise_internal_errors=True)
 
 
 def make_test_app(spec: ExperimentSpec | None = None, **kwargs: Any) -> KtuiApp:

@@ -7,34 +7,46 @@ the screen updates itself in its handler. (Screens ask the app to act through
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass
 
 from textual.message import Message
 
-from ktui.core.events import Event, StepDone
+from ktui.core.events import Event
+
+
+class EventInbox:
+    """The trainer's events on their way to the UI thread, in the order it sent them.
+
+    The trainer's thread puts every event here; a step's (every ``log_every`` steps: ten or
+    more a second in a fast run) waits for the screen's next frame, which takes all that
+    wait at once, and any other event wakes the screen with one :class:`TrainerEvents`.
+    Steps used to be a message each, and a message costs the UI thread its dispatch and a
+    pass of Textual's idle handling while the trainer's host loop waits for the GIL.
+    A deque's ``append`` and ``popleft`` are atomic: no lock.
+    """
+
+    def __init__(self) -> None:
+        self._events: deque[Event] = deque()
+
+    def put(self, event: Event) -> None:
+        self._events.append(event)
+
+    def next(self) -> Event | None:
+        """The oldest waiting event (None: none waits). One at a time, so a handler that
+        takes events itself (a run's end flushes the screen) keeps their order."""
+        try:
+            return self._events.popleft()
+        except IndexError:
+            return None
 
 
 @dataclass
-class TrainerEvent(Message, bubble=False):
-    """Any trainer event other than a step (those come as :class:`StepProgress`).
+class TrainerEvents(Message, bubble=False):
+    """Events other than steps wait in the training screen's :class:`EventInbox`.
 
     The training screen handles the trainer's messages; none bubbles to the app, which
-    would dispatch each again for nothing (a dozen a second in a fast run)."""
-
-    event: Event
-
-
-@dataclass
-class StepProgress(Message, bubble=False):
-    """A step's loss and rate. Frequent, so a newer one may replace one still queued."""
-
-    event: StepDone
-    #: False for reproducible screens: which steps get merged depends on timing.
-    mergeable: bool = True
-
-    def can_replace(self, message: Message) -> bool:
-        # Only merges while the UI is behind; the charts lose a point, never the epoch totals.
-        return self.mergeable and isinstance(message, StepProgress)
+    would dispatch each again for nothing."""
 
 
 @dataclass

@@ -33,8 +33,6 @@ class AppSettings:
     #: Seconds between chart redraws caused by new data; None keeps each chart's own pace,
     #: 0 draws every point as it comes (what a screenshot of a scripted run needs).
     chart_min_interval: float | None = None
-    #: Let a newer step message replace one still queued while the UI is behind.
-    merge_steps: bool = True
     #: Re-raise a survived handler error when the app ends (Pilot tests fail on it unless
     #: they took it with ``take_internal_errors``); a user's session keeps running.
     reraise_internal_errors: bool = False

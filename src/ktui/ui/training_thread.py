@@ -1,4 +1,4 @@
-"""The trainer's thread: starts the run and turns its events into UI messages.
+"""The trainer's thread: starts the run and hands its events to the UI thread.
 
 The training view's worker calls :func:`run_training`, which starts the run the way the CLI
 does (:func:`ktui.core.session.start_run`: run directory, lock, recording, a daemon thread
@@ -21,7 +21,7 @@ from ktui.core.runs.storage import RunError
 from ktui.core.session import TRAIN_THREAD_NAME
 from ktui.core.spec import ExperimentSpec
 from ktui.core.training.control import TrainerControl
-from ktui.ui.messages import RunRecording, StepProgress, TrainerEvent, TrainingCrashed
+from ktui.ui.messages import EventInbox, RunRecording, TrainerEvents, TrainingCrashed
 
 #: ``train(spec, sink, control, *, data_dir=None) -> RunFinished | RunFailed``
 TrainFn = Callable[..., RunFinished | RunFailed]
@@ -31,22 +31,22 @@ STOP_GRACE_S = 0.8
 
 def run_training(spec: ExperimentSpec, control: TrainerControl, *,
                  post: Callable[[Message], Any], cancelled: Callable[[], bool],
-                 train_fn: TrainFn | None, data_dir: str | None, runs_dir: str | None,
-                 merge_steps: bool) -> None:
-    """Train ``spec`` and ``post`` every event as a message; returns when the run ended or
-    ``cancelled()`` became true. Never raises: a failure is posted as TrainingCrashed.
+                 inbox: EventInbox, train_fn: TrainFn | None, data_dir: str | None,
+                 runs_dir: str | None) -> None:
+    """Train ``spec``, putting every event in ``inbox`` (and ``post`` a wake-up for each
+    but a step's); returns when the run ended or ``cancelled()`` became true. Never raises:
+    a failure is posted as TrainingCrashed.
 
     ``train_fn`` None trains for real, recorded in a new run directory under ``runs_dir``.
     """
     final: list[Event] = []
 
     def sink(event: Event) -> None:
-        if isinstance(event, StepDone):
-            post(StepProgress(event, merge_steps))
-        else:
+        inbox.put(event)
+        if not isinstance(event, StepDone):  # a step waits for the screen's next frame
             if isinstance(event, (RunFinished, RunFailed)):
                 final.append(event)
-            post(TrainerEvent(event))
+            post(TrainerEvents())
 
     from ktui.core import user_layers
 
@@ -77,7 +77,7 @@ def run_training(spec: ExperimentSpec, control: TrainerControl, *,
     elif not final:
         result = handle.result
         if isinstance(result, (RunFinished, RunFailed)):
-            post(TrainerEvent(result))
+            sink(result)
         else:
             post(TrainingCrashed(f"the trainer ended without a final event (returned {result!r})"))
 

@@ -27,10 +27,10 @@ from ktui.core.spec.describe import headline
 from ktui.core.text import clean
 from ktui.core.training.control import TrainerControl
 from ktui.ui.host import HostGetter
-from ktui.ui.messages import RunRecording, StepProgress, TrainerEvent, TrainingCrashed
+from ktui.ui.messages import EventInbox, RunRecording, TrainerEvents, TrainingCrashed
 from ktui.ui.screens.chart_controls import ChartControls
-from ktui.ui.screens.confirm import ConfirmScreen
 from ktui.ui.screens.run_result import failure_text, finished_text, title_line
+from ktui.ui.screens.training_controls import RunControls
 from ktui.ui.screens.training_lr import IN_PROGRESS, STEERABLE, LiveLearningRate
 from ktui.ui.screens.training_pages import GradientsPage, LearnedPage, PageTabs, TrainingPages
 from ktui.ui.training_thread import run_training
@@ -40,7 +40,7 @@ from ktui.ui.widgets.charts.grid import ChartGrid
 from ktui.ui.widgets.progress import RunProgress
 
 
-class TrainingScreen(LiveLearningRate, TrainingPages, ChartControls):
+class TrainingScreen(RunControls, LiveLearningRate, TrainingPages, ChartControls):
     """One run of ``spec``; ``r`` runs it again from scratch; ``+``/``-``/``L`` steer its
     learning rate (see LiveLearningRate)."""
 
@@ -74,6 +74,8 @@ class TrainingScreen(LiveLearningRate, TrainingPages, ChartControls):
         #: The run as its events tell it (what the progress line and the charts draw).
         self.view = RunHistory(epochs=spec.train.epochs)
         self.control: TrainerControl | None = None
+        #: The live run's events on their way from its thread (a new one for each run).
+        self.inbox = EventInbox()
         self._progress_dirty = True
         #: Monotonic clock for elapsed time and ETA (the app's settings give it at mount; a
         #: test may replace it).
@@ -173,6 +175,7 @@ class TrainingScreen(LiveLearningRate, TrainingPages, ChartControls):
 
     def flush(self) -> None:
         """Redraw charts with new data and the progress text; called ``fps`` times a second."""
+        self.take_events()  # the steps that came since the last frame
         if self.one(ChartGrid).lr_wanted != self.lr_chart_wanted():
             self.layout_charts()  # the learning rate began to move: its chart joins
         tick = time.monotonic()  # the charts' pace is real time, whatever the clock shown
@@ -196,18 +199,18 @@ class TrainingScreen(LiveLearningRate, TrainingPages, ChartControls):
         self.run_dir = None
         self.query_one("#result").display = False
         self.control = TrainerControl()
+        self.inbox = EventInbox()  # a stopped run's late events stay in its own
         self._lr_asked = None  # a new run: nothing asked of it yet
         self._set_state("starting")
-        self._train(self.spec.copy(), self.control)
+        self._train(self.spec.copy(), self.control, self.inbox)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="training")
-    def _train(self, spec: ExperimentSpec, control: TrainerControl) -> None:
+    def _train(self, spec: ExperimentSpec, control: TrainerControl, inbox: EventInbox) -> None:
         worker = get_current_worker()
         host = self.host
-        run_training(spec, control, post=self.post_message,
+        run_training(spec, control, post=self.post_message, inbox=inbox,
                      cancelled=lambda: worker.is_cancelled, train_fn=host.train_fn,
-                     data_dir=host.data_dir, runs_dir=host.runs_dir,
-                     merge_steps=host.settings.merge_steps)
+                     data_dir=host.data_dir, runs_dir=host.runs_dir)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         # The worker catches everything itself; this is the belt to those braces.
@@ -235,11 +238,13 @@ class TrainingScreen(LiveLearningRate, TrainingPages, ChartControls):
         for chart in self.charts():
             chart.bind(self.view)
 
-    def on_step_progress(self, message: StepProgress) -> None:
-        self.handle_event(message.event)
+    def on_trainer_events(self, message: TrainerEvents) -> None:
+        self.take_events()
 
-    def on_trainer_event(self, message: TrainerEvent) -> None:
-        self.handle_event(message.event)
+    def take_events(self) -> None:
+        """Apply every event waiting in the inbox, oldest first."""
+        while (event := self.inbox.next()) is not None:
+            self.handle_event(event)
 
     def handle_event(self, ev: Event) -> None:
         """Apply one event (also used by tests to drive the screen from a script)."""
@@ -265,6 +270,7 @@ class TrainingScreen(LiveLearningRate, TrainingPages, ChartControls):
         self._progress_dirty = True
 
     def on_training_crashed(self, message: TrainingCrashed) -> None:
+        self.take_events()  # what the run said before it crashed comes first
         self._crashed(message.error, message.details)
 
     def _finish(self, ev: RunFinished) -> None:
@@ -340,46 +346,6 @@ class TrainingScreen(LiveLearningRate, TrainingPages, ChartControls):
 
     def action_load_spec(self) -> None:
         """A past run's (see RecordedRunScreen); a live run has no spec to load."""
-
-    def action_pause(self) -> None:
-        if not self.control or not self.running:
-            return
-        if self.control.paused:
-            self.control.resume()
-        else:
-            self.control.pause()
-
-    def action_step(self) -> None:
-        if self.control and self.running:
-            self.control.step(1)
-
-    def action_stop(self) -> None:
-        if self.control and self.running:
-            self.control.stop("s in the TUI")
-            self._set_state("stopping")
-
-    def stop_run(self, reason: str = "b back to setup") -> None:
-        """Ask the trainer to stop and let the worker go (used on back and quit)."""
-        if self.control:
-            self.control.stop(reason)
-        self.workers.cancel_group(self, "training")
-
-    def action_back(self) -> None:
-        if self.running:
-            self.app.push_screen(
-                ConfirmScreen("Stop the run and go back to setup? It is recorded as stopped.",
-                              yes="Stop it", no="Keep training"),
-                self._back_confirmed)
-            return
-        self._go_back()
-
-    def _back_confirmed(self, yes: bool | None) -> None:
-        if yes:
-            self._go_back()
-
-    def _go_back(self) -> None:
-        self.stop_run()
-        self.host.back_to_setup()
 
     def palette_commands(self) -> list[tuple[str, str, str]]:
         return [

@@ -155,3 +155,11 @@ def with_extra_ticks(ticks: list[float], extra: Sequence[float], rows: int) -> l
     near = 0.99 * (hi - lo) / max(rows - 1, 1)  # labels on distinct rows
     kept = [t for t in ticks if all(abs(t - v) >= near for v in extra) or t in (lo, hi)]
     return sorted({*kept, *extra})
+
+
+def drawn_values(values: Sequence[float], log: bool) -> tuple[float, ...]:
+    """``values`` where a chart draws them: as they are, or on a log scale the log10 of the
+    positive ones."""
+    if not log:
+        return tuple(values)
+    return tuple(math.log10(v) for v in values if math.isfinite(v) and v > 0)

@@ -17,6 +17,7 @@ from ktui.ui.compared import ComparedRun
 from ktui.ui.settings import settings_of
 from ktui.ui.widgets.charts.ansi_lines import AnsiLines
 from ktui.ui.widgets.charts.axes import (
+    drawn_values,
     epoch_ticks,
     log_tick_labels,
     log_ticks,
@@ -270,7 +271,7 @@ class Chart(SelectableLines, PlotextPlot):
         width, height = max(self.size.width, 20), max(self.size.height, 6)
         legend = [s for s in lines if s.label]
         tags = (options.tag(self.hidden_points), options.tag(self.hidden_points, compact=True))
-        self.header = header_lines(self.heading(), legend, self.note(), width, height, tags)
+        self.header = self._header(self.heading(), legend, self.note(), width, height, tags)
         with_xlabel = height - len(self.header) >= 13
         rows = max(height - len(self.header) - 3 - with_xlabel, 1)
         self._axes(lines, rows, width, with_xlabel, span)
@@ -327,7 +328,8 @@ class Chart(SelectableLines, PlotextPlot):
         if with_xlabel:
             plt.xlabel("epoch")
         xs = [x for s in lines for x in s.xs]
-        ys = [y for s in lines for y in s.ys] + list(self._extra())
+        extra = drawn_values(self.extra_yticks(), self._log)
+        ys = [y for s in lines for y in s.ys] + list(extra)
         x_lo = min(0, math.floor(min(xs))) if xs else 0
         # The planned span while the run goes on; an ended run's axis fits its data (an
         # early stop at epoch 3 of 10 is not drawn as 70 % of empty axis).
@@ -337,7 +339,7 @@ class Chart(SelectableLines, PlotextPlot):
             x_lo, x_hi = span
         y_lo, y_hi = (min(ys), max(ys)) if ys else (0.0, 1.0)
         yt = self.y_ticks(y_lo, y_hi, max(2, min(7, rows // 2 + 2)))
-        yt = with_extra_ticks(yt, self._extra(), rows)
+        yt = with_extra_ticks(yt, extra, rows)
         y_labels = self.y_labels(yt)
         cols = max(width - max(len(label) for label in y_labels) - 2, 4)
         xt = epoch_ticks(x_lo, x_hi, max(2, min(11, cols // 7)))
@@ -357,13 +359,11 @@ class Chart(SelectableLines, PlotextPlot):
         """The y ticks' labels (a log view's: the values, ``1e10``, not their logs)."""
         return log_tick_labels(ticks) if self._log else tick_labels(ticks)
 
-    def _extra(self) -> tuple[float, ...]:
-        """:meth:`extra_yticks` where they are drawn (log10 of the positive ones in a log
-        view)."""
-        extra = self.extra_yticks()
-        if not self._log:
-            return extra
-        return tuple(math.log10(v) for v in extra if math.isfinite(v) and v > 0)
+    @staticmethod
+    def _header(title: str, legend: list[Series], note: str, width: int,
+                height: int, tags: tuple[str, str] = ("", "")) -> list[Text]:
+        """The header line(s): see :func:`ktui.ui.widgets.charts.header.header_lines`."""
+        return header_lines(title, legend, note, width, height, tags)
 
     def _frame_key(self) -> tuple[int, int, str]:
         return self.size.width, self.size.height, self.app.theme

@@ -15,7 +15,6 @@ from ktui.core.events.insight import Predictions
 from ktui.core.history import finite
 from ktui.ui.widgets.charts.axes import nice_ticks, tick_labels
 from ktui.ui.widgets.charts.chart import Chart, Frame, Series
-from ktui.ui.widgets.charts.header import header_lines
 
 #: The data points, the earliest predictions (dim) and the latest ones, the diagonal.
 DATA, BEFORE, NOW, DIAGONAL = "cyan+", "gray+", "orange+", "gray+"
@@ -114,7 +113,7 @@ class FittedChart(Chart):
         lines = [s for s in lines if s.xs]
         width, height = max(self.size.width, 20), max(self.size.height, 6)
         legend = [s for s in [*scatters, *lines] if s.label]
-        self.header = header_lines(self.heading(), legend, self.note(), width, height)
+        self.header = self._header(self.heading(), legend, self.note(), width, height)
         with_xlabel = height - len(self.header) >= 13
         rows = max(height - len(self.header) - 3 - with_xlabel, 1)
         every = [*scatters, *lines]
