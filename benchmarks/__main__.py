@@ -228,11 +228,14 @@ class Bench:
         if ui:
             self.results["ui_cpu_fraction"] = statistics.median(ui)
             self.notes["ui_cpu_fraction"] = ("CPU seconds of the TUI's event loop per second of "
-                                             "training, fps 4")
+                                             "training (run_started to run_finished), fps 4")
         steady = [r.ui_cpu_fraction_steady for r in tuis
                   if r.ui_cpu_fraction_steady is not None]
         if steady:  # without the run's fixed costs: what a long run pays per second
             self.extra["ui_cpu_fraction_steady"] = statistics.median(steady)
+        polled = [r.ui_cpu_fraction_polled for r in tuis if r.ui_cpu_fraction_polled is not None]
+        if polled:  # as measured until session 9 (see TrainRun.ui_cpu_fraction_polled)
+            self.extra["ui_cpu_fraction_polled"] = statistics.median(polled)
         # Before -> after, side by side: whole widgets repainted (KTUI_FULL_REPAINT=1, as
         # until session 4) against only the cells that changed (the default now).
         full = apps.run_tui(spec_file, env={"KTUI_FULL_REPAINT": "1"})

@@ -46,8 +46,13 @@ class TrainRun:
     tty_bytes_per_s: float | None = None
     train_window_s: float | None = None
     source: str = ""
-    #: CPU seconds of the TUI's main thread per second of training (None: headless).
+    #: CPU seconds of the TUI's main thread per second of training, from ``run_started``
+    #: to ``run_finished`` as the trainer sent them (None: headless).
     ui_cpu_fraction: float | None = None
+    #: The same from /proc's ticks, read when the benchmark noticed each event: the end
+    #: counts what the UI did after training until then (a run's last redraws, the footer
+    #: and the result line), as until session 9 (None: headless).
+    ui_cpu_fraction_polled: float | None = None
     #: Terminal bytes per second from the second ``epoch_done`` to the end: without the
     #: first paints (a page's, a gallery's first pictures) that a short run's whole window
     #: is mostly made of (None: fewer than three epochs).
@@ -211,8 +216,7 @@ def run_tui(spec_file: Path, fps: float | None = None, timeout: float = 300,
                   env={**CHILD_ENV, "KTUI_RUNS_DIR": str(runs), "KTUI_BENCH_EVENTS": str(tap),
                        **(env or {})})
         events: list[dict] = []
-        ui_cpu: list[float] = []  # the UI thread's CPU seconds at run_started, run_finished
-        at_epochs: list[tuple[float, float]] = []  # (monotonic time, its CPU) at epoch_done
+        ui_cpu: list[float] = []  # /proc's: the UI thread's CPU when each end was noticed
 
         def finished(_run: PtyRun) -> bool:
             if tap.exists():
@@ -221,10 +225,6 @@ def run_tui(spec_file: Path, fps: float | None = None, timeout: float = 300,
                 ui_cpu.append(thread_cpu_s(app.proc.pid))
                 if keys:  # e.g. b"v": another page of the training view for the whole run
                     app.send(keys)
-            epochs = sum(e["event"] == "epoch_done" for e in events)
-            if epochs > len(at_epochs):
-                at_epochs.extend([(time.monotonic(), thread_cpu_s(app.proc.pid))]
-                                 * (epochs - len(at_epochs)))
             over = any(e["event"] in ("run_finished", "run_failed") for e in events)
             if over and len(ui_cpu) == 1:
                 ui_cpu.append(thread_cpu_s(app.proc.pid))
@@ -251,14 +251,18 @@ def run_tui(spec_file: Path, fps: float | None = None, timeout: float = 300,
             rates = [float(e["samples_per_s"]) for e in events if e["event"] == "epoch_done"]
             source = "event tap (the TUI records no run directory)"
         window = max(ended - started, 1e-9)
+        first = next(e for e in events if e["event"] == "run_started")
+        ui_share = (last["ui_cpu_s"] - first["ui_cpu_s"]) / max(last["t"] - first["t"], 1e-9)
+        at_epochs = [(e["t"], e["ui_cpu_s"]) for e in events if e["event"] == "epoch_done"]
         epochs_at = [e["t"] - launch_mono for e in events if e["event"] == "epoch_done"]
         steady = (run.bytes_between(epochs_at[1], ended) / max(ended - epochs_at[1], 1e-9)
                   if len(epochs_at) >= 3 else None)
         return TrainRun(rates=rates, seconds=ended, maxrss_mb=run.rusage_maxrss_kb / 1024,
                         tty_bytes_per_s=run.bytes_between(started, ended) / window,
                         train_window_s=window, source=source,
-                        ui_cpu_fraction=(ui_cpu[1] - ui_cpu[0]) / window
-                        if len(ui_cpu) == 2 else None, tty_bytes_per_s_steady=steady,
+                        ui_cpu_fraction=ui_share, tty_bytes_per_s_steady=steady,
+                        ui_cpu_fraction_polled=(ui_cpu[1] - ui_cpu[0]) / window
+                        if len(ui_cpu) == 2 else None,
                         ui_cpu_fraction_steady=_steady_fraction(at_epochs))
 
 

@@ -1,4 +1,6 @@
-"""The charts' CPU budget: new data waits while it is spent, the user's changes never do."""
+"""What the training view spends on the UI thread: the charts' CPU budget (new data waits
+while it is spent, the user's changes never do), a chart built once per size, a footer
+rebuilt only when its keys change."""
 
 from __future__ import annotations
 
@@ -6,6 +8,7 @@ from dataclasses import replace
 from itertools import islice
 
 import pytest
+from textual.widgets import Footer
 
 from ktui.core.events import RunFinished
 from ktui.ui.app import make_app
@@ -137,3 +140,33 @@ async def test_a_resize_builds_each_chart_once() -> None:
         assert builds == {chart: 1 for chart in charts}
         for chart in charts:
             assert chart._frame is not None and chart._frame[0][:2] == tuple(chart.size)
+
+
+async def test_the_footer_is_rebuilt_only_when_the_keys_it_offers_change() -> None:
+    """Textual's Footer mounts all its keys again at every ``refresh_bindings``; a run going
+    from "starting" to "running" offers the same keys, a finished run others."""
+    events = list(linear_events(epochs=2))
+    app = make_test_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await feed(pilot, [])
+        screen._set_state("starting")
+        await pilot.pause()
+        footer = screen.query_one(Footer)
+        rebuilt: list[str] = []
+        real = footer.recompose
+
+        async def counted() -> None:
+            rebuilt.append(screen.view.state)
+            await real()
+
+        footer.recompose = counted
+        for event in events:  # run_started: "running", the same keys as "starting"
+            screen.handle_event(event)
+        await pilot.pause()
+        assert rebuilt == []
+        screen.handle_event(RunFinished("finished", 2, {"loss": 1.0}, 1.0))
+        await pilot.pause()
+        await pilot.pause()
+        assert rebuilt == ["finished"]
+        assert any(binding.action == "run" and enabled
+                   for _, binding, enabled, _ in screen.active_bindings.values())

@@ -308,6 +308,16 @@ class TrainingScreen(RunControls, LiveLearningRate, TrainingPages, ChartControls
             chart.draw_when_rendered()
         self.flush()
 
+    def refresh_bindings(self) -> None:
+        """Refresh the footer only when the keys it offers changed: Textual's Footer mounts
+        all its keys again at every refresh (when a run starts, the same keys as while it
+        was starting: a layout pass and the footer's row sent again)."""
+        offered = (self.app.app_focus, *((key, enabled, tooltip) for key, (_, _, enabled, tooltip)
+                                         in self.active_bindings.items()))
+        if offered != getattr(self, "_offered", None):
+            self._offered = offered
+            super().refresh_bindings()
+
     def _set_state(self, state: str) -> None:
         self.view.state = state
         self._progress_dirty = True

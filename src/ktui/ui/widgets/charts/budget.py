@@ -22,6 +22,10 @@ from dataclasses import dataclass
 #: 120×40 with the fashion-mlp preset's 0.7-s epochs: each chart every 3-4 s (was 1-2), the UI
 #: thread's steady fraction 0.056 -> 0.039 (5 runs each, interleaved; 0.015 gave ~0.050); a
 #: run with longer epochs (only the loss chart has new data each second) is not slowed.
+#: Session 9 tried 0.007 with a burst of 0.02, 30 epochs of the same run, two runs each: the
+#: UI thread 0.034-0.036 -> 0.029-0.031, but each chart redrawn every 6-8 s instead of every
+#: 1.3-4 (a redraw costs ~16 ms of the UI thread while training competes): charts that look
+#: stuck, for half a per cent of a core. Kept.
 CHART_CPU_SHARE = 0.01
 #: The most the balance holds: a few redraws in a row after a quiet while.
 BURST_S = 0.05
