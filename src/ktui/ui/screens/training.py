@@ -1,8 +1,9 @@
 """The training view: live charts, progress, and the controls of one run.
 
 Training runs in a thread worker (:func:`ktui.ui.training_thread.run_training`) with a
-:class:`TrainerControl`; its events come back as messages into the screen's
-:class:`RunHistory`, which the progress line and the charts draw. A past run is shown by the
+:class:`TrainerControl`; its events come back through the screen's inbox (see
+:class:`ktui.ui.messages.EventInbox`) into its :class:`RunHistory`, which the progress line
+and the charts draw. A past run is shown by the
 read-only subclass in :mod:`ktui.ui.screens.recorded_run`."""
 
 from __future__ import annotations
