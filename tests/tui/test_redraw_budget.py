@@ -10,7 +10,7 @@ from itertools import islice
 import pytest
 from textual.widgets import Footer
 
-from ktui.core.events import RunFinished
+from ktui.core.events import Evaluating, RunFinished
 from ktui.ui.app import make_app
 from ktui.ui.widgets.charts import LossChart, MetricChart, WeightsChart
 from ktui.ui.widgets.charts.budget import NO_BUDGET, RedrawBudget
@@ -164,9 +164,14 @@ async def test_the_footer_is_rebuilt_only_when_the_keys_it_offers_change() -> No
             screen.handle_event(event)
         await pilot.pause()
         assert rebuilt == []
+        screen.handle_event(Evaluating())  # no steering any more: other keys
+        await pilot.pause()
+        assert rebuilt == ["evaluating"]
+        # "r" runs again instead of saying a run is in progress: the same key, enabled in
+        # both states, another binding (and only the first is shown)
         screen.handle_event(RunFinished("finished", 2, {"loss": 1.0}, 1.0))
         await pilot.pause()
         await pilot.pause()
-        assert rebuilt == ["finished"]
-        assert any(binding.action == "run" and enabled
-                   for _, binding, enabled, _ in screen.active_bindings.values())
+        assert rebuilt == ["evaluating", "finished"]
+        shown = [key.description for key in footer.query("FooterKey")]  # Textual's own
+        assert "Run" in shown and "Pause" not in shown

@@ -313,8 +313,10 @@ class TrainingScreen(RunControls, LiveLearningRate, TrainingPages, ChartControls
         """Refresh the footer only when the keys it offers changed: Textual's Footer mounts
         all its keys again at every refresh (when a run starts, the same keys as while it
         was starting: a layout pass and the footer's row sent again)."""
-        offered = (self.app.app_focus, *((key, enabled, tooltip) for key, (_, _, enabled, tooltip)
-                                         in self.active_bindings.items()))
+        # the binding, not only its key: "r" is enabled both while a run is in progress
+        # (saying so) and after (running again), two bindings the footer shows differently
+        offered = (self.app.app_focus, *((key, binding, enabled, tooltip) for key, (
+            _, binding, enabled, tooltip) in self.active_bindings.items()))
         if offered != getattr(self, "_offered", None):
             self._offered = offered
             super().refresh_bindings()
