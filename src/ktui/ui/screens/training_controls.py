@@ -26,21 +26,32 @@ class RunControls(Screen[None]):
     #: The view's new run state, shown at once (TrainingScreen._set_state).
     _set_state: Callable[[str], None]
 
+    #: Said with a stop from these keys (the run records it as its reason).
+    stop_reason = "s in the TUI"
+
+    def reaches_run(self) -> bool:
+        """Whether the keys reach a run now (the watch view: while the watched run lives)."""
+        return self.running
+
+    def run_paused(self) -> bool:
+        """Whether space resumes rather than pauses."""
+        return bool(self.control and self.control.paused)
+
     def action_pause(self) -> None:
-        if not self.control or not self.running:
+        if not self.control or not self.reaches_run():
             return
-        if self.control.paused:
+        if self.run_paused():
             self.control.resume()
         else:
             self.control.pause()
 
     def action_step(self) -> None:
-        if self.control and self.running:
+        if self.control and self.reaches_run():
             self.control.step(1)
 
     def action_stop(self) -> None:
-        if self.control and self.running:
-            self.control.stop("s in the TUI")
+        if self.control and self.reaches_run():
+            self.control.stop(self.stop_reason)
             self._set_state("stopping")
 
     def stop_run(self, reason: str = "b back to setup") -> None:

@@ -227,22 +227,14 @@ class WatchScreen(TrainingScreen):
     def can_steer_lr(self) -> bool:
         return self.alive and super().can_steer_lr()
 
-    def action_pause(self) -> None:
-        if not self.control or not self.live:
-            return
-        if self.control.paused or self.view.state == "paused":
-            self.control.resume()
-        else:
-            self.control.pause()
+    stop_reason = "from a viewer"
 
-    def action_step(self) -> None:
-        if self.control and self.live:
-            self.control.step(1)
+    def reaches_run(self) -> bool:
+        return self.live
 
-    def action_stop(self) -> None:
-        if self.control and self.live:
-            self.control.stop("from a viewer")
-            self._set_state("stopping")
+    def run_paused(self) -> bool:
+        """The run's own word too: paused from another terminal, or before this view came."""
+        return super().run_paused() or self.view.state == "paused"
 
     def stop_run(self, reason: str = "") -> None:
         """Leaving or quitting: stop following, never the run."""
