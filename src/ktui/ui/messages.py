@@ -1,7 +1,8 @@
 """Messages that carry the trainer's stream (and TensorFlow's warm-up) into the UI thread.
 
 Workers never touch widgets: they ``post_message`` one of these (thread-safe, non-blocking) and
-the screen updates itself in its handler. (Screens ask the app to act through
+the screen updates itself in its handler; the trainer's events wait in an :class:`EventInbox`
+that the screen empties, a message only waking it. (Screens ask the app to act through
 :class:`ktui.ui.host.KtuiHost`, synchronously, so keys typed in a burst keep their order.)
 """
 

@@ -68,6 +68,8 @@ class TrainingScreen(RunControls, LiveLearningRate, TrainingPages, ChartControls
     host = HostGetter()
     #: What the charts may spend on new data (see charts.budget; tests: none, as scripted).
     redraw_budget = NO_BUDGET
+    #: The keys the footer was last asked to show (see refresh_bindings).
+    _offered: tuple[object, ...] = ()
 
     def __init__(self, spec: ExperimentSpec) -> None:
         super().__init__()
@@ -317,7 +319,7 @@ class TrainingScreen(RunControls, LiveLearningRate, TrainingPages, ChartControls
         # (saying so) and after (running again), two bindings the footer shows differently
         offered = (self.app.app_focus, *((key, binding, enabled, tooltip) for key, (
             _, binding, enabled, tooltip) in self.active_bindings.items()))
-        if offered != getattr(self, "_offered", None):
+        if offered != self._offered:
             self._offered = offered
             super().refresh_bindings()
 
