@@ -241,8 +241,8 @@ def run_tui(spec_file: Path, fps: float | None = None, timeout: float = 300,
         last = events[-1]
         if last["event"] == "run_failed":
             raise Unavailable(f"training failed in the TUI: {last.get('message')}")
-        started = next(e["t"] for e in events if e["event"] == "run_started") - launch_mono
-        ended = last["t"] - launch_mono
+        first = next(e for e in events if e["event"] == "run_started")
+        started, ended = first["t"] - launch_mono, last["t"] - launch_mono
         recorded = sorted(runs.glob("*/events.jsonl")) if runs.exists() else []
         if recorded:
             rates = _epoch_rates(recorded[-1].read_text().splitlines())
@@ -251,10 +251,9 @@ def run_tui(spec_file: Path, fps: float | None = None, timeout: float = 300,
             rates = [float(e["samples_per_s"]) for e in events if e["event"] == "epoch_done"]
             source = "event tap (the TUI records no run directory)"
         window = max(ended - started, 1e-9)
-        first = next(e for e in events if e["event"] == "run_started")
-        ui_share = (last["ui_cpu_s"] - first["ui_cpu_s"]) / max(last["t"] - first["t"], 1e-9)
+        ui_share = (last["ui_cpu_s"] - first["ui_cpu_s"]) / window
         at_epochs = [(e["t"], e["ui_cpu_s"]) for e in events if e["event"] == "epoch_done"]
-        epochs_at = [e["t"] - launch_mono for e in events if e["event"] == "epoch_done"]
+        epochs_at = [t - launch_mono for t, _cpu in at_epochs]
         steady = (run.bytes_between(epochs_at[1], ended) / max(ended - epochs_at[1], 1e-9)
                   if len(epochs_at) >= 3 else None)
         return TrainRun(rates=rates, seconds=ended, maxrss_mb=run.rusage_maxrss_kb / 1024,
