@@ -49,6 +49,8 @@ class Mode:
     #: Presets whose XLA speed-up is measured (``jit``), on this many images.
     jit_presets: tuple[str, ...] = ("fashion-mlp",)
     jit_samples: int = 15_000
+    #: Presets whose fused-Adam speed-up is measured (benchmarks/fused_adam.py).
+    fused_presets: tuple[str, ...] = ("fashion-mlp",)
 
 
 QUICK = Mode("quick", samples=15_000, epochs=3, pairs=2, seed_samples=10_000, seed_epochs=2,
@@ -57,7 +59,7 @@ QUICK = Mode("quick", samples=15_000, epochs=3, pairs=2, seed_samples=10_000, se
 FULL = Mode("full", samples=0, epochs=5, pairs=2, seed_samples=0, seed_epochs=2,
             app_epochs=8, app_pairs=2, startup_repeats=3, fps_scan=(1.0, 10.0), jit=True,
             soak_epochs=6000, soak_baseline=True, jit_presets=("fashion-mlp", "fashion-cnn"),
-            jit_samples=6_000)
+            jit_samples=6_000, fused_presets=("fashion-mlp", "fashion-cnn"))
 
 #: name -> (target, higher is better, what it is)
 TARGETS: dict[str, tuple[float | None, bool, str]] = {
@@ -80,6 +82,7 @@ TARGETS: dict[str, tuple[float | None, bool, str]] = {
     "mirrored_vs_fit": (1.0, True, "ktui ÷ fit under MirroredStrategy, 2 logical CPUs"),
     "spe_speedup_cpu": (None, True, "steps_per_execution 8 ÷ 1, batch 32, one CPU device"),
     "auto_calls_speedup": (None, True, "default (auto steps per call) ÷ one step per call"),
+    "fused_adam_speedup": (None, True, "ktui's step with its fused Adam ÷ with Keras' Adam"),
     "scaling_efficiency": (None, True, "GPUs only: mirrored on N GPUs ÷ (N × one GPU)"),
     "mixed_f16_speedup": (None, True, "GPUs only: mixed_float16 ÷ float32 samples/s"),
 }
@@ -185,6 +188,22 @@ class Bench:
                 self.extra[f"nojit_samples_per_s_{preset}"] = b
             self.notes["jit"] = "--jit ÷ default: " + ", ".join(
                 f"{p} {self.extra[f'jit_vs_nojit_{p}']:.2f}×" for p in m.jit_presets)
+
+        from benchmarks import fused_adam
+
+        notes = []
+        for preset in m.fused_presets:  # the CNN's step is ~40× the MLP's: fewer of them
+            c = (fused_adam.compare(preset) if preset == "fashion-mlp"
+                 else fused_adam.compare(preset, rounds=8, steps=5))
+            if preset == "fashion-mlp":
+                self.results["fused_adam_speedup"] = c.speedup
+            self.extra[f"fused_adam_speedup_{preset}"] = c.speedup
+            self.extra[f"fused_adam_cpu_speedup_{preset}"] = c.cpu_speedup
+            self.extra[f"fused_adam_ms_per_step_{preset}"] = [round(c.keras_ms, 3),
+                                                              round(c.fused_ms, 3)]
+            notes.append(f"{preset} {c.keras_ms:.2f} -> {c.fused_ms:.2f} ms a step "
+                         f"({c.speedup:.2f}×; CPU time {c.cpu_speedup:.2f}×)")
+        self.notes["fused_adam_speedup"] = "; ".join(notes)
 
     # -- subprocesses ----------------------------------------------------------------------
     def startup(self) -> None:
@@ -429,7 +448,7 @@ def main(argv: list[str] | None = None) -> int:
         bench.attempt(["soak_kb_per_epoch"], bench.soak)
         bench.attempt(["mirrored_vs_fit", "spe_speedup_cpu"], bench.distributed)
         bench.attempt(["tape_vs_fit", "matmul_fraction", "model_matmul_fraction",
-                       "vs_seed_script"], bench.throughput)
+                       "vs_seed_script", "fused_adam_speedup"], bench.throughput)
     elapsed = time.perf_counter() - started
     meta = {"machine": machine(), "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
             "mode": mode.name, "seconds": round(elapsed, 1),

@@ -23,6 +23,7 @@ from ktui.core.build import model_layers
 from ktui.core.choices import LOSSES, optimizer_config
 from ktui.core.losses import batch_mean
 from ktui.core.spec import ExperimentSpec, TrainSpec
+from ktui.core.training.fused_adam import FUSED
 from ktui.core.training.parts import optimizer_settings
 from ktui.core.training.pipeline import train_dataset
 from ktui.core.training.placement import Placement
@@ -40,6 +41,7 @@ def make_optimizer(t: TrainSpec, steps_per_epoch: int, total_steps: int
     rate = make_steered_rate(keras, tf, base_schedule(
         keras, t.schedule, t.learning_rate, steps_per_epoch, total_steps))
     cls = type(keras.optimizers.get(config))
+    cls = FUSED.get(cls, cls)
     optimizer = cls(**{**config["config"], "learning_rate": rate})
     if t.precision == "mixed_float16":
         optimizer = keras.optimizers.LossScaleOptimizer(optimizer)
