@@ -34,9 +34,10 @@ from ktui.core.training.steps import Clipping, Insight, Steps, StepsBase
 
 def make_optimizer(t: TrainSpec, steps_per_epoch: int, total_steps: int
                    ) -> tuple[keras.Optimizer, LearningRate]:
-    """The spec's optimizer from the registry, stepping with the schedule's
-    :class:`~.schedules.LearningRate`; under ``mixed_float16`` wrapped in Keras'
-    ``LossScaleOptimizer`` (float16 gradients underflow without loss scaling)."""
+    """The spec's optimizer from the registry (Adam and AdamW as their one-kernel twins,
+    :mod:`.fused_adam`), stepping with the schedule's :class:`~.schedules.LearningRate`;
+    under ``mixed_float16`` wrapped in Keras' ``LossScaleOptimizer`` (float16 gradients
+    underflow without loss scaling)."""
     config = optimizer_config(t.optimizer, optimizer_settings(t))
     rate = make_steered_rate(keras, tf, base_schedule(
         keras, t.schedule, t.learning_rate, steps_per_epoch, total_steps))
