@@ -219,8 +219,9 @@ def run_tui(spec_file: Path, fps: float | None = None, timeout: float = 300,
         ui_cpu: list[float] = []  # /proc's: the UI thread's CPU when each end was noticed
 
         def finished(_run: PtyRun) -> bool:
-            if tap.exists():
-                events[:] = [json.loads(x) for x in tap.read_text().splitlines() if x.strip()]
+            if tap.exists():  # complete lines only: the tap may be writing the last one
+                lines = tap.read_text().split("\n")[:-1]
+                events[:] = [json.loads(x) for x in lines if x.strip()]
             if not ui_cpu and any(e["event"] == "run_started" for e in events):
                 ui_cpu.append(thread_cpu_s(app.proc.pid))
                 if keys:  # e.g. b"v": another page of the training view for the whole run
