@@ -197,6 +197,15 @@ def tf_import_s() -> float:
     return time.perf_counter() - t0
 
 
+def read_tap(tap: Path) -> list[dict]:
+    """The events the harness's tap has written so far: complete lines only, as the trainer's
+    thread may be writing the last one while the benchmark reads (a half line made
+    ``json.loads`` fail mid-run)."""
+    if not tap.exists():
+        return []
+    return [json.loads(line) for line in tap.read_text().split("\n")[:-1] if line.strip()]
+
+
 def run_tui(spec_file: Path, fps: float | None = None, timeout: float = 300,
             env: dict[str, str] | None = None, keys: bytes = b"") -> TrainRun:
     """The real app (``ktui --spec FILE --start``) in a 120×40 pty (``keys`` typed once the
@@ -219,9 +228,7 @@ def run_tui(spec_file: Path, fps: float | None = None, timeout: float = 300,
         ui_cpu: list[float] = []  # /proc's: the UI thread's CPU when each end was noticed
 
         def finished(_run: PtyRun) -> bool:
-            if tap.exists():  # complete lines only: the tap may be writing the last one
-                lines = tap.read_text().split("\n")[:-1]
-                events[:] = [json.loads(x) for x in lines if x.strip()]
+            events[:] = read_tap(tap)
             if not ui_cpu and any(e["event"] == "run_started" for e in events):
                 ui_cpu.append(thread_cpu_s(app.proc.pid))
                 if keys:  # e.g. b"v": another page of the training view for the whole run
