@@ -4,7 +4,8 @@
 # What it measures, each with its own time limit so one slow figure cannot eat the lease:
 #   the devices TensorFlow sees (ktui devices), one GPU's samples/s, mirrored over every GPU
 #   (scaling efficiency), mixed_float16 ÷ float32, steps_per_execution 16 ÷ 1 (all from
-#   python -m benchmarks.distributed), and XLA (--jit) ÷ default for fashion-mlp.
+#   python -m benchmarks.distributed), XLA (--jit) ÷ default for fashion-mlp, and the fused
+#   Adam ÷ Keras' Adam in ktui's step (python -m benchmarks.fused_adam).
 # It needs a Python with TensorFlow ≥ 2.20 and ktui's dependencies (PY=...). The lent machines
 # of this workplace ship PyTorch and JAX but no TensorFlow, and a TensorFlow wheel (~600 MB)
 # is over what a call may carry (64 MiB): the script then says so and stops (exit 3).
@@ -37,3 +38,8 @@ for jit in "" "--jit"; do
     | "$PY" -c 'import json,sys; print(json.loads(sys.stdin.read() or "{}").get("samples_per_s"))')
   say "fashion-mlp ${jit:-default}: $rate samples/s (last epoch; $(echo "$(date +%s.%N) - $start" | bc) s)"
 done
+# Adam in one kernel a variable ÷ Keras' Adam in ktui's step, on the first GPU (TensorFlow's
+# default device there): fashion-mlp, then fashion-cnn (needs Fashion-MNIST, like the above).
+timeout 150 "$PY" -m benchmarks.fused_adam fashion-mlp fashion-cnn > "$OUT/fused_adam.txt" \
+  2> "$OUT/fused_adam.err" || say "benchmarks.fused_adam: exit $? (see fused_adam.err)"
+say "fused Adam: $(paste -sd';' "$OUT/fused_adam.txt" 2>/dev/null)"
