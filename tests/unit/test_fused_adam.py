@@ -1,9 +1,10 @@
 """ktui's Adam and AdamW (one ``ResourceApplyAdam`` kernel a variable, issue 24 item 3) against
 Keras' own Adam and AdamW, the independent reference: the same weights and moments step by
 step with decay, clipping, a schedule and float64; Keras' update wherever the kernel does not
-apply (amsgrad, sparse gradients); a checkpoint written with Keras' Adam resumes; the fused
-kernel is really in the traced step (else the comparisons could not fail); and the same
-under ``MirroredStrategy`` on two logical CPU devices, in a fresh process.
+apply (amsgrad, sparse gradients); a checkpoint written with Keras' Adam resumes; ktui's own
+step (``Steps``) with and without XLA; Keras' names and serialisation; the fused kernel is
+really in the traced step (else the comparisons could not fail); and the same under
+``MirroredStrategy`` on two logical CPU devices, in a fresh process.
 """
 
 from __future__ import annotations
@@ -19,10 +20,13 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from ktui.core.choices import LOSSES
+from ktui.core.losses import batch_mean
 from ktui.core.runs.keras_sink import make_checkpoint
 from ktui.core.spec import TrainSpec
 from ktui.core.training.assemble import make_optimizer
 from ktui.core.training.fused_adam import FusedAdam, FusedAdamW
+from ktui.core.training.steps import Insight, Steps
 
 ROOT = Path(__file__).resolve().parents[2]
 FUSED_OP = "ResourceApplyAdam"
@@ -76,9 +80,11 @@ def train(optimizer: keras.Optimizer, steps: int, model: keras.Model | None = No
     return model, kernels_in(step.get_concrete_function())
 
 
-#: Over 40 steps the two round differently (``beta_1 * m + (1 - beta_1) * g`` against Keras'
-#: ``m + (g - m) * (1 - beta_1)``): measured 1.8e-7 after one step, 9.5e-6 after 40,
-#: growing with the steps as rounding does; a wrong formula is off by orders more.
+#: Over 40 steps with the default betas the two round differently (the kernel's
+#: ``beta_1 * m + (1 - beta_1) * g`` against Keras' ``m + (g - m) * (1 - beta_1)``): measured
+#: 1.8e-7 after one step, 9.5e-6 after 40, growing with the steps as rounding does (faster
+#: with beta_2 nearer 1: 1 - beta_2 is formed in float32); a wrong formula is off by orders
+#: more.
 DRIFT = 5e-5
 
 
@@ -211,6 +217,40 @@ def test_a_checkpoint_written_with_keras_adam_resumes_with_the_fused_one(tmp_pat
     resumed, kernels = train(ours, 10, resumed)
     assert kernels == 4
     assert_same(weights(resumed), weights(reference))
+
+
+@pytest.mark.parametrize("jit", [False, True], ids=["graph", "xla"])
+def test_ktuis_own_step_takes_the_kernel_and_equals_keras(jit: bool) -> None:
+    """The trainer's compiled step (:class:`Steps`: the NaN guard's ``tf.cond``, gradient
+    norms, metrics), with and without XLA, against the same step with Keras' Adam."""
+    x, y = data()
+
+    def steps_with(cls):
+        model = model_of()
+        optimizer = cls(0.02)
+        optimizer.build(model.trainable_variables)
+        steps = Steps(model, optimizer, batch_mean(LOSSES["sparse_categorical_crossentropy"]
+                                                   .load()), ["accuracy"], (12,),
+                      y.numpy(), jit, insight=Insight(3, (("all", (0, 1, 2, 3)),)))
+        for _ in range(25):
+            steps.train(x, y)
+        return model, kernels_in(steps.train.get_concrete_function())
+
+    (theirs, their_kernels), (ours, our_kernels) = (steps_with(keras.optimizers.Adam),
+                                                    steps_with(FusedAdam))
+    assert (their_kernels, our_kernels) == (0, 4)
+    assert_same(weights(ours), weights(theirs))
+
+
+def test_the_twins_keep_keras_names_and_serialise() -> None:
+    """Keras names its instances after the class (``adam``, ``adam_1``...; ``adam_w``): the
+    twins are named as Keras' first instance, and round-trip through Keras' serialisation."""
+    for ours, keras_name in ((FusedAdam(0.01), "adam"), (FusedAdamW(0.01), "adam_w")):
+        assert ours.name == keras_name
+        config = keras.optimizers.serialize(ours)
+        again = keras.optimizers.deserialize(config)
+        assert type(again) is type(ours)
+        assert again.get_config() == ours.get_config()
 
 
 @pytest.mark.parametrize(("name", "precision", "expected"), [

@@ -1,18 +1,20 @@
 """Adam and AdamW that update each variable with one fused kernel.
 
 Keras' Adam writes an update as a dozen element-wise ops a variable (two moment updates, a
-square root, a division...), each a memory-bound pass over the weights; TensorFlow's
-``ResourceApplyAdam`` does the same arithmetic in one pass. On the 2-core box the MLP's
-step spends a quarter of its time in those passes (benchmarks/README, session 10).
+square root, a division...), each a memory-bound pass over the weights and an op for the
+executor; TensorFlow's ``ResourceApplyAdam`` does the same arithmetic in one pass. On the
+2-core box fashion-mlp's step runs 1.08-1.17× faster with it, fashion-cnn's the same
+(``fused_adam_speedup``, benchmarks/README, session 10).
 
 Everything else stays Keras': the moment variables are the ones ``Adam.build`` makes (so
-checkpoints, their order and ``optimizer.variables`` are unchanged), weight decay, clipping,
-EMA, loss scaling and the learning-rate schedule run in Keras' ``apply`` before
-:meth:`update_step` is called, and any case the kernel does not cover (amsgrad, a sparse
-gradient, a dtype other than float32/float64, a variable whose moments it cannot find) is
-Keras' own ``update_step``. The moments are found through the public
-``add_variable_from_reference`` that ``build`` calls, and under a ``tf.distribute`` strategy
-through ``experimental_local_results``, so no private Keras name is read.
+checkpoints, their order and ``optimizer.variables`` are unchanged); loss scaling, gradient
+accumulation, clipping, weight decay and the learning-rate schedule run in Keras' ``apply``
+before :meth:`update_step` is called, EMA after it; the twins keep Keras' names (``adam``,
+``adam_w``) and serialise as ``ktui>FusedAdam``/``ktui>FusedAdamW``. Any case the kernel does
+not cover (amsgrad, a sparse gradient, a dtype other than float32/float64, a variable whose
+moments it cannot find) is Keras' own ``update_step``. The moments are found through the
+public ``add_variable_from_reference`` that ``build`` calls, and under a ``tf.distribute``
+strategy through ``experimental_local_results``, so no private Keras name is read.
 """
 
 # TensorFlow is imported after tfenv.ensure_imported() (see ktui.core.tfenv):
@@ -45,6 +47,12 @@ def _local(variable: Any) -> tuple[Any, ...]:
 class FusedUpdate:
     """The fused ``update_step``, mixed into Keras' Adam and AdamW (see the module)."""
 
+    #: The name Keras' own class gives its instances (ours would be ``fused_adam``).
+    keras_name = "adam"
+
+    def __init__(self, *args: Any, name: str | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, name=name or self.keras_name, **kwargs)  # type: ignore[call-arg]
+
     def add_variable_from_reference(self, reference_variable: Any, name: str | None = None,
                                     initializer: Any = "zeros") -> Any:
         """Keras' slot variable, remembered per device for the variable it follows."""
@@ -73,12 +81,16 @@ class FusedUpdate:
             grad=tf.cast(gradient, dtype))
 
 
+@keras.saving.register_keras_serializable(package="ktui")
 class FusedAdam(FusedUpdate, keras.optimizers.Adam):
     """Keras' Adam, one kernel a variable."""
 
 
+@keras.saving.register_keras_serializable(package="ktui")
 class FusedAdamW(FusedUpdate, keras.optimizers.AdamW):
     """Keras' AdamW, one kernel a variable (the decay is Keras', before the update)."""
+
+    keras_name = "adam_w"
 
 
 #: Keras' class -> its fused twin (exact types: a user's subclass keeps its own update).
