@@ -65,6 +65,9 @@ class FusedUpdate:
         return made
 
     def update_step(self, gradient: Any, variable: Any, learning_rate: Any) -> Any:
+        """One ``ResourceApplyAdam`` for a dense float32/64 gradient of a variable whose
+        moments are known (Keras' bias correction: the powers at ``iterations + 1``);
+        Keras' own update for anything else."""
         slots = self.__dict__.get("fused_slots", {}).get(variable.ref())
         if (slots is None or len(slots) != len(MOMENTS) or self.amsgrad  # type: ignore[attr-defined]
                 or isinstance(gradient, tf.IndexedSlices) or variable.dtype not in FUSED_DTYPES):
