@@ -34,13 +34,6 @@ class Comparison:
         return self.keras_cpu_ms / self.fused_cpu_ms
 
 
-def fused_kernels(concrete) -> int:
-    """The ``ResourceApplyAdam`` ops in a traced function, its nested functions included."""
-    graph = concrete.graph.as_graph_def()
-    nodes = list(graph.node) + [n for f in graph.library.function for n in f.node_def]
-    return sum(n.op == "ResourceApplyAdam" for n in nodes)
-
-
 #: Rounds and compiled steps a round, per preset: the CNN's step is ~25× the MLP's.
 SIZES = {"fashion-mlp": (20, 50), "fashion-cnn": (8, 5)}
 
@@ -57,11 +50,11 @@ def compare(preset: str = "fashion-mlp", rounds: int | None = None, steps: int |
     from ktui.core.choices import LOSSES
     from ktui.core.losses import batch_mean
     from ktui.core.training.assemble import insight_of
-    from ktui.core.training.fused_adam import FusedAdam
+    from ktui.core.training.fused_adam import FusedAdam, fused_kernels
     from ktui.core.training.steps import Steps
 
-    rounds = rounds or SIZES.get(preset, (20, 50))[0]
-    steps = steps or SIZES.get(preset, (20, 50))[1]
+    default_rounds, default_steps = SIZES.get(preset, (20, 50))
+    rounds, steps = rounds or default_rounds, steps or default_steps
     spec = tp.bench_spec(samples, 1, preset=preset)
     splits = tp.load(spec)
     t = spec.train

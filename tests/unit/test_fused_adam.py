@@ -25,18 +25,10 @@ from ktui.core.losses import batch_mean
 from ktui.core.runs.keras_sink import make_checkpoint
 from ktui.core.spec import TrainSpec
 from ktui.core.training.assemble import make_optimizer
-from ktui.core.training.fused_adam import FusedAdam, FusedAdamW
+from ktui.core.training.fused_adam import FusedAdam, FusedAdamW, fused_kernels
 from ktui.core.training.steps import Insight, Steps
 
 ROOT = Path(__file__).resolve().parents[2]
-FUSED_OP = "ResourceApplyAdam"
-
-
-def kernels_in(concrete) -> int:
-    """How many fused Adam kernels a traced function holds, nested functions included."""
-    graph = concrete.graph.as_graph_def()
-    nodes = list(graph.node) + [n for f in graph.library.function for n in f.node_def]
-    return sum(n.op == FUSED_OP for n in nodes)
 
 
 def model_of(dtype: str = "float32", embedding: bool = False) -> keras.Model:
@@ -77,7 +69,7 @@ def train(optimizer: keras.Optimizer, steps: int, model: keras.Model | None = No
 
     for _ in range(steps):
         step()
-    return model, kernels_in(step.get_concrete_function())
+    return model, fused_kernels(step.get_concrete_function())
 
 
 #: Over 40 steps with the default betas the two round differently (the kernel's
@@ -134,7 +126,7 @@ def test_one_update_equals_adam_written_in_numpy() -> None:
         slot.assign(value.astype("float32"))
     kernels = tf.function(lambda: optimizer.apply([tf.constant(g, tf.float32)], [var]))
     kernels()
-    assert kernels_in(kernels.get_concrete_function()) == 1
+    assert fused_kernels(kernels.get_concrete_function()) == 1
 
     m = m0 + (g - m0) * (1 - b1)
     v = v0 + (g * g - v0) * (1 - b2)
@@ -234,7 +226,7 @@ def test_ktuis_own_step_takes_the_kernel_and_equals_keras(jit: bool) -> None:
                       y.numpy(), jit, insight=Insight(3, (("all", (0, 1, 2, 3)),)))
         for _ in range(25):
             steps.train(x, y)
-        return model, kernels_in(steps.train.get_concrete_function())
+        return model, fused_kernels(steps.train.get_concrete_function())
 
     (theirs, their_kernels), (ours, our_kernels) = (steps_with(keras.optimizers.Adam),
                                                     steps_with(FusedAdam))
@@ -272,8 +264,8 @@ MIRRORED = textwrap.dedent("""
     import keras
     import numpy as np
     sys.path.insert(0, sys.argv[1])
-    from tests.unit.test_fused_adam import data, kernels_in, model_of
-    from ktui.core.training.fused_adam import FusedAdam
+    from tests.unit.test_fused_adam import data, model_of
+    from ktui.core.training.fused_adam import FusedAdam, fused_kernels
 
     def run(cls):
         strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
@@ -298,7 +290,7 @@ MIRRORED = textwrap.dedent("""
             step()
         replicas = [[w.numpy().tolist() for w in strategy.experimental_local_results(v.value)]
                     for v in model.trainable_variables]
-        return replicas, kernels_in(step.get_concrete_function())
+        return replicas, fused_kernels(step.get_concrete_function())
 
     print(json.dumps({"keras": run(keras.optimizers.Adam), "fused": run(FusedAdam)}))
 """)

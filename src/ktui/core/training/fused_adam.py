@@ -96,5 +96,14 @@ class FusedAdamW(FusedUpdate, keras.optimizers.AdamW):
     keras_name = "adam_w"
 
 
+def fused_kernels(concrete: Any) -> int:
+    """How many fused Adam kernels a traced function (``tf.function``'s concrete function)
+    holds, its nested functions (a ``tf.cond``'s branches, a loop's body) included: how the
+    tests and the benchmark know the fused update is the one that runs."""
+    graph = concrete.graph.as_graph_def()
+    nodes = list(graph.node) + [n for f in graph.library.function for n in f.node_def]
+    return sum(n.op == "ResourceApplyAdam" for n in nodes)
+
+
 #: Keras' class -> its fused twin (exact types: a user's subclass keeps its own update).
 FUSED = {keras.optimizers.Adam: FusedAdam, keras.optimizers.AdamW: FusedAdamW}
