@@ -145,7 +145,7 @@ class _Run:
         from ktui.core.build import build_model, model_layers, summarize
         from ktui.core.training.assemble import make_optimizer, make_steps
         from ktui.core.training.insight import ViewData
-        from ktui.core.training.pipeline import eval_dataset
+        from ktui.core.training.pipeline import Passes, eval_dataset
         from ktui.core.user_layers import uses_user_layers
         from ktui.core.user_layers.caught import caught
 
@@ -178,7 +178,10 @@ class _Run:
                 if len(splits.x_test) else None)
         self.steps: StepsBase = make_steps(placement, self.model, optimizer, spec, splits,
                                            val if val is not None else test)
-        self.val_ds = self.steps.distribute(val) if val is not None else None
+        # One iterator for every epoch's validation (pipeline.Passes: memory stays flat);
+        # several workers read their shares afresh each epoch.
+        self.val_ds = (Passes(val, self.steps.distribute, repeat=placement.role is None)
+                       if val is not None else None)
         self.test_ds = self.steps.distribute(test) if test is not None else None
         self.start_epoch = 0
         for model_sink in self.model_sinks:
