@@ -166,7 +166,9 @@ def main():
     signature = [tf.TensorSpec((None, *a.shape[1:]), a.dtype) for a in (x_train, y_train)]
 
     def measure(y, pred, loss):
-        mean_loss.update_state(loss)
+        # A mean over examples, as Keras' fit and evaluate report it: each batch's mean
+        # loss weighted by its size (a short last batch counts for its examples).
+        mean_loss.update_state(loss, sample_weight=tf.cast(tf.shape(y)[0], tf.float32))
         for metric in metrics:
             metric.update_state(y, pred)
 

@@ -80,20 +80,24 @@ class ReplicatedSteps(StepsBase):
         """The input signature of the steps over ``dataset`` distributed."""
         return distributed(strategy, dataset).element_spec
 
-    def _share(self, y: tf.Tensor, pred: tf.Tensor) -> tf.Tensor:
-        """This replica's part of the step's loss: its examples' losses over the global
-        batch of the step."""
+    def _share(self, y: tf.Tensor, pred: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+        """This replica's part of the step's loss (its examples' losses over the global
+        batch of the step), and the weight of ``part × replicas`` in a mean over batches:
+        the global batch over the replicas, so that the mean over a pass is the mean over
+        its examples, as on one device (``steps.batch_weight``), however the last, short
+        batch was split between the replicas."""
         ctx = tf.distribute.get_replica_context()
         global_batch = ctx.all_reduce(tf.distribute.ReduceOp.SUM, tf.shape(y)[0])
-        return tf.nn.compute_average_loss(self.per_example_loss(y, pred),
-                                          global_batch_size=global_batch)
+        share = tf.nn.compute_average_loss(self.per_example_loss(y, pred),
+                                           global_batch_size=global_batch)
+        return share, tf.cast(global_batch, tf.float32) / self.replicas
 
     def _replica_grads(self, x: tf.Tensor, y: tf.Tensor
                        ) -> tuple[tf.Tensor, list[tf.Tensor | None], tf.Tensor]:
         model = self.model
         with tf.GradientTape() as tape:
             pred = tf.cast(model(x, training=True), tf.float32)
-            share = self._share(y, pred)
+            share, weight = self._share(y, pred)
             total = share
             added = self.added_losses(model)
             if added is not None:
@@ -114,9 +118,9 @@ class ReplicatedSteps(StepsBase):
         # One all-reduce for both: the step's loss and whether everything is finite.
         loss, check = tf.unstack(ctx.all_reduce(tf.distribute.ReduceOp.SUM,
                                                 tf.stack([tf.cast(total, tf.float32), check])))
-        self.train_loss.update_state(total * self.replicas)
+        self.train_loss.update_state(total * self.replicas, sample_weight=weight)
         if added is not None:  # each replica's own, as the one-device step's
-            self.reg_loss.update_state(added)
+            self.reg_loss.update_state(added, sample_weight=weight)
         for metric in self.metrics:
             metric.update_state(y, pred)
         return loss, grads, tf.math.is_finite(check)
@@ -143,8 +147,9 @@ class ReplicatedSteps(StepsBase):
         def replica_eval(x: tf.Tensor, y: tf.Tensor) -> None:
             pred = tf.cast(self.model(x, training=False), tf.float32)
             added = self.added_losses(self.model)
-            self.val_loss.update_state(self._share(y, pred) * self.replicas
-                                       + (0.0 if added is None else added))
+            share, weight = self._share(y, pred)
+            self.val_loss.update_state(share * self.replicas + (0.0 if added is None else added),
+                                       sample_weight=weight)
             for metric in self.val_metrics:
                 metric.update_state(y, pred)
             if self.confusion is not None:

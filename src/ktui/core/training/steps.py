@@ -42,6 +42,12 @@ def results(metrics: Sequence[keras.metrics.Metric]) -> dict[str, float]:
     return {m.name: float(m.result()) for m in metrics}
 
 
+def batch_weight(y: tf.Tensor) -> tf.Tensor:
+    """How much a batch's mean loss counts in a mean over batches: its number of examples
+    (traced). Keras' fit and evaluate weight their loss trackers the same way."""
+    return tf.cast(tf.shape(y)[0], tf.float32)
+
+
 def scaled_loss(optimizer: keras.Optimizer, loss: tf.Tensor) -> tf.Tensor:
     """The loss the gradients are taken of: scaled up under float16's ``LossScaleOptimizer``
     (its ``apply`` scales the gradients back down), else itself."""
@@ -106,6 +112,10 @@ class StepsBase:
                                          aggregation=tf.VariableAggregation.ONLY_FIRST_REPLICA)
         self.grad_steps = tf.Variable(0.0, trainable=False,
                                       aggregation=tf.VariableAggregation.ONLY_FIRST_REPLICA)
+        #: The epoch's training loss and the validation loss: means over examples (each
+        #: batch's mean loss weighted by its size, see :func:`batch_weight`), as Keras' fit
+        #: and evaluate report them; a mean of batch means would count a short last batch
+        #: as much as a full one.
         self.train_loss = keras.metrics.Mean(name="loss")
         self.val_loss = keras.metrics.Mean(name="val_loss")
         #: The part of the training loss that layers add (``add_loss``, regularizers), which
@@ -285,9 +295,10 @@ class Steps(StepsBase):
             return tf.constant(1, tf.int64)
 
         tf.cond(finite, apply, skip)
-        self.train_loss.update_state(total)
+        weight = batch_weight(y)
+        self.train_loss.update_state(total, sample_weight=weight)
         if added is not None:
-            self.reg_loss.update_state(added)
+            self.reg_loss.update_state(added, sample_weight=weight)
         for metric in self.metrics:
             metric.update_state(y, pred)
         return total
@@ -295,7 +306,8 @@ class Steps(StepsBase):
     def _eval_one(self, x: tf.Tensor, y: tf.Tensor) -> None:
         pred = tf.cast(self.model(x, training=False), tf.float32)
         added = self.added_losses(self.model)  # Keras' evaluate counts them too
-        self.val_loss.update_state(self.loss_fn(y, pred) + (0.0 if added is None else added))
+        self.val_loss.update_state(self.loss_fn(y, pred) + (0.0 if added is None else added),
+                                   sample_weight=batch_weight(y))
         for metric in self.val_metrics:
             metric.update_state(y, pred)
         if self.confusion is not None:
