@@ -10,8 +10,6 @@ the dataset, in order; the run-level test checks the validation loss against Ker
 
 from __future__ import annotations
 
-import csv
-
 import numpy as np
 import pytest
 
