@@ -29,6 +29,17 @@ def _same(got, want) -> None:
         np.testing.assert_array_equal(gy, wy)
 
 
+def _recording_place():
+    """A ``place`` that keeps every dataset it is handed: one per iterator made."""
+    made: list[object] = []
+
+    def place(dataset):
+        made.append(dataset)
+        return dataset
+
+    return made, place
+
+
 @pytest.fixture
 def data() -> tuple[np.ndarray, np.ndarray]:
     x = np.arange(30, dtype=np.float32).reshape(10, 3)  # 10 samples, batches of 4: 4, 4, 2
@@ -47,12 +58,7 @@ def test_every_pass_is_the_whole_dataset_in_order(data) -> None:
 
 def test_one_iterator_serves_every_pass(data) -> None:
     ds = eval_dataset(*data, batch_size=4)
-    made: list[object] = []
-
-    def place(dataset):
-        made.append(dataset)
-        return dataset
-
+    made, place = _recording_place()
     passes = Passes(ds, place)
     for _ in range(5):
         _batches(passes)
@@ -74,12 +80,7 @@ def test_a_pass_left_half_way_is_finished_before_the_next(data) -> None:
 def test_several_workers_and_unknown_lengths_iterate_each_pass_afresh(data) -> None:
     ds = eval_dataset(*data, batch_size=4)
     want = _batches(ds)
-    made: list[object] = []
-
-    def place(dataset):
-        made.append(dataset)
-        return dataset
-
+    made, place = _recording_place()
     for passes in (Passes(ds, place, repeat=False),
                    Passes(ds.filter(lambda x, y: True), place)):  # cardinality unknown
         assert passes.batches is None
