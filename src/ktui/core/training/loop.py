@@ -180,7 +180,7 @@ class _Run:
                                            val if val is not None else test)
         # One iterator for every epoch's validation (pipeline.Passes: memory stays flat);
         # several workers read their shares afresh each epoch.
-        self.val_ds = (Passes(val, self.steps.distribute, repeat=placement.role is None)
+        self.val_passes = (Passes(val, self.steps.distribute, repeat=placement.role is None)
                        if val is not None else None)
         self.test_ds = self.steps.distribute(test) if test is not None else None
         self.start_epoch = 0
@@ -290,7 +290,7 @@ class _Run:
             if steps.skipped > 0:
                 self._end()
                 return self._nan_failure(epoch, step, [])
-            val_loss, val_metrics = steps.score(self.val_ds)
+            val_loss, val_metrics = steps.score(self.val_passes)
             seconds = max(time.perf_counter() - epoch_start - epoch_paused, 0.0)
             loss, metrics = steps.epoch_results()
             done = EpochDone(
@@ -300,7 +300,7 @@ class _Run:
                 lr=self.steer.rate.current(),
             )
             sink(done)
-            for event in self.views.after_validation(steps, epoch, self.val_ds is not None):
+            for event in self.views.after_validation(steps, epoch, self.val_passes is not None):
                 sink(event)
             changes, reason = self.steer.after_epoch(
                 done, time.perf_counter() - started - paused_s)
