@@ -65,7 +65,7 @@ def compare(preset: str = "fashion-mlp", rounds: int | None = None, steps: int |
         optimizer = cls(learning_rate=t.learning_rate)
         optimizer.build(model.trainable_variables)
         return Steps(model, optimizer, batch_mean(LOSSES[t.loss].load()), t.metrics,
-                     splits.x_train.shape[1:], splits.y_train, t.jit_compile,
+                     splits.x_train.shape[1:], splits.y_train, t.jit_compile == "on",
                      insight=insight_of(spec, model))
 
     batch = (tf.constant(splits.x_train[:tp.BATCH]), tf.constant(splits.y_train[:tp.BATCH]))

@@ -33,7 +33,7 @@ def bench_spec(samples: int = 0, epochs: int = 3, jit: bool = False,
     t.validation_split = 0.0
     t.epochs = epochs
     t.batch_size = BATCH
-    t.jit_compile = jit
+    t.jit_compile = "on" if jit else "off"
     t.device = "cpu"
     return spec
 
@@ -82,6 +82,36 @@ def ktui_rates(spec: ExperimentSpec, splits=None) -> Rates:
     return rates
 
 
+def auto_pick(spec: ExperimentSpec):
+    """What ``jit_compile = "auto"`` picks for ``spec`` when every run counts as long enough
+    to try XLA (its bar, two minutes of steps, lowered to 0 for this run; the run goes on
+    until the pick, then stops): the :class:`~ktui.core.events.XlaPicked` event, or None if
+    the run ended first."""
+    from ktui.core.events import XlaPicked
+    from ktui.core.session import start_run
+    from ktui.core.training import xla_pick
+    from ktui.core.training.control import TrainerControl
+
+    picks: list[XlaPicked] = []
+    control = TrainerControl()
+
+    def sink(event) -> None:
+        if isinstance(event, XlaPicked):
+            picks.append(event)
+            control.stop()
+
+    spec.train.jit_compile = "auto"
+    spec.train.epochs = 10_000  # stopped at the pick
+    bar, xla_pick.TRY_MIN_S = xla_pick.TRY_MIN_S, 0.0
+    try:
+        final = start_run(spec, [sink], record=False, control=control).join()
+    finally:
+        xla_pick.TRY_MIN_S = bar
+    if isinstance(final, RunFailed):
+        raise RuntimeError(f"ktui's trainer failed: {final.message}")
+    return picks[0] if picks else None
+
+
 def fit_rates(spec: ExperimentSpec, splits) -> Rates:
     """``compile`` + ``fit`` on the same ``build_model``, the same arrays, batch size and the
     same index-gather ``tf.data`` pipeline (shuffled each epoch), timed by a callback."""
@@ -94,7 +124,7 @@ def fit_rates(spec: ExperimentSpec, splits) -> Rates:
     model = build_model(spec)
     model.compile(optimizer=keras.optimizers.Adam(spec.train.learning_rate),
                   loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-                  metrics=["accuracy"], jit_compile=spec.train.jit_compile)
+                  metrics=["accuracy"], jit_compile=spec.train.jit_compile == "on")
     xs, ys = tf.constant(splits.x_train), tf.constant(splits.y_train)
     n = len(splits.x_train)
     ds = (tf.data.Dataset.range(n).shuffle(n, seed=spec.train.seed, reshuffle_each_iteration=True)

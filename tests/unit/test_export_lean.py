@@ -148,16 +148,21 @@ def _step_decorators(script: str) -> dict[str, dict[str, str]]:
     return steps
 
 
-@pytest.mark.parametrize("jit", [False, True])
-def test_the_script_compiles_its_steps_with_xla_exactly_when_the_run_did(jit: bool) -> None:
+@pytest.mark.parametrize(("setting", "picked", "xla"), [
+    ("off", None, False), ("on", None, True),
+    ("auto", None, False), ("auto", False, False), ("auto", True, True),
+    ("on", False, True), ("off", True, False)])  # what the spec says outranks a summary
+def test_the_script_compiles_its_steps_with_xla_exactly_when_the_run_did(
+        setting: str, picked: bool | None, xla: bool) -> None:
     """A spec with ``jit_compile = true`` trained with XLA; its script compiled without it
-    (different last bits, another speed) until the loop gained its ``jit`` part."""
+    (different last bits, another speed) until the loop gained its ``jit`` part. Under
+    ``auto`` the run's pick decides (its summary's ``xla``; not known: without)."""
     spec = get_preset("fashion-mlp")
-    spec.train.jit_compile = jit
-    steps = _step_decorators(export_script(spec))
+    spec.train.jit_compile = setting
+    steps = _step_decorators(export_script(spec, xla=picked))
     assert set(steps) == {"train_step", "eval_step"}
     for keywords in steps.values():
-        assert keywords.get("jit_compile") == ("True" if jit else None)
+        assert keywords.get("jit_compile") == ("True" if xla else None)
         assert "input_signature" in keywords
 
 

@@ -91,8 +91,8 @@ def load_spec(args: argparse.Namespace) -> specmod.ExperimentSpec:
                         ("steps_per_execution", getattr(args, "steps_per_execution", None))):
         if value is not None:
             setattr(t, attr, value)
-    if getattr(args, "jit", False):
-        t.jit_compile = True
+    if getattr(args, "jit", None):
+        t.jit_compile = args.jit
     _apply_steering(args, t)
     return spec
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
 from ktui.cli.common import check_valid, spec_problems, use_layer_files
 from ktui.cli.errors import EXIT_OK, UsageError, say
@@ -30,7 +31,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     check_valid(spec, str(run.spec_file))
     try:
         script = export_script(spec, args.style, run_name=run.name,
-                               file_name=Path(args.python).name)
+                               file_name=Path(args.python).name,
+                               xla=_xla_used(run))
     except ExportError as err:  # one line naming the field, exit 2, never a traceback
         raise UsageError(f"cannot export {run.name}: {err}") from None
     target = Path(args.python)
@@ -42,3 +44,14 @@ def cmd_export(args: argparse.Namespace) -> int:
     shown = clean(str(target))
     print(f"wrote {shown} (python3 {shown} trains it with TensorFlow only)")
     return EXIT_OK
+
+
+def _xla_used(run: Any) -> bool | None:
+    """Whether the run's step ran with XLA, as its summary says (what ``jit_compile = "auto"``
+    picked); None when not said (no summary: the script follows the spec)."""
+    from ktui.core.runs.storage import RunError
+
+    try:
+        return run.read_summary().xla.get("on")
+    except RunError:
+        return None

@@ -112,7 +112,10 @@ def _add_train(sub: typing.Any) -> None:
     train.add_argument("--seed", type=int, metavar="N")
     train.add_argument("--device", choices=specmod.DEVICES,
                        help="auto (GPU when TensorFlow sees one), cpu or gpu")
-    train.add_argument("--jit", action="store_true", help="compile the step with XLA")
+    train.add_argument("--jit", nargs="?", const="on", choices=specmod.JIT_SETTINGS,
+                       metavar="auto|on|off",
+                       help="compile the step with XLA: on (--jit alone), off, or auto (the "
+                            "default: XLA when it measures faster on a long run)")
     _add_placement(train)
     _add_steering(train)
     train.add_argument("--jsonl", action="store_true",

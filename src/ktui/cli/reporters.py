@@ -22,6 +22,7 @@ from ktui.core.events import (
     RunFinished,
     RunStarted,
     StepDone,
+    XlaPicked,
     to_json,
 )
 from ktui.core.history import RunHistory
@@ -73,6 +74,12 @@ def lr_line(event: LrChanged) -> str:
             f"({'plateau' if event.source == 'plateau' else 'changed'}, {when})")
 
 
+def xla_line(event: XlaPicked) -> str:
+    """``XLA on (auto, at epoch 3, step 40): 1.09× as fast with XLA (4.99 ms a step ...)``."""
+    return (f"XLA {'on' if event.xla else 'off'} (jit_compile = auto, at epoch {event.epoch}, "
+            f"step {event.step}): {event.reason}")
+
+
 #: In a pipe, a line inside an epoch at most this often (a fashion-cnn epoch takes 10 s here,
 #: a big one minutes: a log that stays silent that long looks hung).
 PROGRESS_EVERY_S = 10.0
@@ -110,6 +117,8 @@ class PlainReporter:
                 self._line(step_line(event))
         elif isinstance(event, LrChanged):
             self._line(lr_line(event))
+        elif isinstance(event, XlaPicked):
+            self._line(xla_line(event))
         elif isinstance(event, Paused):
             self._line(f"paused at epoch {event.epoch}, step {event.step}")
         elif isinstance(event, Resumed):
@@ -134,6 +143,7 @@ class PlainReporter:
         data = f"{e.train_samples} train / {e.val_samples} validation / {e.test_samples} test"
         where = ", ".join(e.devices) if e.strategy == "one" else e.placement
         precision = f", {e.precision}" if e.precision != "float32" else ""
+        precision += ", XLA" if e.xla == "on" else ""
         resumed = (f"resumed from epoch {e.start_epoch} of {e.epochs}\n"
                    if e.start_epoch else "")
         epochs = plural(e.epochs, "epoch")

@@ -103,6 +103,10 @@ def summary_lines(name: str, path: str, summary: Mapping[str, Any], status: str,
         size, sha = data.get("size"), str(data.get("sha256", ""))
         fields.append(("data", clean(f"{data['path']} ({size:,} bytes, sha256 {sha[:12]}…)"
                                      if isinstance(size, int) else str(data["path"]))))
+    xla = summary.get("xla")
+    if isinstance(xla, Mapping) and isinstance(xla.get("on"), bool):  # the step's compiler
+        fields.append(("xla", clean(f"{'on' if xla['on'] else 'off'} "
+                                    f"({xla.get('reason', '')})")))
     return [f"{label:<8} {value}" for label, value in fields]
 
 

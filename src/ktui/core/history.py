@@ -26,6 +26,7 @@ from ktui.core.events import (
     RunFinished,
     RunStarted,
     StepDone,
+    XlaPicked,
 )
 from ktui.core.insight_history import InsightHistory
 
@@ -113,6 +114,8 @@ class RunHistory:
     #: (an epoch's, or a change since: the user's keys, a plateau).
     lr_points: list[tuple[float, float]] = field(default_factory=list)
     lr: float | None = None
+    #: Whether the step runs compiled with XLA now (the setting, or what ``auto`` picked).
+    xla: bool = False
     #: Why the run ended early by a rule (early stopping, a target, a time budget).
     reason: str = ""
     #: The same for the weights before the first step, at ``initial_x`` (empty: not sent).
@@ -144,6 +147,8 @@ class RunHistory:
             self._epoch(event)
         elif isinstance(event, LrChanged):
             self.lr = event.lr
+        elif isinstance(event, XlaPicked):
+            self.xla = event.xla
         elif isinstance(event, Paused):
             self.pause(now)
             self.state = "paused"
@@ -170,6 +175,7 @@ class RunHistory:
         self.started_at = now
         self.state = "running"
         self.wb_model = bool(ev.wb_model)
+        self.xla = ev.xla == "on"
         self.metric_names = tuple(ev.metric_names)
         self.true_weights, self.true_bias = tuple(ev.true_weights), ev.true_bias
         if ev.initial_weights:

@@ -85,6 +85,8 @@ class Field:
             ``a non-negative integer <= 9`` (how layer parameters have always said it).
         any_value: ``str`` only: a TOML value as text (a user layer's parameter the form
             takes as text); a spec may give any value instead (``rate = 0.2``).
+        bool_words: ``choice`` only: the choices TOML's ``true`` and ``false`` stand for (a
+            field that was a switch before it grew a third choice: older files still read).
     """
 
     name: str
@@ -104,6 +106,7 @@ class Field:
     scalar_ok: bool = False
     interval: bool = False
     any_value: bool = False
+    bool_words: tuple[str, str] | None = None
 
     @property
     def options(self) -> tuple[str, ...]:
@@ -257,6 +260,8 @@ class Field:
         (``lr = 1`` is 1.0), and a lone number where a list is accepted becomes a list."""
         if self.type == "float" and is_number(value):
             return as_float(value)
+        if self.bool_words is not None and isinstance(value, bool):
+            return self.bool_words[0 if value else 1]
         if self.type == "floats":
             if self.scalar_ok and is_number(value):
                 value = [value]

@@ -1,7 +1,7 @@
 """What the trainer tells the world, and its one codec. Import events from here.
 
 * :mod:`~ktui.core.events.run`: a run's life (started, steps, epochs, pauses, the learning
-  rate, evaluating, finished or failed) and ``Event``, the union of every kind.
+  rate, the step's compiler, evaluating, finished or failed) and ``Event``, the union of every kind.
 * :mod:`~ktui.core.events.insight`: what the insight views show (the fixed validation sample,
   its predictions, the confusion matrices).
 * :mod:`~ktui.core.events.codec`: events to and from JSON (``--jsonl``, ``events.jsonl``).
@@ -24,12 +24,13 @@ from ktui.core.events.run import (
     RunStarted,
     StepDone,
     TensorStats,
+    XlaPicked,
     wb_model_of,
 )
 
 __all__ = [
     "WB_MAX_WEIGHTS", "Confusion", "EpochDone", "Evaluating", "Event", "LayerSummary",
     "LayerWeights", "LrChanged", "Paused", "Predictions", "Resumed", "RunFailed", "RunFinished",
-    "RunStarted", "SampleSet", "StepDone", "TensorStats", "from_dict", "json_safe", "to_dict",
-    "to_json", "wb_model_of",
+    "RunStarted", "SampleSet", "StepDone", "TensorStats", "XlaPicked", "from_dict", "json_safe",
+    "to_dict", "to_json", "wb_model_of",
 ]

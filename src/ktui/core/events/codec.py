@@ -25,6 +25,7 @@ from ktui.core.events.run import (
     RunStarted,
     StepDone,
     TensorStats,
+    XlaPicked,
     wb_model_of,
 )
 
@@ -113,6 +114,8 @@ def _run_started(d: dict[str, Any]) -> RunStarted:
     if d.get("true_bias") is not None:
         d["true_bias"] = _num(d["true_bias"])
     d["initial_weights"] = _weights(d.get("initial_weights"))  # absent in older runs
+    if d.get("xla") not in ("auto", "on", "off"):
+        d["xla"] = "off"  # absent in older runs (their spec says whether they used XLA)
     if not isinstance(d.get("wb_model"), bool):  # older runs: decided here, once
         d["wb_model"] = wb_model_of(d["initial_weights"]) if d["initial_weights"] else None
     return RunStarted(**d)
@@ -165,6 +168,14 @@ def _lr_changed(d: dict[str, Any]) -> LrChanged:
     return LrChanged(**d)
 
 
+def _xla_picked(d: dict[str, Any]) -> XlaPicked:
+    d["xla"] = d.get("xla") is True
+    d["reason"] = str(d.get("reason", ""))
+    for key in ("plain_ms", "xla_ms", "compile_s"):
+        d[key] = None if d.get(key) is None else _num(d[key])
+    return XlaPicked(**d)
+
+
 def _run_finished(d: dict[str, Any]) -> RunFinished | None:
     if d.get("status") not in ("finished", "stopped"):
         return None
@@ -191,6 +202,7 @@ _DECODERS: dict[str, tuple[type, Any]] = {
     "step_done": (StepDone, _step_done),
     "epoch_done": (EpochDone, _epoch_done),
     "lr_changed": (LrChanged, _lr_changed),
+    "xla_picked": (XlaPicked, _xla_picked),
     "sample_set": (SampleSet, _sample_set),
     "predictions": (Predictions, _predictions),
     "confusion": (Confusion, _confusion),

@@ -85,6 +85,9 @@ class RunStarted:
     role: str = ""
     #: The Keras dtype policy (``float32``, ``mixed_float16``, ``mixed_bfloat16``).
     precision: str = "float32"
+    #: The step's compiler as the run starts: ``on`` (XLA), ``off``, or ``auto`` (measured in
+    #: the run; :class:`XlaPicked` says what it picked). Older logs: ``off``.
+    xla: Literal["auto", "on", "off"] = "off"
     #: What the user's layers warned before training (their checks' warnings, failed checks
     #: trained anyway, Keras' ``UserWarning`` from their code), each ``layer 1 (Linear):
     #: ...``: the run's log keeps them, stderr never gets them raw.
@@ -138,6 +141,24 @@ class LrChanged:
     previous: float
     source: Literal["user", "plateau"] = "user"
     event: Literal["lr_changed"] = "lr_changed"
+
+
+@dataclass(frozen=True)
+class XlaPicked:
+    """``jit_compile = "auto"`` picked the step's compiler after timing the run's own steps
+    (:mod:`ktui.core.training.xla_pick`): ``xla`` is what the rest of the run (its
+    evaluations included) uses, from ``epoch``/``step`` on, and ``reason`` says why. The
+    median milliseconds of a step without and with XLA and XLA's compilation in seconds are
+    None where not measured (XLA not tried on a short run)."""
+
+    xla: bool
+    reason: str
+    epoch: int
+    step: int
+    plain_ms: float | None = None
+    xla_ms: float | None = None
+    compile_s: float | None = None
+    event: Literal["xla_picked"] = "xla_picked"
 
 
 @dataclass(frozen=True)
@@ -204,5 +225,5 @@ def wb_model_of(weights: Sequence[LayerWeights]) -> bool:
     return bool(kernel and kernel.values and len(kernel.values) <= WB_MAX_WEIGHTS)
 
 
-Event = (RunStarted | StepDone | EpochDone | LrChanged | SampleSet | Predictions | Confusion
-         | Paused | Resumed | Evaluating | RunFinished | RunFailed)
+Event = (RunStarted | StepDone | EpochDone | LrChanged | XlaPicked | SampleSet | Predictions
+         | Confusion | Paused | Resumed | Evaluating | RunFinished | RunFailed)

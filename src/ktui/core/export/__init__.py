@@ -122,15 +122,21 @@ FEATURES: dict[str, Callable[[ExperimentSpec], bool]] = {
                                                     "max_minutes")),
     # Your layers may add losses (add_loss); ktui's own never do.
     "layer_losses": lambda s: bool(user_layers.files_used(s.layers)),
-    # The step compiled with XLA, as ktui compiled it (its numerics differ in the last bits).
-    "jit": lambda s: s.train.jit_compile,
+    # The step compiled with XLA, as ktui compiled it (its numerics differ in the last bits);
+    # for ``auto``, what the run picked (:func:`features`' ``xla``).
+    "jit": lambda s: s.train.jit_compile == "on",
 }
 
 
-def features(spec: ExperimentSpec) -> set[str]:
-    """The loop parts ``spec`` turns on (names of :data:`FEATURES`)."""
+def features(spec: ExperimentSpec, xla: bool | None = None) -> set[str]:
+    """The loop parts ``spec`` turns on (names of :data:`FEATURES`); ``xla`` is whether the
+    run's step ended up compiled with XLA, when known (``jit_compile = "auto"`` picks it in
+    the run; not known: as ``off``)."""
     _check_steering(spec)
-    return {name for name, on in FEATURES.items() if on(spec)}
+    on = {name for name, on in FEATURES.items() if on(spec)}
+    if xla is not None and spec.train.jit_compile == "auto":
+        on = on | {"jit"} if xla else on - {"jit"}
+    return on
 
 
 #: Settings every script states, whether or not its code reads them.
@@ -175,11 +181,12 @@ def _settings(constants: list[ScriptConstant], used: set[str]) -> str:
 
 
 def export_script(spec: ExperimentSpec, style: str | None = None, run_name: str = "",
-                  file_name: str | None = None) -> str:
+                  file_name: str | None = None, xla: bool | None = None) -> str:
     """The standalone training script for ``spec`` (``style`` defaults to the spec's).
 
     ``run_name`` is recorded in the script's ``RUN``; ``file_name`` is the name of the file
     it will be written to, shown in its docstring's usage line (None: "<this file>").
+    ``xla``: whether the run's step ran with XLA (see :func:`features`).
     Raises :class:`ExportError` naming the field when the spec cannot be written safely.
     """
     style = style or spec.train.model_style
@@ -190,7 +197,7 @@ def export_script(spec: ExperimentSpec, style: str | None = None, run_name: str 
     for c in constants:  # every value checked, read by the code or not
         literal(c.value, c.where)
     layer_files, user_code = layer_files_source(spec.layers)
-    loop = render(LOOP, features(spec), {"metrics": metrics_source(list(spec.train.metrics))})
+    loop = render(LOOP, features(spec, xla), {"metrics": metrics_source(list(spec.train.metrics))})
     fixed = {"data": spec.dataset.script_loader(),
              "loop": model_source(spec, style).rstrip("\n") + "\n\n\n" + loop.lstrip("\n")}
     copied = {"layers": layer_pieces(), "loss": loss_pieces(spec.train.loss),

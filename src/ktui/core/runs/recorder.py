@@ -23,6 +23,7 @@ from ktui.core.events import (
     RunFailed,
     RunFinished,
     RunStarted,
+    XlaPicked,
     to_json,
 )
 from ktui.core.files import append_whole, atomic_write, cause, write_all
@@ -93,10 +94,15 @@ class RunRecorder:
             if event.start_epoch:
                 self._before = self._durations_so_far()
             self.monitor = "val_loss" if event.val_samples else "loss"
+            xla = ({"xla": {"on": event.xla == "on", "reason": f"jit_compile = {event.xla}"}}
+                   if event.xla != "auto" else {})
             self.run.write_summary({"status": "running", "name": event.name,
                                     "devices": list(event.devices),
                                     "epochs": event.epochs, "task": event.task,
-                                    "monitor": self.monitor})
+                                    "monitor": self.monitor, **xla})
+        elif isinstance(event, XlaPicked):
+            self.run.write_summary({"xla": {"on": event.xla,
+                                            "reason": f"jit_compile = auto: {event.reason}"}})
         elif isinstance(event, EpochDone):
             self.run.write_summary({"epochs_done": event.epoch, "final": epoch_row(event),
                                     "best": self.best,

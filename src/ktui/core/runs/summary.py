@@ -74,6 +74,12 @@ def _data_source(v: Any) -> bool:
             and is_number(v.get("mtime")) and is_count(v.get("files", 1)))
 
 
+def _xla(v: Any) -> bool:
+    """``{"on": bool, "reason": "..."}``: whether the step ran compiled with XLA, and why."""
+    return (isinstance(v, dict) and isinstance(v.get("on"), bool)
+            and isinstance(v.get("reason"), str))
+
+
 #: summary.json field -> (check, what it must be). ``null`` always means "not known".
 _SUMMARY_FIELDS: dict[str, tuple[Callable[[Any], bool], str]] = {
     "status": (lambda v: v in STATUSES, "one of " + ", ".join(STATUSES)),
@@ -90,6 +96,7 @@ _SUMMARY_FIELDS: dict[str, tuple[Callable[[Any], bool], str]] = {
     "confusion": (_confusion, "confusion matrices by split with their class names"),
     "data": (_data_source, "the data's path, size, mtime and sha256"),
     "sweep": (_sweep, "the sweep's study, trial number and parameters"),
+    "xla": (_xla, "whether the step ran with XLA, and why"),
 }
 
 
@@ -127,6 +134,9 @@ class RunSummary:
     data: dict[str, Any] = field(default_factory=dict)
     #: The sweep this run is a trial of (study, trial, params); empty for other runs.
     sweep: dict[str, Any] = field(default_factory=dict)
+    #: Whether the step ran compiled with XLA (``on``) and why (``reason``): the setting, or
+    #: what ``auto`` picked; empty until known (``auto`` before its pick, older runs).
+    xla: dict[str, Any] = field(default_factory=dict)
     problems: tuple[str, ...] = ()
 
     @classmethod

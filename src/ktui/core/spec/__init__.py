@@ -29,6 +29,7 @@ from ktui.core.spec.model import (
 from ktui.core.spec.toml import dumps, load, loads, parse_spec, read_text, save, spec_to_dict
 from ktui.core.spec.train import (
     DEVICES,
+    JIT_SETTINGS,
     MAX_CPU_DEVICES,
     MODEL_STYLES,
     PRECISIONS,
@@ -39,8 +40,8 @@ from ktui.core.spec.train import (
 from ktui.core.spec.validate import MAX_PARAMS, check, layer_errors, stack_problem, validate
 
 __all__ = [
-    "DEVICES", "MAX_CPU_DEVICES", "MAX_DESCRIPTION", "MAX_LAYERS", "MAX_NAME", "MAX_PARAMS",
-    "MAX_SPEC_BYTES", "MODEL_STYLES", "PRECISIONS", "SPEC_VERSION", "STRATEGIES",
+    "DEVICES", "JIT_SETTINGS", "MAX_CPU_DEVICES", "MAX_DESCRIPTION", "MAX_LAYERS", "MAX_NAME",
+    "MAX_PARAMS", "MAX_SPEC_BYTES", "MODEL_STYLES", "PRECISIONS", "SPEC_VERSION", "STRATEGIES",
     "TRAIN_TABLES", "DatasetSpec", "ExperimentSpec", "FashionData", "LayerSpec", "LinearData",
     "SpecError", "TrainSpec", "check", "dumps", "layer_errors", "load", "loads", "parse_spec",
     "read_text", "save", "spec_to_dict", "stack_problem", "validate",

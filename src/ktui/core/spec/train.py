@@ -18,6 +18,8 @@ DEVICES = ("auto", "cpu", "gpu")
 STRATEGIES = ("auto", "one", "mirrored", "multiworker")
 #: Keras dtype policies: float32 everywhere, or float16/bfloat16 maths with float32 weights.
 PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")
+#: Whether the step is compiled with XLA (see ``TrainSpec.jit_compile``).
+JIT_SETTINGS = ("auto", "on", "off")
 #: More logical CPU devices than this is no longer a simulation of a GPU box.
 MAX_CPU_DEVICES = 64
 
@@ -61,10 +63,12 @@ class TrainSpec:
     device: str = spec_field(
         "choice", "auto", label="device", choices=DEVICES,
         help="auto: the GPU when TensorFlow sees one; cpu; gpu (fails without one)")
-    #: Compile the step with XLA (opt-in: it helps some models and slows others).
-    jit_compile: bool = spec_field(
-        "bool", False, label="jit (XLA)",
-        help="compile the step with XLA: faster for some models, slower for others")
+    #: Compile the step with XLA: ``on``, ``off``, or ``auto``, which times both on the run's
+    #: own steps when the run is long enough to repay XLA's compilation and keeps the faster
+    #: (:mod:`ktui.core.training.xla_pick`). ``true``/``false`` (older files) are on/off.
+    jit_compile: str = spec_field(
+        "choice", "auto", label="jit (XLA)", choices=JIT_SETTINGS, bool_words=("on", "off"),
+        help="auto: XLA when it measures faster (long runs); on; off")
     strategy: str = spec_field(
         "choice", "auto", label="strategy", choices=STRATEGIES,
         help="auto: mirrored over every GPU when there are several; one; mirrored; "

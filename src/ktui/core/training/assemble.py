@@ -76,8 +76,8 @@ def make_steps(placement: Placement, model: keras.Model, optimizer: keras.Optimi
     insight = insight_of(spec, model)
     if placement.strategy is None:
         return Steps(model, optimizer, batch_mean(per_example), t.metrics,
-                     splits.x_train.shape[1:], splits.y_train, t.jit_compile, guard, clip,
-                     insight)
+                     splits.x_train.shape[1:], splits.y_train, t.jit_compile == "on", guard,
+                     clip, insight)
     xs, ys = tf.constant(splits.x_train[:1]), tf.constant(splits.y_train[:1])
     probe = ReplicatedSteps.spec_of(placement.strategy, train_dataset(
         xs, ys, n=1, batch_size=1, seed=0, shuffle=False, first_epoch=1, last_epoch=1))

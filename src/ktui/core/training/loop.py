@@ -159,6 +159,8 @@ class _Run:
             self.model = build_model(spec)
         self.warnings = (*said, *(f"building the model: {w}" for w in built
                                   if not any(line.endswith(w) for line in said)))
+        #: XLA compiles the step on one device only (RunStarted says "off" under a strategy).
+        self.xla_setting = t.jit_compile if placement.strategy is None else "off"
         self.layers = model_layers(self.model)
         self.summary = summarize(spec, self.model)
         n = len(splits.x_train)
@@ -209,7 +211,8 @@ class _Run:
             strategy=self.placement.kind, replicas=self.placement.replicas,
             placement=self.placement.describe(),
             role=self.placement.role.describe() if self.placement.role else "",
-            precision=t.precision, warnings=self.warnings)
+            precision=t.precision, xla=self.xla_setting,  # type: ignore[arg-type]
+            warnings=self.warnings)
 
     def _end(self) -> None:
         for model_sink in self.model_sinks:
@@ -219,6 +222,7 @@ class _Run:
         import numpy as np  # not at the top: the TUI's first frame imports this module
 
         from ktui.core.training.pipeline import train_dataset
+        from ktui.core.training.xla_pick import XlaPicker
 
         spec, sink, control, steps = self.spec, self.sink, self.control, self.steps
         t = spec.train
@@ -235,6 +239,7 @@ class _Run:
         batches = iter(steps.distribute(dataset))
         calls = CallSizes(t.steps_per_execution, t.log_every,
                           lockstep=self.placement.role is not None)
+        xla = XlaPicker(self.xla_setting)  # auto: times both compilers on these steps
         global_step = self.start_epoch * self.steps_per_epoch
         epochs_done = self.start_epoch
         reason = ""  # why a rule ended the run (early stopping, a target, a time budget)
@@ -260,15 +265,26 @@ class _Run:
                     break
                 if (changed := self.steer.take_request(control, epoch, step)) is not None:
                     sink(changed)
-                if calls.python_steps:  # the batch pulled by Python: no loop in the graph
-                    x, y = next(batches)
-                    pending.append(steps.train(x, y))
-                    count = 1
-                else:  # K steps per call; one at a time while single-stepping a pause
-                    count = calls.next_count(step, self.steps_per_epoch, control.paused)
-                    call_start = time.perf_counter()
-                    pending.append(steps.train_many(batches, count))
-                    calls.observe(count, time.perf_counter() - call_start)
+                # K steps per call (one at a time while single-stepping a pause), or one
+                # step with the batch pulled by Python (K = 1 as set: no loop in the graph).
+                count = (1 if calls.python_steps
+                         else calls.next_count(step, self.steps_per_epoch, control.paused))
+                compiling = xla.compiling  # this call compiles XLA: its time is not a step's
+                call_start = time.perf_counter()
+                pending.append(steps.train(*next(batches)) if calls.python_steps
+                               else steps.train_many(batches, count))
+                if xla.deciding:  # the call's own time (a GPU returns before it ends)
+                    np.asarray(pending[-1])
+                took = time.perf_counter() - call_start
+                if not (calls.python_steps or compiling):
+                    calls.observe(count, took)
+                if xla.deciding:
+                    left = (t.epochs - epoch + 1) * self.steps_per_epoch - step - count
+                    picked = xla.observe(count, took, left, (epoch, step + count))
+                    steps.set_xla(xla.use_xla)
+                    if picked is not None:
+                        steps.forget_other()
+                        sink(picked)
                 before, step = step, step + count
                 global_step += count
                 flush = (step // t.log_every > before // t.log_every

@@ -130,7 +130,10 @@ class StepsBase:
         #: lowers the scale); only a non-finite loss stops the run.
         self.guard_gradients = guard_gradients
         self.clip = clip
-        self._many: Callable | None = None
+        #: Whether the steps run compiled with XLA (one device only; see :meth:`set_xla`).
+        self.use_xla = False
+        #: :meth:`train_many`'s compiled loop, one per value of :attr:`use_xla`.
+        self._many: dict[bool, Callable] = {}
 
     def distribute(self, dataset: Any) -> Any:
         """The dataset as the steps take it (one device: itself)."""
@@ -184,6 +187,14 @@ class StepsBase:
     def _one_step(self, x: tf.Tensor, y: tf.Tensor) -> tf.Tensor:
         raise NotImplementedError
 
+    def set_xla(self, on: bool) -> None:
+        """Compile the steps with XLA from the next call on, or not (one device only)."""
+        if on:
+            raise ValueError("XLA is not used under a strategy")
+
+    def forget_other(self) -> None:
+        """Drop compiled steps that will not run again (see :meth:`Steps.forget_other`)."""
+
     def _many_step(self, x: tf.Tensor, y: tf.Tensor) -> tf.Tensor:
         """One step inside :meth:`train_many`'s loop (traced there)."""
         return self._one_step(x, y)
@@ -191,7 +202,8 @@ class StepsBase:
     def train_many(self, iterator: Any, count: int) -> tf.Tensor:
         """``count`` training steps in one compiled call, pulling batches from ``iterator``;
         their losses, as one tensor. Traced once (``count`` is a tensor)."""
-        if self._many is None:
+        many = self._many.get(self.use_xla)
+        if many is None:
             @tf.function
             def train_many(iterator, count):
                 losses = tf.TensorArray(tf.float32, size=count)
@@ -200,8 +212,8 @@ class StepsBase:
                     losses = losses.write(i, tf.cast(self._many_step(x, y), tf.float32))
                 return losses.stack()
 
-            self._many = train_many
-        return self._many(iterator, tf.constant(count, tf.int32))
+            many = self._many[self.use_xla] = train_many
+        return many(iterator, tf.constant(count, tf.int32))
 
     def start_epoch(self) -> None:
         """Reset the training loss and metrics (they average over one epoch)."""
@@ -259,16 +271,38 @@ class Steps(StepsBase):
         self.variables = model.trainable_variables
         x_spec = tf.TensorSpec((None, *x_shape), tf.float32)
         y_spec = tf.TensorSpec((None, *y_sample.shape[1:]), tf.as_dtype(y_sample.dtype))
-        self.train = tf.function(self._one_step, input_signature=[x_spec, y_spec],
-                                 jit_compile=jit_compile)
-        self.evaluate = tf.function(self._eval_one, input_signature=[x_spec, y_spec],
-                                    jit_compile=jit_compile)
-        self.jit_compile = jit_compile
+        self.signature = [x_spec, y_spec]
+        #: The train and evaluation steps without XLA (False) and with it (True), made when
+        #: first asked for: the same Python step, so the same variables, optimizer and
+        #: metrics whichever runs.
+        self._compiled: dict[bool, tuple[Callable, Callable]] = {}
+        self.set_xla(jit_compile)
+
+    def set_xla(self, on: bool) -> None:
+        """Run the steps compiled with XLA from the next call on (``on``), or without (each
+        kind is traced, and XLA's compiled, at its first call)."""
+        if on not in self._compiled:
+            self._compiled[on] = (
+                tf.function(self._one_step, input_signature=self.signature, jit_compile=on),
+                tf.function(self._eval_one, input_signature=self.signature, jit_compile=on))
+        self.use_xla = on
+
+    def forget_other(self) -> None:
+        """Drop the compiled steps not in use, once XLA is picked or not for good: a traced
+        step holds its graph, and XLA's its compiled code."""
+        self._compiled.pop(not self.use_xla, None)
+        self._many.pop(not self.use_xla, None)
+
+    def train(self, x: tf.Tensor, y: tf.Tensor) -> tf.Tensor:  # type: ignore[override]
+        return self._compiled[self.use_xla][0](x, y)
+
+    def evaluate(self, x: tf.Tensor, y: tf.Tensor) -> None:  # type: ignore[override]
+        self._compiled[self.use_xla][1](x, y)
 
     def _many_step(self, x: tf.Tensor, y: tf.Tensor) -> tf.Tensor:
         """With XLA, the compiled step itself (a nested call XLA compiles), so K steps per
         call keep the fused step (measured: the plain loop lost XLA's +23 %)."""
-        return self.train(x, y) if self.jit_compile else self._one_step(x, y)
+        return self.train(x, y) if self.use_xla else self._one_step(x, y)
 
     def _one_step(self, x: tf.Tensor, y: tf.Tensor) -> tf.Tensor:
         model, optimizer, variables = self.model, self.optimizer, self.variables

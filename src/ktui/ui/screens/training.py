@@ -21,7 +21,7 @@ from textual.events import Resize
 from textual.widgets import ContentSwitcher, Footer, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from ktui.core.events import Event, RunFailed, RunFinished, RunStarted
+from ktui.core.events import Event, RunFailed, RunFinished, RunStarted, XlaPicked
 from ktui.core.history import RunHistory
 from ktui.core.spec import ExperimentSpec
 from ktui.core.spec.describe import headline
@@ -259,6 +259,9 @@ class TrainingScreen(RunControls, LiveLearningRate, TrainingPages, ChartControls
             self.notify("\n".join(clean(w) for w in ev.warnings[:3]), severity="warning",
                         title=f"Your layers warned ({len(ev.warnings)})", timeout=10,
                         markup=False)
+        if isinstance(ev, XlaPicked) and ev.xla_ms is not None:  # tried: say what it found
+            self.notify(clean(ev.reason), title=f"XLA {'on' if ev.xla else 'off'} (auto)",
+                        timeout=8, markup=False)
         if isinstance(ev, RunStarted) and self.control and self.control.paused:
             v.pause(v.started_at or 0.0)  # paused before it started: say so at once
             v.state = "paused"

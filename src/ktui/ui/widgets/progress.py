@@ -118,6 +118,8 @@ class RunProgress(PartialStatic):
                          f"ETA {_clock(view.eta(now))}")
         else:
             line3.append("– steps/s · elapsed --:-- · ETA --:--")
+        if view.xla:  # the step runs compiled with XLA (asked for, or picked by auto)
+            line3.append(" · XLA")
         started = view.started
         if started is not None and started.strategy != "one":  # where a spread run trains
             line3.append(f"  │  {clean(started.placement)}")
