@@ -74,7 +74,7 @@ def compare(preset: str = "fashion-mlp", rounds: int | None = None, steps: int |
     batches = {name: iter(data) for name in runs}
     wall: dict[str, list[float]] = {name: [] for name in runs}
     cpu: dict[str, list[float]] = {name: [] for name in runs}
-    kernels = {name: fused_kernels(run.train.get_concrete_function())
+    kernels = {name: fused_kernels(run.train_function.get_concrete_function())
                for name, run in runs.items()}
     if kernels["keras"] or not kernels["fused"]:
         raise RuntimeError(f"ResourceApplyAdam kernels in the traced steps: {kernels}")

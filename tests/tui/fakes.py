@@ -25,6 +25,7 @@ from ktui.core.events import (
     RunStarted,
     StepDone,
     TensorStats,
+    XlaPicked,
 )
 from ktui.core.events.insight import Confusion, Predictions, SampleSet
 from ktui.core.spec import ExperimentSpec
@@ -228,6 +229,9 @@ def every_kind_events(epochs: int = 3, steps: int = 4, val: int = 20,
             yield StepDone(e, s, steps, g, 2.3 * 0.8 ** (g / steps), steps_per_s=50.0,
                            grad_norms={name: 0.5 * (2 - i) * 0.9 ** g
                                        for i, (name, _) in enumerate(_MLP)})
+            if e == 1 and s == 3:  # a short run: jit_compile = "auto" does not try XLA
+                yield XlaPicked(False, "not tried: the run's steps left take ~0.2 s, too "
+                                "few to repay XLA's compilation", 1, 3, plain_ms=5.0)
         loss = 2.3 * 0.8 ** e
         yield EpochDone(
             epoch=e, epochs=epochs, loss=loss, val_loss=loss + 0.05,

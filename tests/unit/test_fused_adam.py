@@ -226,7 +226,7 @@ def test_ktuis_own_step_takes_the_kernel_and_equals_keras(jit: bool) -> None:
                       y.numpy(), jit, insight=Insight(3, (("all", (0, 1, 2, 3)),)))
         for _ in range(25):
             steps.train(x, y)
-        return model, fused_kernels(steps.train.get_concrete_function())
+        return model, fused_kernels(steps.train_function.get_concrete_function())
 
     (theirs, their_kernels), (ours, our_kernels) = (steps_with(keras.optimizers.Adam),
                                                     steps_with(FusedAdam))

@@ -152,7 +152,7 @@ def test_steps_switch_compiler_between_calls_and_train_on_as_before() -> None:
                 steps.set_xla(True)
             steps.train(*next(data))
             steps.train_many(data, 2)
-    xla_train = switched._compiled[True][0]
+    xla_train = switched.train_function  # the XLA step, now in use
     assert xla_train.experimental_get_tracing_count() == 1  # the step and the loop's call
     assert plain._compiled.keys() == {False}  # never asked for: never made
     for a, b in zip(switched.model.get_weights(), plain.model.get_weights(), strict=True):

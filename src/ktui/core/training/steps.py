@@ -293,6 +293,11 @@ class Steps(StepsBase):
         self._compiled.pop(not self.use_xla, None)
         self._many.pop(not self.use_xla, None)
 
+    @property
+    def train_function(self) -> Any:
+        """The compiled train step in use (a ``tf.function``: its graph can be inspected)."""
+        return self._compiled[self.use_xla][0]
+
     def train(self, x: tf.Tensor, y: tf.Tensor) -> tf.Tensor:  # type: ignore[override]
         return self._compiled[self.use_xla][0](x, y)
 
