@@ -32,7 +32,7 @@ from ktui.core.spec.train import JIT_SETTINGS
 #: Seconds of plain steps timed before the run's length is estimated.
 ESTIMATE_S = 0.5
 #: Seconds of each kind of step timed, alternating, before the pick.
-COMPARE_S = 1.0
+COMPARE_S = 2.0
 #: The fewest calls of each kind behind a median.
 MIN_CALLS = 3
 #: XLA is tried only when the run's remaining steps, without it, would take this long:
