@@ -33,8 +33,11 @@ PALETTE = ("#440154", "#482878", "#3e4a89", "#31688e", "#26828e", "#1f9e89", "#3
 MIN_PANEL = 24
 #: Left margin of a panel: the value labels.
 LABEL_W = 7
-#: Seconds between two redraws for new epochs (the first one and a resize: at once).
-MIN_INTERVAL_S = 5.0
+#: Seconds between two redraws for new epochs (the first one and a resize: at once). Each
+#: new epoch changes every column (the shared range moves), so a redraw repaints the whole
+#: strip: measured on a 48-epoch fashion-mlp run at 120x40, the gradients page sent 10 350
+#: B/s with its UI thread busy 0.056 of the time at 5 s, and 7 946 B/s, 0.044 at 10 s.
+MIN_INTERVAL_S = 10.0
 
 
 def rebin(column: HistogramColumn, lo: float, hi: float, bins: int) -> np.ndarray:
