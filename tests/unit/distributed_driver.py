@@ -54,6 +54,9 @@ def summary(events, result, path: Path) -> dict:
         "test": getattr(result, "test", {}), "path": str(path),
         "initial": [[w.kernel.mean if w.kernel else None, w.bias.mean if w.bias else None]
                     for w in started.initial_weights],
+        "xla": started.xla,
+        "summary_xla": (json.loads((path / "summary.json").read_text()).get("xla")
+                        if (path / "summary.json").is_file() else None),
     }
     if (path / "model.keras").is_file():
         out["weights"] = weights(path)

@@ -58,6 +58,10 @@ def test_mirrored_equals_one_device(runs: dict, name: str) -> None:
     for a, b in zip(one["weights"], mirrored["weights"], strict=True):
         assert _close(a, b)
     assert one["loss"][0] != one["loss"][-1]  # it trained
+    # jit_compile = "auto" (the default) compiles XLA on one device only, and says so.
+    assert one["xla"] == "auto" and mirrored["xla"] == "off"
+    assert mirrored["summary_xla"] == {"on": False,
+                                       "reason": "not used under the mirrored strategy"}
 
 
 def test_steps_per_execution_changes_nothing_but_speed(runs: dict) -> None:

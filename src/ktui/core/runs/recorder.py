@@ -94,8 +94,9 @@ class RunRecorder:
             if event.start_epoch:
                 self._before = self._durations_so_far()
             self.monitor = "val_loss" if event.val_samples else "loss"
-            xla = ({"xla": {"on": event.xla == "on", "reason": f"jit_compile = {event.xla}"}}
-                   if event.xla != "auto" else {})
+            why = (f"jit_compile = {event.xla}" if event.strategy == "one"
+                   else f"not used under the {event.strategy} strategy")
+            xla = {"xla": {"on": event.xla == "on", "reason": why}} if event.xla != "auto" else {}
             self.run.write_summary({"status": "running", "name": event.name,
                                     "devices": list(event.devices),
                                     "epochs": event.epochs, "task": event.task,
