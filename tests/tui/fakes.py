@@ -231,7 +231,8 @@ def every_kind_events(epochs: int = 3, steps: int = 4, val: int = 20,
                                        for i, (name, _) in enumerate(_MLP)})
             if e == 1 and s == 3:  # a short run: jit_compile = "auto" does not try XLA
                 yield XlaPicked(False, "not tried: the run's steps left take ~0.2 s, too "
-                                "few to repay XLA's compilation", 1, 3, plain_ms=5.0)
+                                "few to repay XLA's compilation", 1, 3, tried=False,
+                                plain_ms=5.0)
         loss = 2.3 * 0.8 ** e
         yield EpochDone(
             epoch=e, epochs=epochs, loss=loss, val_loss=loss + 0.05,

@@ -27,7 +27,7 @@ async def test_a_tried_pick_is_noted_and_marked_on_the_progress_line() -> None:
         await settle(pilot)
         progress = screen.query_one(RunProgress)
         assert "XLA" not in str(progress.render()) and not _notes(app)
-        screen.handle_event(XlaPicked(False, "not tried: ...", 1, 3, plain_ms=5.0))
+        screen.handle_event(XlaPicked(False, "not tried: ...", 1, 3, tried=False, plain_ms=5.0))
         screen.flush()
         await settle(pilot)
         assert "XLA" not in str(progress.render()) and not _notes(app)

@@ -45,7 +45,8 @@ def test_the_jit_flag(argv: list[str], setting: str) -> None:
 
 def test_the_codec_round_trips_the_pick_and_reads_older_lines() -> None:
     assert from_dict(json.loads(to_json(PICKED))) == PICKED
-    not_tried = XlaPicked(xla=False, reason="not tried", epoch=1, step=4, plain_ms=1.3)
+    not_tried = XlaPicked(xla=False, reason="not tried", epoch=1, step=4, tried=False,
+                          plain_ms=1.3)
     assert from_dict(json.loads(to_json(not_tried))) == not_tried
     assert from_dict({"event": "xla_picked", "xla": "yes", "epoch": 1, "step": 2,
                       "reason": 3}) == XlaPicked(xla=False, reason="3", epoch=1, step=2)
@@ -64,7 +65,8 @@ def test_the_plain_line_says_what_a_tried_pick_found_when_and_why() -> None:
 
     out = Out()
     reporter = PlainReporter(out, Out())  # type: ignore[arg-type]
-    reporter(XlaPicked(xla=False, reason="not tried: ...", epoch=1, step=4, plain_ms=1.0))
+    reporter(XlaPicked(xla=False, reason="not tried: ...", epoch=1, step=4, tried=False,
+                       plain_ms=1.0))
     assert not out  # every short run ends there: not a line in every log
     reporter(PICKED)
     assert "".join(out) == line + "\n"

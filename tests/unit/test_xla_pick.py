@@ -44,7 +44,7 @@ def test_a_short_run_is_not_tried_and_says_so_after_a_few_calls() -> None:
     assert not any(used)  # XLA never compiled
     assert len(used) == xla_pick.MIN_CALLS + 1  # the trace, then MIN_CALLS timed calls
     assert picked.plain_ms == pytest.approx(2.0)
-    assert picked.xla_ms is None and picked.compile_s is None
+    assert picked.xla_ms is None and picked.compile_s is None and not picked.tried
     assert "not tried" in picked.reason and "~3.9 s" in picked.reason  # 1 960 steps × 2 ms
 
 
@@ -65,7 +65,7 @@ def test_a_long_run_compiles_xla_compares_alternately_and_keeps_the_faster(
     picker = XlaPicker("auto")
     picked, used = drive(picker, plain_s=0.01, xla_s=xla_s, compile_s=5.0)
     assert picked is not None and picked.xla is kept and picker.use_xla is kept
-    assert not picker.deciding
+    assert not picker.deciding and picked.tried
     assert picked.plain_ms == pytest.approx(10.0)
     assert picked.xla_ms == pytest.approx(xla_s * 1000)
     assert picked.compile_s == pytest.approx(5.0)  # the compiling call, less a plain call
@@ -96,3 +96,18 @@ def test_the_compare_alternates_so_a_machine_that_slows_down_is_judged_fairly() 
 def test_an_unknown_setting_is_refused() -> None:
     with pytest.raises(ValueError, match="auto, on, off|'auto', 'on', 'off'"):
         XlaPicker("sometimes")
+
+
+def test_a_model_xla_cannot_compile_is_said_and_keeps_the_plain_step() -> None:
+    picker = XlaPicker("auto")
+    calls = 0
+    while not picker.compiling:  # plain calls of 0.1 s, a long run: XLA is tried next
+        assert picker.observe(10, 0.1, 10**7, (1, calls)) is None
+        calls += 1
+    assert picker.use_xla and calls * 0.1 >= xla_pick.ESTIMATE_S
+    picked = picker.cannot((2, 5), "Detected unsupported operations: PyFunc")
+    assert not picked.xla and picked.tried and not picker.use_xla and not picker.deciding
+    assert picked.reason == ("XLA cannot compile this model: Detected unsupported "
+                             "operations: PyFunc")
+    assert (picked.epoch, picked.step) == (2, 5)
+

@@ -117,7 +117,7 @@ class PlainReporter:
                 self._line(step_line(event))
         elif isinstance(event, LrChanged):
             self._line(lr_line(event))
-        elif isinstance(event, XlaPicked) and event.xla_ms is not None:  # tried: a finding
+        elif isinstance(event, XlaPicked) and event.tried:  # a finding
             self._line(xla_line(event))  # (not tried, on a short run: jsonl only, not noise)
         elif isinstance(event, Paused):
             self._line(f"paused at epoch {event.epoch}, step {event.step}")

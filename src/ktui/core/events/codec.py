@@ -170,6 +170,7 @@ def _lr_changed(d: dict[str, Any]) -> LrChanged:
 
 def _xla_picked(d: dict[str, Any]) -> XlaPicked:
     d["xla"] = d.get("xla") is True
+    d["tried"] = d.get("tried") is not False
     d["reason"] = str(d.get("reason", ""))
     for key in ("plain_ms", "xla_ms", "compile_s"):
         d[key] = None if d.get(key) is None else _num(d[key])

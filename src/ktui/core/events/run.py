@@ -149,12 +149,14 @@ class XlaPicked:
     (:mod:`ktui.core.training.xla_pick`): ``xla`` is what the rest of the run (its
     evaluations included) uses, from ``epoch``/``step`` on, and ``reason`` says why. The
     median milliseconds of a step without and with XLA and XLA's compilation in seconds are
-    None where not measured (XLA not tried on a short run)."""
+    None where not measured. ``tried``: whether XLA was compiled (or failed to compile: a
+    model with an op XLA lacks); False on a run too short to try it."""
 
     xla: bool
     reason: str
     epoch: int
     step: int
+    tried: bool = True
     plain_ms: float | None = None
     xla_ms: float | None = None
     compile_s: float | None = None

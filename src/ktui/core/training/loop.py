@@ -31,6 +31,7 @@ from ktui.core.events import (
     RunFinished,
     RunStarted,
     StepDone,
+    XlaPicked,
     wb_model_of,
 )
 from ktui.core.spec import ExperimentSpec, validate
@@ -266,13 +267,19 @@ class _Run:
                 if (changed := self.steer.take_request(control, epoch, step)) is not None:
                     sink(changed)
                 # K steps per call (one at a time while single-stepping a pause), or one
-                # step with the batch pulled by Python (K = 1 as set: no loop in the graph).
-                count = (1 if calls.python_steps
-                         else calls.next_count(step, self.steps_per_epoch, control.paused))
+                # step with the batch pulled by Python (K = 1 as set: no loop in the graph,
+                # and XLA's first step: its compilation, which may fail).
                 compiling = xla.compiling  # this call compiles XLA: its time is not a step's
+                count = (1 if calls.python_steps or compiling
+                         else calls.next_count(step, self.steps_per_epoch, control.paused))
                 call_start = time.perf_counter()
-                pending.append(steps.train(*next(batches)) if calls.python_steps
-                               else steps.train_many(batches, count))
+                picked = None
+                if compiling:
+                    loss, picked = self._first_xla_step(next(batches), xla, (epoch, step + 1))
+                    pending.append(loss)
+                else:
+                    pending.append(steps.train(*next(batches)) if calls.python_steps
+                                   else steps.train_many(batches, count))
                 if xla.deciding:  # the call's own time (a GPU returns before it ends)
                     np.asarray(pending[-1])
                 took = time.perf_counter() - call_start
@@ -282,9 +289,9 @@ class _Run:
                     left = (t.epochs - epoch + 1) * self.steps_per_epoch - step - count
                     picked = xla.observe(count, took, left, (epoch, step + count))
                     steps.set_xla(xla.use_xla)
-                    if picked is not None:
-                        steps.forget_other()
-                        sink(picked)
+                if picked is not None:
+                    steps.forget_other()
+                    sink(picked)
                 before, step = step, step + count
                 global_step += count
                 flush = (step // t.log_every > before // t.log_every
@@ -340,6 +347,20 @@ class _Run:
         return _finish(sink, "finished" if complete else "stopped", epochs_done, test,
                        max(time.perf_counter() - started - paused_s, 0.0),
                        "; ".join(part for part in (reason, restored) if part))
+
+    def _first_xla_step(self, batch: Any, xla: Any, where: tuple[int, int]
+                        ) -> tuple[Any, XlaPicked | None]:
+        """XLA's first step, which compiles it, on a batch pulled here: when XLA cannot
+        compile the model (TensorFlow raises before anything is applied), the plain step
+        trains that same batch and ``auto`` keeps the plain step (the pick, returned)."""
+        import tensorflow as tf
+
+        try:
+            return self.steps.train(*batch), None
+        except tf.errors.OpError as err:
+            self.steps.set_xla(False)
+            why = (err.message or type(err).__name__).strip().splitlines()[0][:200]
+            return self.steps.train(*batch), xla.cannot(where, why)
 
     def _nan_failure(self, epoch: int, step: int, losses: list[float]) -> RunFailed:
         event = RunFailed(

@@ -10,12 +10,17 @@ measures, on the run's own steps (every timed step trains; nothing is run twice)
    estimated (from :data:`ESTIMATE_S` of them when the estimate is near the bar); under
    :data:`TRY_MIN_S` XLA is not tried, as its compilation would cost more than it could
    save, and the pick is "without XLA" (every preset as shipped ends here).
-2. Otherwise the next call compiles the step with XLA (its time, less that of as many XLA
-   steps, is the compilation's), and then the calls alternate between the two
-   compiled steps until each has :data:`COMPARE_S` of timed steps (alternating, so a machine
+2. Otherwise the next call compiles the step with XLA (one step, its batch pulled in Python;
+   its time, less that of an XLA step, is the compilation's), and then the calls alternate
+   between the two compiled steps (the first XLA one, which traces XLA's loop of K steps,
+   untimed) until each has :data:`COMPARE_S` of timed steps (alternating, so a machine
    that speeds up or slows down meanwhile weighs on both alike). XLA is kept for the rest of
    the run when its median step is at least :data:`MARGIN` faster; else the step goes back
    to the plain one. The compilation is then spent either way.
+
+A model XLA cannot compile (an op it lacks: ``tf.numpy_function`` in a layer of yours, say)
+fails at that first XLA call, before anything is applied: the loop then trains the same batch
+with the plain step, and the pick is "without XLA" and why (:meth:`XlaPicker.cannot`).
 
 The picker holds no TensorFlow: the loop times each call (with a host sync while deciding,
 as a GPU returns before its kernels end) and asks :attr:`XlaPicker.use_xla` before the next.
@@ -72,6 +77,8 @@ class XlaPicker:
     _plain: list[tuple[int, float]] = field(default_factory=list, init=False, repr=False)
     _xla: list[tuple[int, float]] = field(default_factory=list, init=False, repr=False)
     _calls: int = field(default=0, init=False, repr=False)
+    #: Whether XLA's K-step loop has been traced (its first call, not timed).
+    _traced_xla: bool = field(default=False, init=False, repr=False)
     #: The call that compiled XLA's step: (steps, seconds).
     _compile_call: tuple[int, float] = field(default=(0, 0.0), init=False, repr=False)
 
@@ -111,15 +118,19 @@ class XlaPicker:
             if left_s < TRY_MIN_S:
                 return self._pick(False, where, f"not tried: the run's steps left take "
                                   f"~{_seconds(left_s)}, too few to repay XLA's "
-                                  "compilation")
+                                  "compilation", tried=False)
             self._plain.clear()
             self.phase, self.use_xla = "compile", True
             return None
         if self.phase == "compile":
             self._compile_call = (steps, seconds)
             self.phase, self.use_xla = "compare", False
+            self._traced_xla = False
             return None
-        (self._xla if self.use_xla else self._plain).append((steps, seconds))
+        if self.use_xla and not self._traced_xla:
+            self._traced_xla = True  # its first call of K steps traced XLA's K-step loop
+        else:
+            (self._xla if self.use_xla else self._plain).append((steps, seconds))
         done = all(_timed(c) >= COMPARE_S and len(c) >= MIN_CALLS
                    for c in (self._plain, self._xla))
         if not done:
@@ -136,11 +147,17 @@ class XlaPicker:
         return self._pick(False, where, f"{'only ' if gain > 1 else ''}{gain:.2f}× as fast "
                           f"with XLA ({timing})")
 
-    def _pick(self, xla: bool, where: tuple[int, int], reason: str) -> XlaPicked:
+    def cannot(self, where: tuple[int, int], why: str) -> XlaPicked:
+        """XLA could not compile the step (``why``, TensorFlow's words): the plain step
+        trains the rest of the run."""
+        return self._pick(False, where, f"XLA cannot compile this model: {why}")
+
+    def _pick(self, xla: bool, where: tuple[int, int], reason: str, tried: bool = True
+              ) -> XlaPicked:
         self.phase, self.use_xla = "done", xla
         plain = _per_step(self._plain) if self._plain else None
         faster = _per_step(self._xla) if self._xla else None
-        return XlaPicked(xla=xla, reason=reason, epoch=where[0], step=where[1],
+        return XlaPicked(xla=xla, reason=reason, epoch=where[0], step=where[1], tried=tried,
                          plain_ms=None if plain is None else plain * 1000,
                          xla_ms=None if faster is None else faster * 1000,
                          compile_s=self.compile_s)

@@ -259,7 +259,7 @@ class TrainingScreen(RunControls, LiveLearningRate, TrainingPages, ChartControls
             self.notify("\n".join(clean(w) for w in ev.warnings[:3]), severity="warning",
                         title=f"Your layers warned ({len(ev.warnings)})", timeout=10,
                         markup=False)
-        if isinstance(ev, XlaPicked) and ev.xla_ms is not None:  # tried: say what it found
+        if isinstance(ev, XlaPicked) and ev.tried:  # say what it found
             self.notify(clean(ev.reason), title=f"XLA {'on' if ev.xla else 'off'} (auto)",
                         timeout=8, markup=False)
         if isinstance(ev, RunStarted) and self.control and self.control.paused:
