@@ -1,8 +1,9 @@
 """Whether the step runs with XLA: the user's ``on`` or ``off``, or ``auto``, measured in the run.
 
 XLA fuses a step's element-wise work: on this 2-core CPU it made fashion-mlp's step 5-23 %
-faster and fashion-cnn's 2× slower, and it costs seconds of compilation before its first
-step (5-6 s for fashion-mlp here). No rule of thumb says which model gains, so ``auto``
+faster before the one-kernel Adam (:mod:`.fused_adam`) and 0.96-1.09× since, fashion-cnn's
+2× slower, and it costs seconds of compilation before its first step (2-6 s for
+fashion-mlp here). No rule of thumb says which model gains, so ``auto``
 measures, on the run's own steps (every timed step trains; nothing is run twice):
 
 1. The first calls run the step without XLA. Once :data:`MIN_CALLS` of them are timed (the
