@@ -183,14 +183,15 @@ NUMPY_LAYER = textwrap.dedent('''
 def test_a_model_xla_cannot_compile_trains_on_without_it_losing_no_batch(
         tmp_path, capsys, try_xla) -> None:
     """The first XLA step fails (before anything is applied); the plain step trains that same
-    batch and the rest of the run: the epochs equal an ``off`` run's, batch for batch."""
+    batch and the rest of the run: the epochs equal an ``off`` run's, batch for batch. With
+    ``on`` (asked for) the run fails, saying what XLA lacks and what to set instead."""
     from ktui.core import user_layers
     from ktui.core.spec import LayerSpec
 
     layers = tmp_path / "numpy_half.py"
     layers.write_text(NUMPY_LAYER, encoding="utf-8")
     rows = {}
-    for setting in ("auto", "off"):
+    for setting in ("auto", "off", "on"):
         spec = get_preset("linear-gd")
         spec.train.epochs, spec.train.batch_size = EPOCHS, BATCH
         spec.train.jit_compile = setting
@@ -204,12 +205,20 @@ def test_a_model_xla_cannot_compile_trains_on_without_it_losing_no_batch(
                      "--runs-dir", str(runs), "--jsonl"])
         out = capsys.readouterr()
         user_layers.register([])
-        assert code == EXIT_OK, out.err
         events = [json.loads(line) for line in out.out.splitlines()]
+        if setting == "on":  # asked for: a failure saying what XLA lacks and what to set
+            assert code != EXIT_OK and events[-1]["kind"] == "spec"
+            assert events[-1]["message"] == (
+                'train.jit_compile = on: XLA cannot compile this model (PyFunc has no '
+                'XLA_CPU_JIT kernel); set it to "auto" (XLA only where it compiles and pays) '
+                'or "off"')
+            continue
+        assert code == EXIT_OK, out.err
         if setting == "auto":
             (picked,) = _picks(events)
             assert not picked["xla"] and picked["tried"]
-            assert picked["reason"].startswith("XLA cannot compile this model: ")
+            assert picked["reason"] == ("XLA cannot compile this model: PyFunc has no "
+                                        "XLA_CPU_JIT kernel")
             assert "XLA cannot compile" in json.loads(
                 (next(runs.iterdir()) / "summary.json").read_text())["xla"]["reason"]
         with (next(runs.iterdir()) / "metrics.csv").open() as f:

@@ -8,6 +8,7 @@ traceback in ``details``.
 from __future__ import annotations
 
 import contextlib
+import re
 import traceback
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -29,6 +30,16 @@ def one_line(text: str) -> str:
     line = next((ln.strip() for ln in text.splitlines() if ln.strip()), "")
     line = clean(line)
     return line if len(line) <= MESSAGE_CHARS else line[: MESSAGE_CHARS - 1] + "…"
+
+
+def xla_refusal(text: str) -> str | None:
+    """What XLA said it cannot compile, in a few words (``PyFunc has no XLA_CPU_JIT kernel``),
+    from TensorFlow's error text; None when the text is not XLA refusing an op."""
+    found = re.search(r"Detected unsupported operations when trying to compile graph \S+ on "
+                      r"(\S+?): ([\w, ]+?)(?: \(|$)", text, re.MULTILINE)
+    if found is None:
+        return None
+    return f"{clean(found.group(2).strip())} has no {clean(found.group(1))} kernel"
 
 
 def explain(err: Exception, spec: ExperimentSpec, phase: str, io_claims: Sequence[IoClaim] = ()
@@ -59,6 +70,12 @@ def explain(err: Exception, spec: ExperimentSpec, phase: str, io_claims: Sequenc
     if isinstance(err, MemoryError) or "OOM when allocating" in text or \
             type(err).__name__ == "ResourceExhaustedError":
         return "resources", _out_of_memory(spec, phase), details
+    refused = xla_refusal(text)
+    if refused is not None:
+        instead = ('"auto" (XLA only where it compiles and pays) or "off"'
+                   if spec.train.jit_compile == "on" else '"off"')
+        return "spec", (f"train.jit_compile = {spec.train.jit_compile}: XLA cannot compile this "
+                        f"model ({refused}); set it to {instead}"), details
     if isinstance(err, RecursionError):
         return "spec", (f"layers: the model is too deep for Keras to build ({len(spec.layers)} "
                         "layers); use fewer layers"), details

@@ -37,7 +37,7 @@ from ktui.core.events import (
 from ktui.core.spec import ExperimentSpec, validate
 from ktui.core.training.calls import CallSizes
 from ktui.core.training.control import TrainerControl
-from ktui.core.training.failures import LOADING, explain
+from ktui.core.training.failures import LOADING, explain, one_line, xla_refusal
 from ktui.core.training.placement import Placement
 from ktui.core.training.steer import Steerer
 
@@ -359,7 +359,7 @@ class _Run:
             return self.steps.train(*batch), None
         except tf.errors.OpError as err:
             self.steps.set_xla(False)
-            why = (err.message or type(err).__name__).strip().splitlines()[0][:200]
+            why = xla_refusal(str(err)) or one_line(f"{type(err).__name__}: {err.message}")
             return self.steps.train(*batch), xla.cannot(where, why)
 
     def _nan_failure(self, epoch: int, step: int, losses: list[float]) -> RunFailed:
