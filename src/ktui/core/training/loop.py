@@ -44,6 +44,7 @@ from ktui.core.training.steer import Steerer
 if TYPE_CHECKING:
     from ktui.core.training.insight import ViewData
     from ktui.core.training.steps import StepsBase
+    from ktui.core.training.xla_pick import XlaPicker
 
 Sink = Callable[[Event], None]
 
@@ -184,7 +185,7 @@ class _Run:
         # One iterator for every epoch's validation (pipeline.Passes: memory stays flat);
         # several workers read their shares afresh each epoch.
         self.val_passes = (Passes(val, self.steps.distribute, repeat=placement.role is None)
-                       if val is not None else None)
+                           if val is not None else None)
         self.test_ds = self.steps.distribute(test) if test is not None else None
         self.start_epoch = 0
         for model_sink in self.model_sinks:
@@ -348,7 +349,7 @@ class _Run:
                        max(time.perf_counter() - started - paused_s, 0.0),
                        "; ".join(part for part in (reason, restored) if part))
 
-    def _first_xla_step(self, batch: Any, xla: Any, where: tuple[int, int]
+    def _first_xla_step(self, batch: Any, xla: XlaPicker, where: tuple[int, int]
                         ) -> tuple[Any, XlaPicked | None]:
         """XLA's first step, which compiles it, on a batch pulled here: when XLA cannot
         compile the model (TensorFlow raises before anything is applied), the plain step

@@ -299,7 +299,7 @@ class Steps(StepsBase):
         return self._compiled[self.use_xla][0]
 
     def train(self, x: tf.Tensor, y: tf.Tensor) -> tf.Tensor:  # type: ignore[override]
-        return self._compiled[self.use_xla][0](x, y)
+        return self.train_function(x, y)
 
     def evaluate(self, x: tf.Tensor, y: tf.Tensor) -> None:  # type: ignore[override]
         self._compiled[self.use_xla][1](x, y)

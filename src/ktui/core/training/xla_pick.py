@@ -42,7 +42,7 @@ COMPARE_S = 2.0
 #: The fewest calls of each kind behind a median.
 MIN_CALLS = 3
 #: XLA is tried only when the run's remaining steps, without it, would take this long:
-#: its compilation (5-6 s for a small dense model on this CPU, more for a convolutional
+#: its compilation (2-6 s for a small dense model on this CPU, more for a convolutional
 #: one) must be a small share of what it might save.
 TRY_MIN_S = 120.0
 #: How much faster XLA's step must be to be kept (a smaller gain is within the noise of
